@@ -1,0 +1,26 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install demo test lint bench docs
+
+install:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+
+demo: install
+	$(VENV)/bin/ktape demo
+
+test: install
+	$(PY) -m pytest -q
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench:
+	$(PY) benchmarks/run_all.py
+
+docs:
+	$(PY) -m kalshi_tape.cli_reference

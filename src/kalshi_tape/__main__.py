@@ -1,0 +1,5 @@
+"""`python -m kalshi_tape` runs the `ktape` command line."""
+
+from kalshi_tape.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""`ktape backfill` and `ktape demo`: thin click layers over the backfill library."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.backfill.report import print_plan, print_summary
+from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
+from kalshi_tape.client import KalshiClient
+from kalshi_tape.config import Settings, load_settings
+from kalshi_tape.errors import BackfillError, KtapeError, TransportError
+from kalshi_tape.storage import open_store
+
+_PERIOD_CHOICE = click.Choice([str(p) for p in PERIODS])
+
+
+@click.command("backfill")
+@click.argument("event_tickers", nargs=-1)
+@click.option("--series", "series", multiple=True, help="Backfill every event of this series.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First event date (inclusive).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last event date (inclusive).")
+@click.option(
+    "--period",
+    "periods",
+    multiple=True,
+    type=_PERIOD_CHOICE,
+    help="Candle period in minutes (repeatable; default 1, 60 and 1440).",
+)
+@click.option("--trades/--no-trades", default=True, show_default=True, help="Fetch trades too.")
+@click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
+@click.option("--base-url", help="Exchange REST base URL (default $KALSHI_BASE_URL).")
+@click.option("--tier", help="Your rate-limit tier (default $KALSHI_TIER or basic).")
+@click.option("--concurrency", default=8, show_default=True, help="Requests in flight at most.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan and its request count; fetch nothing."
+)
+def backfill_command(
+    event_tickers: tuple[str, ...],
+    series: tuple[str, ...],
+    start: datetime | None,
+    end: datetime | None,
+    periods: tuple[str, ...],
+    trades: bool,
+    db_url: str | None,
+    base_url: str | None,
+    tier: str | None,
+    concurrency: int,
+    config_file: str | None,
+    dry_run: bool,
+) -> None:
+    """Backfill candles and trades of events (or whole series) into the warehouse."""
+    try:
+        selection = Selection(
+            event_tickers=tuple(t.upper() for t in event_tickers),
+            series=tuple(s.upper() for s in series),
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+        )
+        options = BackfillOptions(
+            periods=tuple(int(p) for p in periods) or PERIODS,
+            trades=trades,
+            concurrency=concurrency,
+            dry_run=dry_run,
+        )
+        settings = load_settings(
+            {"db_url": db_url, "base_url": base_url, "tier": tier}, config_file=config_file
+        )
+        report = backfill(settings, selection, options)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    console = Console()
+    print_plan(console, report) if dry_run else print_summary(console, report)
+
+
+def backfill(
+    settings: Settings,
+    selection: Selection,
+    options: BackfillOptions,
+    console: Console | None = None,
+) -> BackfillReport:
+    """Run one backfill with Rich progress bars; the library entry point behind the CLI."""
+    console = console or Console(stderr=True)
+    with open_store(settings.db_url) as store:
+        try:
+            return asyncio.run(_backfill(settings, store, selection, options, console))
+        except TransportError as exc:
+            raise BackfillError(
+                f"cannot reach the exchange at {settings.base_url}: {exc}"
+            ) from None
+
+
+async def _backfill(
+    settings: Settings, store: Any, selection: Selection, options: BackfillOptions, console: Console
+) -> BackfillReport:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(
+        *columns,
+        console=console,
+        transient=True,
+        disable=options.dry_run or not console.is_terminal,
+    ) as progress:
+        bars: dict[str, Any] = {}
+
+        def advance(phase: str, done: int) -> None:
+            if phase not in bars:
+                bars[phase] = progress.add_task(phase, total=None)
+            progress.advance(bars[phase], done)
+
+        async with KalshiClient(settings) as client:
+            return await run_backfill(client, store, selection, options, on_progress=advance)
+
+
+@click.command("demo")
+@click.option(
+    "--db",
+    "db_url",
+    default="duckdb:///ktape-demo.duckdb",
+    show_default=True,
+    help="Where to store the demo data.",
+)
+@click.option("--days", default=7, show_default=True, help="Days of settled events to fetch.")
+@click.option("--seed", default=7, show_default=True, help="Simulator seed.")
+def demo_command(db_url: str, days: int, seed: int) -> None:
+    """Start the simulator in-process and backfill a week of several cities (DuckDB)."""
+    from kalshi_tape.backfill.demo import run_demo
+
+    try:
+        run_demo(db_url=db_url, days=days, seed=seed, console=Console())
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None

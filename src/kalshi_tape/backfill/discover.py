@@ -1,0 +1,157 @@
+"""Resolve what to backfill: events given by ticker, or every event of a series in a date
+range, with their series and all their markets, live or behind the historical cutoff.
+
+Events are never partitioned by the cutoff, but markets settled before it are missing
+from nested event markets and live only under `/historical/markets`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from kalshi_tape.brackets import series_of
+from kalshi_tape.client import KalshiClient
+from kalshi_tape.domain import Event, Market, Series
+from kalshi_tape.errors import BackfillError, NotFound
+
+# Above this many fully-historical events in one series, list the series' historical
+# markets (1,000 a page) instead of asking per event.
+PER_EVENT_HISTORICAL_LIMIT = 3
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
+_EVENT_DATE = re.compile(r"-(\d{2})([A-Z]{3})(\d{2})(?:$|-)")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    event_tickers: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if not self.event_tickers and not self.series:
+            raise BackfillError("nothing selected: give event tickers or --series")
+        if self.start and self.end and self.start > self.end:
+            raise BackfillError(f"--start {self.start} is after --end {self.end}")
+
+    def wants(self, event: Event) -> bool:
+        day = event_date(event)
+        if day is None:
+            return self.start is None and self.end is None
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass(slots=True)
+class Targets:
+    series: list[Series] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    markets: list[Market] = field(default_factory=list)
+    historical: set[str] = field(default_factory=set)  # tickers only under /historical
+
+
+def event_date(event: Event) -> date | None:
+    """The climate date in an event ticker (`KXHIGHNY-26JUN02`), else its strike date."""
+    match = _EVENT_DATE.search(event.event_ticker)
+    if match and match.group(2) in _MONTHS:
+        year, month, day = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
+        try:
+            return date(2000 + year, month, day)
+        except ValueError:
+            pass
+    return event.strike_date.date() if event.strike_date else None
+
+
+async def resolve_targets(client: KalshiClient, selection: Selection) -> Targets:
+    targets = Targets()
+    for series_ticker in _series_tickers(selection):
+        targets.series.append(await _series(client, series_ticker))
+    for event_ticker in selection.event_tickers:
+        await _add_event(client, targets, await _event(client, event_ticker))
+    for series_ticker in selection.series:
+        await _add_series_events(client, targets, series_ticker, selection)
+    return targets
+
+
+def _series_tickers(selection: Selection) -> list[str]:
+    wanted = list(selection.series) + [series_of(e) for e in selection.event_tickers]
+    return list(dict.fromkeys(wanted))
+
+
+async def _series(client: KalshiClient, ticker: str) -> Series:
+    try:
+        return await client.get_series(ticker)
+    except NotFound:
+        raise BackfillError(f"unknown series {ticker!r}") from None
+
+
+async def _event(client: KalshiClient, ticker: str) -> Event:
+    try:
+        return await client.get_event(ticker, with_nested_markets=True)
+    except NotFound:
+        raise BackfillError(f"unknown event {ticker!r}") from None
+
+
+async def _add_event(client: KalshiClient, targets: Targets, event: Event) -> None:
+    markets = list(event.markets)
+    if not markets:
+        markets = [m async for m in client.iter_historical_markets(event_ticker=event.event_ticker)]
+        targets.historical.update(m.ticker for m in markets)
+    if not markets:
+        raise BackfillError(f"event {event.event_ticker!r} has no markets")
+    targets.events.append(event)
+    targets.markets.extend(markets)
+
+
+async def _add_series_events(
+    client: KalshiClient, targets: Targets, series_ticker: str, selection: Selection
+) -> None:
+    known = {e.event_ticker for e in targets.events}
+    events = [
+        e
+        async for e in client.iter_events(
+            series_ticker=series_ticker,
+            with_nested_markets=True,
+            min_close_ts=_min_close_ts(selection.start),
+        )
+        if selection.wants(e) and e.event_ticker not in known
+    ]
+    historical = [e for e in events if not e.markets]
+    for event in events:
+        if event.markets:
+            targets.events.append(event)
+            targets.markets.extend(event.markets)
+    if len(historical) > PER_EVENT_HISTORICAL_LIMIT:
+        await _add_historical_by_series(client, targets, series_ticker, historical)
+    else:
+        for event in historical:
+            await _add_event(client, targets, event)
+
+
+async def _add_historical_by_series(
+    client: KalshiClient, targets: Targets, series_ticker: str, events: Sequence[Event]
+) -> None:
+    wanted = {e.event_ticker for e in events}
+    markets = [
+        m
+        async for m in client.iter_historical_markets(series_ticker=series_ticker)
+        if m.event_ticker in wanted
+    ]
+    with_markets = {m.event_ticker for m in markets}
+    targets.events.extend(e for e in events if e.event_ticker in with_markets)
+    targets.markets.extend(markets)
+    targets.historical.update(m.ticker for m in markets)
+
+
+def _min_close_ts(start: date | None) -> int | None:
+    if start is None:
+        return None
+    moment = datetime(start.year, start.month, start.day, tzinfo=UTC) - timedelta(days=1)
+    return int(moment.timestamp())

@@ -1,0 +1,48 @@
+"""Printing a backfill's plan and summary (Rich)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from kalshi_tape.backfill.runner import BackfillReport
+
+
+def print_plan(console: Console, report: BackfillReport) -> None:
+    plan, todo = report.plan, report.todo
+    table = Table(title="Backfill plan", show_edge=False)
+    table.add_column("requests for")
+    table.add_column("planned", justify="right")
+    table.add_column("still to do", justify="right")
+    planned = Counter(f"candles {r.period}m via {r.route}" for r in plan.candles)
+    pending = Counter(f"candles {r.period}m via {r.route}" for r in todo.candles)
+    planned.update(f"trades ({r.route})" for r in plan.trades)
+    pending.update(f"trades ({r.route})" for r in todo.trades)
+    for name in sorted(planned):
+        table.add_row(name, str(planned[name]), str(pending[name]))
+    console.print(table)
+    console.print(
+        f"{report.events} events, {report.markets} markets; discovery used "
+        f"{report.discovery_requests} requests; the fetch needs at least "
+        f"{todo.request_lower_bound} requests ({plan.request_lower_bound} for a fresh run)."
+    )
+
+
+def print_summary(console: Console, report: BackfillReport) -> None:
+    skipped = report.plan.request_lower_bound - report.todo.request_lower_bound
+    table = Table(title="Backfill done", show_edge=False, show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("events / markets", f"{report.events} / {report.markets}")
+    table.add_row("candle rows written", f"{report.candle_rows:,}")
+    table.add_row("trade rows written", f"{report.trade_rows:,}")
+    table.add_row(
+        "requests (discovery + fetch)", f"{report.discovery_requests} + {report.fetch_requests}"
+    )
+    table.add_row("planned fetch requests (lower bound)", str(report.todo.request_lower_bound))
+    table.add_row("chunks already done (skipped)", str(skipped))
+    table.add_row("requests per 1,000 rows", f"{report.requests_per_1000_rows:.2f}")
+    table.add_row("elapsed", f"{report.elapsed_s:.1f} s")
+    console.print(table)

@@ -1,0 +1,265 @@
+"""Run a backfill: resolve targets, plan, fetch concurrently within the rate budget, and
+commit each request's rows together with its checkpoint.
+
+Every planned request is a unit of resume: its rows and its `backfill_progress` row are
+written in one transaction, so a run killed at any moment and started again skips what
+is done and ends with exactly the rows of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kalshi_tape.backfill.discover import Selection, Targets, resolve_targets
+from kalshi_tape.backfill.plan import (
+    PERIODS,
+    CandleRequest,
+    MarketTarget,
+    Plan,
+    TradeRequest,
+    make_plan,
+)
+from kalshi_tape.client import KalshiClient
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.domain import Market, MarketCandlesticks, Trade
+from kalshi_tape.errors import BackfillError
+from kalshi_tape.storage import Store
+from kalshi_tape.storage.records import BackfillProgress, CandleRecord
+
+ProgressCallback = Callable[[str, int], None]  # (phase, requests finished)
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillOptions:
+    periods: tuple[int, ...] = PERIODS
+    trades: bool = True
+    concurrency: int = 8
+    dry_run: bool = False
+
+    def __post_init__(self) -> None:
+        bad = [p for p in self.periods if p not in PERIODS]
+        if bad or not self.periods:
+            raise BackfillError(f"--period must be among {PERIODS}, got {self.periods}")
+        if self.concurrency < 1:
+            raise BackfillError("concurrency must be at least 1")
+
+
+@dataclass(slots=True)
+class BackfillReport:
+    plan: Plan
+    todo: Plan
+    events: int = 0
+    markets: int = 0
+    discovery_requests: int = 0
+    fetch_requests: int = 0
+    candle_rows: int = 0
+    trade_rows: int = 0
+    elapsed_s: float = 0.0
+    by_route: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return self.discovery_requests + self.fetch_requests
+
+    @property
+    def rows(self) -> int:
+        return self.candle_rows + self.trade_rows
+
+    @property
+    def requests_per_1000_rows(self) -> float:
+        return 1000 * self.fetch_requests / self.rows if self.rows else 0.0
+
+
+async def run_backfill(
+    client: KalshiClient,
+    store: Store,
+    selection: Selection,
+    options: BackfillOptions = BackfillOptions(),
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    on_progress: ProgressCallback | None = None,
+) -> BackfillReport:
+    started = time.perf_counter()
+    requests_before = client.stats.requests
+    cutoff = await client.get_historical_cutoff()
+    targets = await resolve_targets(client, selection)
+    now_ts = clock.now_ns() // 1_000_000_000
+    plan = make_plan(
+        market_targets(targets),
+        options.periods,
+        trades=options.trades,
+        trades_cutoff_ts=int(cutoff.trades_created_ts.timestamp()),
+        now_ts=now_ts,
+    )
+    report = BackfillReport(plan=plan, todo=plan, events=len(targets.events))
+    report.markets = len(targets.markets)
+    if not options.dry_run:
+        store.commit_chunk(series=targets.series, events=targets.events, markets=targets.markets)
+    report.todo = plan.without(store.finished_tasks("candles:") | store.finished_tasks("trades:"))
+    report.discovery_requests = client.stats.requests - requests_before
+    if not options.dry_run:
+        await _execute(client, store, report, options.concurrency, on_progress)
+    report.elapsed_s = time.perf_counter() - started
+    return report
+
+
+def market_targets(targets: Targets) -> list[MarketTarget]:
+    return [_market_target(m, m.ticker in targets.historical) for m in targets.markets]
+
+
+def _market_target(market: Market, historical: bool) -> MarketTarget:
+    return MarketTarget(
+        ticker=market.ticker,
+        event_ticker=market.event_ticker,
+        series_ticker=market.event_ticker.split("-", 1)[0],
+        open_ts=_ts(market.open_time, market.ticker, "open_time"),
+        close_ts=_ts(market.close_time, market.ticker, "close_time"),
+        historical=historical,
+        has_volume=market.volume > 0,
+        settled=market.is_settled,
+    )
+
+
+def _ts(moment: datetime | None, ticker: str, name: str) -> int:
+    if moment is None:
+        raise BackfillError(f"market {ticker} has no {name}")
+    return int(moment.timestamp())
+
+
+# --------------------------------------------------------------------------- execution
+
+
+async def _execute(
+    client: KalshiClient,
+    store: Store,
+    report: BackfillReport,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+) -> None:
+    before = client.stats.requests
+    gate = asyncio.Semaphore(concurrency)
+    # One writer thread: commits never block the event loop, and the store is used by
+    # one thread at a time. A job keeps its slot until its rows are committed, which
+    # bounds what waits in memory.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktape-writer")
+    loop = asyncio.get_running_loop()
+
+    async def commit(**chunk: Any) -> None:
+        await loop.run_in_executor(writer, functools.partial(store.commit_chunk, **chunk))
+
+    async def candle_job(request: CandleRequest) -> None:
+        async with gate:
+            records, sent = await fetch_candles(client, request)
+            await commit(candles=records, progress=_progress(request.key, records, sent))
+            report.candle_rows += len(records)
+            report.by_route[request.route] = report.by_route.get(request.route, 0) + sent
+        if on_progress:
+            on_progress("candles", 1)
+
+    async def trade_job(request: TradeRequest) -> None:
+        async with gate:
+            trades, sent = await fetch_trades(client, request)
+            await commit(trades=trades, progress=_progress(request.key, trades, sent))
+            report.trade_rows += len(trades)
+        if on_progress:
+            on_progress("trades", 1)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for candle_request in report.todo.candles:
+                group.create_task(candle_job(candle_request))
+            for trade_request in report.todo.trades:
+                group.create_task(trade_job(trade_request))
+    except* Exception as failures:
+        raise failures.exceptions[0] from None
+    finally:
+        writer.shutdown(wait=True)
+        report.fetch_requests = client.stats.requests - before
+
+
+def _progress(key: str, rows: Sequence[object], requests: int) -> BackfillProgress:
+    kind = key.split(":", 1)[0]
+    return BackfillProgress(task_key=key, kind=kind, rows=len(rows), requests=requests, detail="")
+
+
+async def fetch_candles(
+    client: KalshiClient, request: CandleRequest
+) -> tuple[list[CandleRecord], int]:
+    """All candles of one planned request (following `adjusted_end_ts` if the exchange
+    cuts the span shorter than planned). Returns (records, requests sent)."""
+    results: list[MarketCandlesticks] = []
+    sent = 0
+    start = request.start_ts
+    while True:
+        sent += 1
+        if request.route == "event":
+            reply = await client.get_event_candlesticks(
+                request.series_ticker,
+                request.event_ticker,
+                start_ts=start,
+                end_ts=request.end_ts,
+                period_interval=request.period,
+            )
+            results.extend(reply.markets)
+            adjusted = reply.adjusted_end_ts
+            if adjusted is not None and start <= adjusted < request.end_ts:
+                start = adjusted + 1
+                continue
+        elif request.route == "batch":
+            results.extend(
+                await client.get_batch_candlesticks(
+                    list(request.tickers),
+                    start_ts=start,
+                    end_ts=request.end_ts,
+                    period_interval=request.period,
+                )
+            )
+        else:
+            results.append(
+                await client.get_historical_market_candlesticks(
+                    request.tickers[0],
+                    start_ts=start,
+                    end_ts=request.end_ts,
+                    period_interval=request.period,
+                )
+            )
+        break
+    return _records(results, request.period), sent
+
+
+def _records(results: Sequence[MarketCandlesticks], period: int) -> list[CandleRecord]:
+    unique: dict[tuple[str, int], CandleRecord] = {}
+    for market in results:
+        for candle in market.candlesticks:
+            unique[(market.ticker, candle.end_period_ts)] = CandleRecord(
+                market_ticker=market.ticker, period_minutes=period, source="kalshi", candle=candle
+            )
+    return list(unique.values())
+
+
+async def fetch_trades(client: KalshiClient, request: TradeRequest) -> tuple[list[Trade], int]:
+    """Every trade of one market on one side of the trade cutoff, all pages."""
+    fetch = client.get_trades if request.route == "live" else client.get_historical_trades
+    trades: dict[str, Trade] = {}
+    cursor: str | None = None
+    sent = 0
+    while True:
+        page = await fetch(
+            ticker=request.ticker,
+            min_ts=request.min_ts,
+            max_ts=request.max_ts,
+            limit=1000,
+            cursor=cursor,
+        )
+        sent += 1
+        trades.update((t.trade_id, t) for t in page.items)
+        cursor = page.cursor
+        if not cursor:
+            return list(trades.values()), sent

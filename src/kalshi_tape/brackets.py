@@ -1,0 +1,78 @@
+"""Weather bracket markets as data: the interval a market pays on, and `pays(value)`.
+
+Kalshi's daily-high markets settle on an integer temperature v (weather.md §1.4):
+  between:  floor <= v <= cap   (both ends inclusive, e.g. B79.5 = 79..80)
+  greater:  v > floor           (strict; "81° or above" for floor 80)
+  less:     v < cap             (strict; "72° or below" for cap 73)
+plus the `_or_equal` variants. The market's strike_type decides; a `-T` ticker alone
+does not say whether a tail is high or low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kalshi_tape.domain import Market
+from kalshi_tape.errors import ParseError
+from kalshi_tape.stations import Station, station_for
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    """The set of settlement values for which a market resolves YES."""
+
+    ticker: str
+    strike_type: str
+    low: Decimal | None  # None: unbounded below
+    high: Decimal | None  # None: unbounded above
+    low_inclusive: bool
+    high_inclusive: bool
+
+    def pays(self, value: Decimal | int) -> bool:
+        v = Decimal(value)
+        if self.low is not None and (v < self.low or (v == self.low and not self.low_inclusive)):
+            return False
+        return not (
+            self.high is not None
+            and (v > self.high or (v == self.high and not self.high_inclusive))
+        )
+
+    def describe(self) -> str:
+        lo = "-inf" if self.low is None else str(self.low)
+        hi = "+inf" if self.high is None else str(self.high)
+        return (
+            f"{'[' if self.low_inclusive else '('}{lo}, {hi}{']' if self.high_inclusive else ')'}"
+        )
+
+
+def bracket_of(market: Market) -> Bracket:
+    """The payoff interval of a market, from its strike_type and strikes."""
+    kind, floor, cap = market.strike_type, market.floor_strike, market.cap_strike
+    where = f"market {market.ticker}"
+    if kind == "between":
+        _need(where, "floor_strike", floor)
+        _need(where, "cap_strike", cap)
+        return Bracket(market.ticker, kind, floor, cap, True, True)
+    if kind in ("greater", "greater_or_equal"):
+        _need(where, "floor_strike", floor)
+        return Bracket(market.ticker, kind, floor, None, kind == "greater_or_equal", False)
+    if kind in ("less", "less_or_equal"):
+        _need(where, "cap_strike", cap)
+        return Bracket(market.ticker, kind, None, cap, False, kind == "less_or_equal")
+    raise ParseError(f"{where}.strike_type", "not a bracket strike type", kind)
+
+
+def _need(where: str, name: str, value: Decimal | None) -> None:
+    if value is None:
+        raise ParseError(f"{where}.{name}", "missing for this strike_type")
+
+
+def series_of(event_or_market_ticker: str) -> str:
+    """`KXHIGHNY-26JUN02-B79.5` -> `KXHIGHNY`."""
+    return event_or_market_ticker.split("-", 1)[0]
+
+
+def station_of(market: Market) -> Station | None:
+    """The settlement station (city, climate-day offset) of a market's series, if known."""
+    return station_for(series_of(market.event_ticker))

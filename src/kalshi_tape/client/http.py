@@ -1,0 +1,184 @@
+"""The single request path: sign, throttle, retry, map errors.
+
+Every REST call of `KalshiClient` goes through `HttpCore.get`. Retries are bounded and
+spaced by a jittered, capped exponential backoff drawn from an injected `random.Random`;
+429, 5xx, timeouts and connection errors are retried, other statuses raise at once.
+Error messages name the request and the problem and never carry headers, keys or
+signatures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from kalshi_tape.client.auth import KalshiAuth, Signer
+from kalshi_tape.client.ratelimit import RateLimiter, Sleep
+from kalshi_tape.clock import Clock
+from kalshi_tape.errors import (
+    ApiError,
+    AuthError,
+    KalshiError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from kalshi_tape.parse import parse_error_body
+
+USER_AGENT = "kalshi-tape/0.1"
+CLOCK_SKEW_WARN_S = 30.0
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with "equal jitter": half fixed, half random."""
+
+    base_s: float = 0.25
+    cap_s: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling = min(self.cap_s, self.base_s * 2.0**attempt)
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(slots=True)
+class HttpStats:
+    """Counters of one client: requests sent (retries included) and what came back."""
+
+    requests: int = 0
+    retries: int = 0
+    transport_errors: int = 0
+    responses_by_status: dict[int, int] = field(default_factory=Counter)
+
+    @property
+    def rate_limited(self) -> int:
+        return self.responses_by_status.get(429, 0)
+
+
+def is_retryable_status(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+class HttpCore:
+    """An `httpx.AsyncClient` wrapped with signing, the limiter and the retry policy."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        signer: Signer | None,
+        limiter: RateLimiter,
+        clock: Clock,
+        rng: random.Random,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_retries: int = 6,
+        timeout: float = 15.0,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            auth=KalshiAuth(signer) if signer else None,
+            headers={"accept": "application/json", "user-agent": USER_AGENT},
+        )
+        self.signed = signer is not None
+        self.limiter = limiter
+        self.stats = HttpStats()
+        self._clock = clock
+        self._rng = rng
+        self._max_retries = max_retries
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, path: str, params: Params | None = None) -> bytes:
+        """GET `path` (relative to the base URL) and return the 2xx body."""
+        query = _clean(params)
+        for attempt in range(self._max_retries + 1):
+            result = await self._attempt(path, query)
+            if isinstance(result, bytes):
+                return result
+            error = result
+            if not _retryable(error) or attempt == self._max_retries:
+                raise error
+            self.stats.retries += 1
+            await self._sleep(self._backoff.delay(attempt, self._rng))
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, path: str, query: Params) -> bytes | KalshiError:
+        await self.limiter.acquire()
+        self.stats.requests += 1
+        try:
+            response = await self._client.get(path, params=query)
+        except httpx.TimeoutException as exc:
+            self.stats.transport_errors += 1
+            return TransportError("GET", path, f"timed out ({type(exc).__name__})")
+        except httpx.TransportError as exc:
+            self.stats.transport_errors += 1
+            return TransportError("GET", path, f"connection failed ({type(exc).__name__})")
+        status = response.status_code
+        self.stats.responses_by_status[status] = self.stats.responses_by_status.get(status, 0) + 1
+        if 200 <= status < 300:
+            return response.content
+        if status == 429:
+            self.limiter.drain()
+        return self._api_error(response, path)
+
+    def _api_error(self, response: httpx.Response, path: str) -> ApiError:
+        status = response.status_code
+        code, message = parse_error_body(response.content)
+        if status in (401, 403):
+            return AuthError(status, code, self._auth_hint(message, response), "GET", path)
+        kind = {404: NotFound, 429: RateLimited}.get(status)
+        if kind is None:
+            kind = ServerError if status >= 500 else ApiError
+        return kind(status, code, message or response.reason_phrase, "GET", path)
+
+    def _auth_hint(self, message: str, response: httpx.Response) -> str:
+        """Name the likely problem: no credentials, a clock off, or a key the exchange rejects."""
+        if not self.signed:
+            return f"{message}; no credentials set (KALSHI_API_KEY_ID, KALSHI_PRIVATE_KEY_PATH)"
+        skew = _clock_skew_s(response, self._clock)
+        if skew is not None and abs(skew) > CLOCK_SKEW_WARN_S:
+            return f"{message}; local clock is {skew:+.0f} s off the exchange's (clock skew)"
+        return f"{message}; the exchange rejected the key id or signature (wrong key?)"
+
+
+def _retryable(error: KalshiError) -> bool:
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, ApiError) and is_retryable_status(error.status)
+
+
+def _clock_skew_s(response: httpx.Response, clock: Clock) -> float | None:
+    """Local clock minus the server's `Date` header, in seconds (None without one)."""
+    date = response.headers.get("date")
+    if not date:
+        return None
+    try:
+        server = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return clock.now_ns() / 1e9 - server
+
+
+def _clean(params: Params | None) -> Params:
+    """Drop None values and render bools as Kalshi expects (`true` / `false`)."""
+    out: Params = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out

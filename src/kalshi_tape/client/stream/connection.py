@@ -1,0 +1,164 @@
+"""One WebSocket connection to Kalshi, kept alive.
+
+`Connection.run()` yields `Connected`, raw frames `(bytes, received_ns)` and
+`Disconnected`, reconnecting with a jittered, capped exponential backoff until `close()`.
+The handshake is signed (`timestamp + "GET" + "/trade-api/ws/v2"`). The exchange pings
+every 10 s and websockets answers; on top, a watchdog pings the server itself after
+`idle_timeout` seconds without a frame and reconnects when no pong comes back.
+A refused handshake (HTTP 401/403) raises: retrying a wrong key or clock cannot help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from kalshi_tape.client.auth import Signer
+from kalshi_tape.client.http import Backoff
+from kalshi_tape.client.stream.events import Connected, Disconnected
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.errors import StreamError
+
+Frame = tuple[bytes, int]
+RECONNECT_BACKOFF = Backoff(base_s=0.5, cap_s=30.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOptions:
+    open_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    pong_timeout: float = 10.0
+    backoff: Backoff = RECONNECT_BACKOFF
+    max_size: int | None = 2**24
+
+
+class _Watchdog(Exception):
+    """The server stopped answering pings."""
+
+
+class Connection:
+    def __init__(
+        self,
+        url: str,
+        *,
+        signer: Signer | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: random.Random | None = None,
+        options: ConnectionOptions | None = None,
+    ) -> None:
+        self.url = url
+        self._signer = signer
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.options = options or ConnectionOptions()
+        self._ws: ClientConnection | None = None
+        self._closed = asyncio.Event()
+        self.connects = 0
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None
+
+    async def send(self, frames: list[bytes]) -> None:
+        """Send command frames; silently dropped while offline (restored on reconnect)."""
+        ws = self._ws
+        if ws is None:
+            return
+        try:
+            for frame in frames:
+                await ws.send(frame.decode())
+        except ConnectionClosed:
+            pass
+
+    async def close(self) -> None:
+        self._closed.set()
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def run(self) -> AsyncIterator[Connected | Disconnected | Frame]:
+        failures = 0
+        while not self._closed.is_set():
+            try:
+                ws = await self._open()
+            except (OSError, TimeoutError, InvalidHandshake) as exc:
+                failures += 1
+                yield Disconnected(f"connect failed: {_describe(exc)}", self._clock.now_ns())
+                await self._pause(failures)
+                continue
+            self._ws = ws
+            self.connects += 1
+            yield Connected(self.url, self.connects > 1, failures + 1, self._clock.now_ns())
+            failures = 0
+            reason = "closed"
+            try:
+                async for frame in self._frames(ws):
+                    yield frame
+            except ConnectionClosed as exc:
+                reason = f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
+            except _Watchdog:
+                reason = "no pong from server (watchdog)"
+            finally:
+                self._ws = None
+                await ws.close()
+            if self._closed.is_set():
+                return
+            yield Disconnected(reason, self._clock.now_ns())
+            await self._pause(1)
+
+    async def _open(self) -> ClientConnection:
+        headers = self._signer.headers("GET", urlsplit(self.url).path) if self._signer else {}
+        try:
+            return await websockets.connect(
+                self.url,
+                additional_headers=headers,
+                open_timeout=self.options.open_timeout,
+                ping_interval=None,
+                max_size=self.options.max_size,
+                compression=None,
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (401, 403):
+                body = (
+                    exc.response.body.decode("utf-8", "replace")[:200] if exc.response.body else ""
+                )
+                raise StreamError(
+                    f"WebSocket handshake refused: HTTP {status} {body}; check KALSHI_API_KEY_ID,"
+                    " KALSHI_PRIVATE_KEY_PATH and that the local clock is right"
+                ) from None
+            raise
+
+    async def _frames(self, ws: ClientConnection) -> AsyncIterator[Frame]:
+        idle = self.options.idle_timeout
+        while True:
+            try:
+                data = await asyncio.wait_for(ws.recv(decode=False), idle)
+            except TimeoutError:
+                await self._probe(ws)
+                continue
+            yield (data if isinstance(data, bytes) else data.encode()), self._clock.now_ns()
+
+    async def _probe(self, ws: ClientConnection) -> None:
+        try:
+            waiter = await ws.ping()
+            await asyncio.wait_for(waiter, self.options.pong_timeout)
+        except TimeoutError:
+            raise _Watchdog from None
+
+    async def _pause(self, attempt: int) -> None:
+        delay = self.options.backoff.delay(attempt - 1, self._rng)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closed.wait(), delay)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]

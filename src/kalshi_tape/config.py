@@ -1,0 +1,177 @@
+"""Settings from the environment, an optional YAML file and command-line flags.
+
+Precedence, lowest to highest: defaults < YAML file < environment < flags.
+Secrets (the private key) are read from a file path, never printed: `Settings.__repr__`
+masks them and `Settings.describe()` shows only where they come from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+
+from kalshi_tape.errors import ConfigError
+
+PRODUCTION_BASE_URL = "https://external-api.kalshi.com/trade-api/v2"
+PRODUCTION_WS_URL = "wss://external-api-ws.kalshi.com/trade-api/ws/v2"
+DEMO_BASE_URL = "https://external-api.demo.kalshi.co/trade-api/v2"
+DEMO_WS_URL = "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2"
+
+# Documented REST -> WebSocket pairs (kalshi-api.md §1), including the older shared hosts.
+KNOWN_WS_URLS: dict[str, str] = {
+    PRODUCTION_BASE_URL: PRODUCTION_WS_URL,
+    "https://api.elections.kalshi.com/trade-api/v2": "wss://api.elections.kalshi.com/trade-api/ws/v2",
+    DEMO_BASE_URL: DEMO_WS_URL,
+    "https://demo-api.kalshi.co/trade-api/v2": "wss://demo-api.kalshi.co/trade-api/ws/v2",
+}
+ENVIRONMENTS = {"production": PRODUCTION_BASE_URL, "demo": DEMO_BASE_URL}
+TIERS = ("basic", "advanced", "expert", "premier", "paragon", "prime", "prestige", "unlimited")
+DEFAULT_DB_URL = "duckdb:///kalshi-tape.duckdb"
+
+ENV_VARS = {
+    "api_key_id": "KALSHI_API_KEY_ID",
+    "private_key_path": "KALSHI_PRIVATE_KEY_PATH",
+    "base_url": "KALSHI_BASE_URL",
+    "ws_url": "KALSHI_WS_URL",
+    "tier": "KALSHI_TIER",
+    "db_url": "KTAPE_DB",
+}
+CONFIG_FILE_ENV = "KTAPE_CONFIG"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    base_url: str = PRODUCTION_BASE_URL
+    ws_url: str | None = None
+    api_key_id: str | None = None
+    private_key_path: Path | None = None
+    tier: str = "basic"
+    db_url: str = DEFAULT_DB_URL
+
+    def __post_init__(self) -> None:
+        _check_http_url("base_url", self.base_url)
+        if self.ws_url is not None:
+            _check_url("ws_url", self.ws_url, ("ws", "wss"))
+        if self.tier not in TIERS:
+            raise ConfigError("tier", f"{self.tier!r} is not one of {', '.join(TIERS)}")
+
+    @property
+    def resolved_ws_url(self) -> str:
+        return self.ws_url or ws_url_for(self.base_url)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.api_key_id and self.private_key_path)
+
+    @classmethod
+    def production(cls) -> Settings:
+        return cls(base_url=PRODUCTION_BASE_URL)
+
+    @classmethod
+    def demo(cls) -> Settings:
+        return cls(base_url=DEMO_BASE_URL)
+
+    def describe(self) -> dict[str, str]:
+        """A printable view: the key file's path is shown, its content never."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        shown["ws_url"] = self.resolved_ws_url
+        shown["api_key_id"] = _mask(self.api_key_id)
+        return shown
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.describe().items())
+        return f"Settings({inner})"
+
+
+def ws_url_for(base_url: str) -> str:
+    """The WebSocket URL paired with a REST base URL.
+
+    Documented hosts map to their documented pair; any other `http(s)://HOST/trade-api/v2`
+    maps to `ws(s)://HOST/trade-api/ws/v2`.
+    """
+    base = base_url.rstrip("/")
+    if base in KNOWN_WS_URLS:
+        return KNOWN_WS_URLS[base]
+    parts = urlsplit(base)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme)
+    if scheme is None or not parts.path.endswith("/trade-api/v2"):
+        raise ConfigError("ws_url", f"cannot derive a WebSocket URL from {base_url!r}; set it")
+    path = parts.path[: -len("/trade-api/v2")] + "/trade-api/ws/v2"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Build Settings: defaults < YAML file < environment < `overrides` (flags; None ignored)."""
+    env = os.environ if env is None else env
+    path = config_file or env.get(CONFIG_FILE_ENV)
+    layers = [
+        _read_yaml(Path(path)) if path else {},
+        {k: env[v] for k, v in ENV_VARS.items() if env.get(v)},
+        {k: v for k, v in (overrides or {}).items() if v is not None},
+    ]
+    values: dict[str, Any] = {}
+    for layer in layers:
+        if "environment" in layer:  # a named environment is a base_url at its own layer
+            layer = dict(layer)
+            layer.setdefault("base_url", _environment_url(layer.pop("environment")))
+        values.update(layer)
+    unknown = sorted(set(values) - {f.name for f in fields(Settings)})
+    if unknown:
+        raise ConfigError(unknown[0], "unknown setting")
+    if values.get("private_key_path") is not None:
+        values["private_key_path"] = Path(values["private_key_path"]).expanduser()
+    return replace(Settings(), **values)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError("config_file", f"{path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError("config_file", f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("config_file", f"{path} must hold a mapping")
+    known = {f.name for f in fields(Settings)} | {"environment"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown setting in {path}; known: {sorted(known)}")
+    return dict(data)
+
+
+def _environment_url(name: str) -> str:
+    try:
+        return ENVIRONMENTS[name]
+    except KeyError:
+        raise ConfigError("environment", f"{name!r} is not one of {sorted(ENVIRONMENTS)}") from None
+
+
+def _check_http_url(key: str, url: str) -> None:
+    _check_url(key, url, ("http", "https"))
+
+
+def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> None:
+    if not isinstance(url, str):
+        raise ConfigError(key, f"{url!r} is not a {'/'.join(schemes)} URL")
+    parts = urlsplit(url)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(key, f"{url!r} is not a {'/'.join(schemes)} URL")
+
+
+def _mask(secret: str | None) -> str:
+    if not secret:
+        return "(not set)"
+    return secret[:4] + "…" if len(secret) > 8 else "…"

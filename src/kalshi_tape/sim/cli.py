@@ -1,0 +1,116 @@
+"""`ktape sim`: run the simulated exchange."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from kalshi_tape.errors import ConfigError
+from kalshi_tape.sim.config import DEFAULT_SERIES, TIERS, WIRE_ERAS, Faults, SimConfig
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO-8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parse_keys(values: tuple[str, ...]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for item in values:
+        key_id, sep, pem = item.partition("=")
+        if not sep or not key_id:
+            raise click.BadParameter(f"expected KEY_ID=PEM or KEY_ID=@path, got {item[:20]!r}")
+        if pem.startswith("@"):
+            pem = Path(pem[1:]).read_text()
+        keys[key_id] = pem
+    return keys
+
+
+@click.command("sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--now", "now_text", default=None, help="Market clock at start (ISO-8601; default: wall clock)."
+)
+@click.option(
+    "--speed", default=1.0, show_default=True, type=float, help="Clock multiplier; 0 = frozen."
+)
+@click.option("--days", default=45, show_default=True, type=int, help="Days of settled history.")
+@click.option(
+    "--historical-days",
+    default=7,
+    show_default=True,
+    type=int,
+    help="Age of the historical cutoff.",
+)
+@click.option("--wire-era", type=click.Choice(WIRE_ERAS), default="fixed", show_default=True)
+@click.option(
+    "--whole-contracts",
+    is_flag=True,
+    help="Whole contracts (implied by --wire-era dual and cents).",
+)
+@click.option("--tier", type=click.Choice(list(TIERS)), default="basic", show_default=True)
+@click.option(
+    "--trust-key",
+    "trust_keys",
+    multiple=True,
+    help="KEY_ID=PUBLIC_KEY_PEM or KEY_ID=@path (repeatable).",
+)
+@click.option("--faults", "faults_text", default="", help="e.g. http_5xx=0.05,ws_drop_every=500")
+@click.option("--series", "series_text", default=",".join(DEFAULT_SERIES), show_default=True)
+@click.option("--log-level", default="warning", show_default=True)
+def sim_command(
+    host: str,
+    port: int,
+    seed: int,
+    now_text: str | None,
+    speed: float,
+    days: int,
+    historical_days: int,
+    wire_era: str,
+    whole_contracts: bool,
+    tier: str,
+    trust_keys: tuple[str, ...],
+    faults_text: str,
+    series_text: str,
+    log_level: str,
+) -> None:
+    """Run a faithful local Kalshi exchange (REST + WebSocket) with generated weather markets."""
+    import uvicorn
+
+    from kalshi_tape.sim.app import create_app
+    from kalshi_tape.sim.server import uvicorn_config
+
+    try:
+        config = SimConfig(
+            seed=seed,
+            now=_parse_now(now_text),
+            days=days,
+            historical_days=historical_days,
+            wire_era=wire_era,  # type: ignore[arg-type]
+            whole_contracts=whole_contracts,
+            tier=tier,
+            trusted_keys=_parse_keys(trust_keys),
+            faults=Faults.parse(faults_text),
+            speed=speed,
+            series=tuple(s.strip() for s in series_text.split(",") if s.strip()),
+        )
+        app = create_app(config)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not config.trusted_keys:
+        click.echo("warning: no --trust-key given; running open (no signature checks)", err=True)
+    click.echo(
+        f"ktape sim: REST http://{host}:{port}/trade-api/v2  WS ws://{host}:{port}/trade-api/ws/v2"
+        f"  admin http://{host}:{port}/_sim  (seed={seed}, era={wire_era}, tier={tier})",
+        err=True,
+    )
+    uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()

@@ -1,0 +1,116 @@
+"""`ktape db init|migrate|info`, `ktape export` and `ktape import`: thin wrappers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kalshi_tape.config import load_settings
+from kalshi_tape.errors import KtapeError
+from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_store
+from kalshi_tape.storage.parquet import export_parquet, import_parquet
+
+
+def _db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db",
+        "url",
+        default=None,
+        help=f"Database URL: duckdb:///file.duckdb or postgresql://user@host/db "
+        f"[default: ${ENV_VAR}, else db_url of $KTAPE_CONFIG, else {DEFAULT_URL}].",
+    )(fn)
+
+
+def _open(url: str | None, *, migrate: bool = True) -> Store:
+    """The store at --db, else the configured one (environment, YAML file, default)."""
+    return open_store(load_settings({"db_url": url}).db_url, migrate=migrate)
+
+
+def _fail(exc: KtapeError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group("db")
+def db_group() -> None:
+    """Create, migrate and inspect the warehouse."""
+
+
+@db_group.command("init")
+@_db_option
+def init_command(url: str | None) -> None:
+    """Create the warehouse (all tables) if it does not exist yet."""
+    try:
+        with _open(url, migrate=False) as store:
+            applied = store.migrate()
+            info = store.info()
+    except KtapeError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{info.location}: schema version {info.schema_version} ({len(applied)} applied)")
+
+
+@db_group.command("migrate")
+@_db_option
+def migrate_command(url: str | None) -> None:
+    """Apply pending migrations (safe to run again)."""
+    try:
+        with _open(url, migrate=False) as store:
+            applied = store.migrate()
+    except KtapeError as exc:
+        raise _fail(exc) from exc
+    click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+
+
+@db_group.command("info")
+@_db_option
+def info_command(url: str | None) -> None:
+    """Backend, schema version, TimescaleDB state and row counts."""
+    try:
+        with _open(url) as store:
+            info = store.info()
+    except KtapeError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"backend:        {info.backend}")
+    click.echo(f"location:       {info.location}")
+    click.echo(f"schema version: {info.schema_version}")
+    hyper = ", ".join(info.hypertables) or "none"
+    click.echo(f"timescaledb:    {'yes' if info.timescaledb else 'no'} (hypertables: {hyper})")
+    for name, rows in info.row_counts.items():
+        click.echo(f"  {name:<22} {rows:>12,}")
+
+
+@click.command("export")
+@_db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--table", "tables", multiple=True, help="Export only these tables (repeatable).")
+@click.option("--overwrite", is_flag=True, help="Replace table folders already in --out.")
+def export_command(
+    url: str | None, fmt: str, out_dir: Path, tables: tuple[str, ...], overwrite: bool
+) -> None:
+    """Export tables to Parquet, hive-partitioned by table and date."""
+    try:
+        with _open(url) as store:
+            written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
+    except (KtapeError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, rows in written.items():
+        click.echo(f"{name:<22} {rows:>12,} rows")
+
+
+@click.command("import")
+@_db_option
+@click.argument("in_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_command(url: str | None, in_dir: Path) -> None:
+    """Upsert a Parquet export (from `ktape export`) into the warehouse."""
+    try:
+        with _open(url) as store:
+            read = import_parquet(store, in_dir)
+    except KtapeError as exc:
+        raise _fail(exc) from exc
+    for name, rows in read.items():
+        click.echo(f"{name:<22} {rows:>12,} rows")

@@ -1,0 +1,380 @@
+"""What both engines share: write orchestration, transactions with retry, and reads.
+
+A backend supplies a connection-level transaction, a bulk merge of one Arrow table and
+a query returning Arrow; everything else (domain conversion, checkpoints, SQL of the
+reads, migrations bookkeeping) lives here once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, ClassVar, Self, TypeVar
+
+import pyarrow as pa
+
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
+from kalshi_tape.errors import StorageError
+from kalshi_tape.storage import arrowconv, migrations, schema
+from kalshi_tape.storage.base import BookInputs, StoreInfo
+from kalshi_tape.storage.records import (
+    BackfillProgress,
+    CandleRecord,
+    DailyClimateRow,
+    MarketSnapshotRow,
+    SequenceGapRow,
+    WeatherObservationRow,
+)
+
+T = TypeVar("T")
+_RETRIES = 6
+
+
+class SqlStore(ABC):
+    """Shared implementation of the `Store` protocol."""
+
+    backend: ClassVar[schema.Dialect]
+    placeholder: ClassVar[str]
+    retryable: ClassVar[tuple[type[BaseException], ...]] = ()
+
+    def __init__(self, location: str, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.location = location
+        self.clock = clock
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ backend hooks
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]:
+        """BEGIN ... COMMIT (ROLLBACK on error) on the store's connection."""
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; return its rows (empty when it returns none)."""
+
+    @abstractmethod
+    def _merge(self, table: schema.Table, data: pa.Table) -> None:
+        """Upsert conformed rows (duplicate keys possible: last wins) in the current transaction."""
+
+    @abstractmethod
+    def _fetch(self, columns: Sequence[schema.Column], sql: str, params: Sequence[Any]) -> pa.Table:
+        """Run a SELECT whose result columns are `columns`; return Arrow."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _migration_lock(self) -> None:  # noqa: B027 - optional hook
+        """Serialize concurrent migrators (inside the migration transaction)."""
+
+    def _after_migrate(self) -> None:  # noqa: B027 - optional hook
+        """Engine extras after migrations (TimescaleDB hypertables)."""
+
+    def _timescale_state(self) -> tuple[bool, tuple[str, ...]]:
+        return False, ()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        with self._lock:
+            applied = self._run(self._apply_migrations)
+            self._after_migrate()
+            return applied
+
+    def _apply_migrations(self) -> list[str]:
+        self._migration_lock()
+        self._execute(migrations.version_table_sql(self.backend))
+        done = {
+            int(row[0]) for row in self._execute(f"SELECT version FROM {migrations.VERSION_TABLE}")
+        }
+        names = []
+        for migration in migrations.pending(done):
+            for statement in migration.statements(self.backend):
+                self._execute(statement)
+            self._execute(
+                f"INSERT INTO {migrations.VERSION_TABLE} (version, name, applied_at) "
+                f"VALUES ({self._params(3)})",
+                (migration.version, migration.name, self._now()),
+            )
+            names.append(migration.name)
+        return names
+
+    def schema_version(self) -> int:
+        rows = self._locked(
+            lambda: self._execute(f"SELECT max(version) FROM {migrations.VERSION_TABLE}")
+        )
+        return int(rows[0][0] or 0)
+
+    def info(self) -> StoreInfo:
+        timescale, hypertables = self._locked(self._timescale_state)
+        return StoreInfo(
+            backend=self.backend,
+            location=self.location,
+            schema_version=self.schema_version(),
+            timescaledb=timescale,
+            hypertables=hypertables,
+            row_counts={t.name: self.count(t.name) for t in schema.TABLES},
+        )
+
+    # ------------------------------------------------------------------ writes
+
+    def write_arrow(self, table: str, data: pa.Table) -> int:
+        spec = schema.table(table)
+        try:
+            prepared = self._prepare(spec, data)
+        except (ValueError, TypeError, pa.ArrowException) as exc:
+            raise StorageError(f"cannot write {table}: {exc}") from exc
+        self._run(lambda: self._merge_nonempty(spec, prepared))
+        return int(prepared.num_rows)
+
+    def commit_chunk(
+        self,
+        *,
+        series: Iterable[Series] = (),
+        events: Iterable[Event] = (),
+        markets: Iterable[Market] = (),
+        candles: Iterable[CandleRecord] = (),
+        trades: Iterable[Trade] = (),
+        market_snapshots: Iterable[MarketSnapshotRow] = (),
+        orderbook_snapshots: Iterable[OrderbookSnapshot] = (),
+        orderbook_deltas: Iterable[OrderbookDelta] = (),
+        sequence_gaps: Iterable[SequenceGapRow] = (),
+        weather_observations: Iterable[WeatherObservationRow] = (),
+        daily_climate: Iterable[DailyClimateRow] = (),
+        progress: BackfillProgress | None = None,
+    ) -> int:
+        given: dict[str, Iterable[Any]] = {
+            "series": series,
+            "events": events,
+            "markets": markets,
+            "candles": candles,
+            "trades": trades,
+            "market_snapshots": market_snapshots,
+            "orderbook_snapshots": orderbook_snapshots,
+            "orderbook_deltas": orderbook_deltas,
+            "sequence_gaps": sequence_gaps,
+            "weather_observations": weather_observations,
+            "daily_climate": daily_climate,
+            "backfill_progress": () if progress is None else (progress,),
+        }
+        batches = []
+        for spec in schema.TABLES:
+            items = list(given[spec.name])
+            if items:
+                data = self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))
+                batches.append((spec, data))
+
+        def write_all() -> int:
+            for spec, data in batches:
+                self._merge(spec, data)
+            return sum(
+                int(data.num_rows) for spec, data in batches if spec.name != "backfill_progress"
+            )
+
+        return self._run(write_all) if batches else 0
+
+    def _prepare(self, spec: schema.Table, data: pa.Table) -> pa.Table:
+        return arrowconv.conform(spec, arrowconv.with_ingested_at(data, self._now()))
+
+    def _merge_nonempty(self, spec: schema.Table, data: pa.Table) -> None:
+        if data.num_rows:
+            self._merge(spec, data)
+
+    def finished_tasks(self, prefix: str = "") -> set[str]:
+        sql = (
+            f"SELECT task_key FROM backfill_progress WHERE done AND "
+            f"substr(task_key, 1, {self.placeholder}) = {self.placeholder}"
+        )
+        rows = self._locked(lambda: self._execute(sql, (len(prefix), prefix)))
+        return {str(row[0]) for row in rows}
+
+    def progress(self, task_key: str) -> BackfillProgress | None:
+        sql = (
+            "SELECT task_key, kind, rows, requests, detail, done FROM backfill_progress "
+            f"WHERE task_key = {self.placeholder}"
+        )
+        rows = self._locked(lambda: self._execute(sql, (task_key,)))
+        if not rows:
+            return None
+        key, kind, n_rows, requests, detail, done = rows[0]
+        return BackfillProgress(key, kind, int(n_rows), int(requests), detail or "", bool(done))
+
+    # ------------------------------------------------------------------ reads
+
+    def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Ad-hoc SQL in its own transaction; parameters use `self.placeholder`."""
+        return self._run(lambda: self._execute(query, params))
+
+    def read_table(self, table: str) -> pa.Table:
+        spec = schema.table(table)
+        return self._select(spec, [], [], order_by=spec.primary_key)
+
+    def count(self, table: str) -> int:
+        spec = schema.table(table)
+        rows = self._locked(lambda: self._execute(f"SELECT count(*) FROM {spec.name}"))
+        return int(rows[0][0])
+
+    def candles(
+        self,
+        *,
+        market_ticker: str | None = None,
+        event_ticker: str | None = None,
+        period_minutes: int | None = None,
+        source: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pa.Table:
+        where = _Where(self.placeholder)
+        where.eq("market_ticker", market_ticker)
+        if event_ticker is not None:
+            where.add(
+                "market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {})",
+                event_ticker,
+            )
+        where.eq("period_minutes", period_minutes)
+        where.eq("source", source)
+        where.add("end_period_ts >= {}", start)
+        where.add("end_period_ts <= {}", end)
+        order = ("market_ticker", "period_minutes", "source", "end_period_ts")
+        return self._select(schema.CANDLES, where.clauses, where.params, order)
+
+    def trades(
+        self,
+        *,
+        market_ticker: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pa.Table:
+        where = _Where(self.placeholder)
+        where.eq("market_ticker", market_ticker)
+        where.add("created_time >= {}", start)
+        where.add("created_time < {}", end)
+        order = ("created_time", "trade_id")
+        return self._select(schema.TRADES, where.clauses, where.params, order)
+
+    def market_snapshots(
+        self,
+        *,
+        market_ticker: str | None = None,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> pa.Table:
+        where = _Where(self.placeholder)
+        where.eq("market_ticker", market_ticker)
+        where.add("received_ns >= {}", start_ns)
+        where.add("received_ns < {}", end_ns)
+        order = ("received_ns", "market_ticker", "trigger")
+        return self._select(schema.MARKET_SNAPSHOTS, where.clauses, where.params, order)
+
+    def book_inputs(self, market_ticker: str, start_ns: int, end_ns: int) -> BookInputs:
+        p = self.placeholder
+        base_rows = self._locked(
+            lambda: self._execute(
+                f"SELECT max(received_ns) FROM orderbook_snapshots "
+                f"WHERE market_ticker = {p} AND received_ns <= {p}",
+                (market_ticker, start_ns),
+            )
+        )
+        base_ns = base_rows[0][0] if base_rows[0][0] is not None else start_ns
+        snaps = _Where(p)
+        snaps.eq("market_ticker", market_ticker)
+        snaps.add("received_ns >= {}", base_ns)
+        snaps.add("received_ns <= {}", end_ns)
+        deltas = _Where(p)
+        deltas.eq("market_ticker", market_ticker)
+        deltas.add("received_ns > {}", base_ns)
+        deltas.add("received_ns <= {}", end_ns)
+        gaps = _Where(p)
+        gaps.add("market_ticker IN ({}, '')", market_ticker)
+        gaps.add("received_ns >= {}", base_ns)
+        gaps.add("received_ns <= {}", end_ns)
+        return BookInputs(
+            snapshots=self._select(
+                schema.ORDERBOOK_SNAPSHOTS,
+                snaps.clauses,
+                snaps.params,
+                ("received_ns", "side", "price"),
+            ),
+            deltas=self._select(
+                schema.ORDERBOOK_DELTAS,
+                deltas.clauses,
+                deltas.params,
+                ("received_ns", "sid", "seq"),
+            ),
+            gaps=self._select(
+                schema.SEQUENCE_GAPS, gaps.clauses, gaps.params, ("received_ns", "kind", "sid")
+            ),
+        )
+
+    def _select(
+        self,
+        spec: schema.Table,
+        clauses: Sequence[str],
+        params: Sequence[Any],
+        order_by: Sequence[str],
+    ) -> pa.Table:
+        sql = f"SELECT {', '.join(spec.column_names)} FROM {spec.name}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {', '.join(order_by)}"
+        return self._locked(lambda: self._fetch(spec.columns, sql, params))
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _now(self) -> datetime:
+        micros = self.clock.now_ns() // 1_000
+        return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(
+            microsecond=micros % 1_000_000
+        )
+
+    def _params(self, n: int) -> str:
+        return ", ".join([self.placeholder] * n)
+
+    def _locked(self, fn: Callable[[], T]) -> T:
+        with self._lock:
+            return fn()
+
+    def _run(self, fn: Callable[[], T]) -> T:
+        """`fn` in one transaction, retried when the engine reports a transient conflict."""
+        for attempt in range(_RETRIES):
+            try:
+                with self._lock, self._transaction():
+                    return fn()
+            except self.retryable:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.01 * 2**attempt)
+        raise StorageError("unreachable")  # pragma: no cover
+
+
+class _Where:
+    """WHERE clauses with positional parameters; `None` values add no clause."""
+
+    def __init__(self, placeholder: str) -> None:
+        self._ph = placeholder
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, template: str, value: object) -> None:
+        if value is not None:
+            self.clauses.append(template.format(self._ph))
+            self.params.append(value)
+
+    def eq(self, column: str, value: object) -> None:
+        self.add(f"{column} = {{}}", value)

@@ -1,0 +1,85 @@
+"""Row types the store accepts besides the domain objects (frozen msgspec structs)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from kalshi_tape.domain import Candlestick
+from kalshi_tape.money import Count, Price
+
+CandleSource = Literal["kalshi", "trades"]
+GapKind = Literal["gap", "resync", "reconnect"]
+
+
+class CandleRecord(msgspec.Struct, frozen=True, gc=False):
+    """One candle of one market: Kalshi's (`source="kalshi"`) or computed from trades."""
+
+    market_ticker: str
+    period_minutes: int
+    source: CandleSource
+    candle: Candlestick
+
+
+class BackfillProgress(msgspec.Struct, frozen=True):
+    """A backfill checkpoint, committed in the same transaction as the rows it covers."""
+
+    task_key: str
+    kind: str
+    rows: int
+    requests: int
+    detail: str = ""
+    done: bool = True
+
+
+class MarketSnapshotRow(msgspec.Struct, frozen=True, gc=False):
+    """Top of book of one market at one instant, and what triggered the snapshot."""
+
+    market_ticker: str
+    received_ns: int
+    trigger: str
+    yes_bid: Price | None = None
+    yes_bid_size: Count | None = None
+    yes_ask: Price | None = None
+    yes_ask_size: Count | None = None
+    last_price: Price | None = None
+    volume: Count | None = None
+    open_interest: Count | None = None
+    exchange_ts_ms: int | None = None
+    sid: int | None = None
+    seq: int | None = None
+
+
+class SequenceGapRow(msgspec.Struct, frozen=True):
+    """A stream integrity event; `sid=0` / `market_ticker=""` mean the whole connection."""
+
+    received_ns: int
+    kind: GapKind
+    sid: int = 0
+    market_ticker: str = ""
+    expected_seq: int | None = None
+    got_seq: int | None = None
+    detail: str = ""
+
+
+class WeatherObservationRow(msgspec.Struct, frozen=True):
+    station: str
+    source: str
+    observed_at: datetime
+    temperature_f: Decimal | None = None
+    dewpoint_f: Decimal | None = None
+    raw_text: str | None = None
+
+
+class DailyClimateRow(msgspec.Struct, frozen=True):
+    station: str
+    climate_date: date
+    source: str
+    max_temp_f: Decimal | None = None
+    min_temp_f: Decimal | None = None
+    is_final: bool | None = None
+    issued_at: datetime | None = None
+    raw_text: str | None = None

@@ -1,0 +1,42 @@
+"""`ktape watch --json` against a frozen simulator prints exactly the true books."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from kalshi_tape.cli import main
+from kalshi_tape.sim.config import SimConfig
+from kalshi_tape.sim.server import SimServer
+
+
+@pytest.fixture(scope="module")
+def frozen_sim() -> Iterator[SimServer]:
+    with SimServer(SimConfig(seed=9, speed=0)) as sim:
+        yield sim
+
+
+def test_watch_json_prints_the_true_books(frozen_sim: SimServer) -> None:
+    markets = httpx.get(f"{frozen_sim.base_url}/markets", params={"status": "open"}).json()
+    tickers = [m["ticker"] for m in markets["markets"][:3]]
+    args = ["watch", *tickers, "--seconds", "0.5", "--json", "--base-url", frozen_sim.base_url]
+    result = CliRunner().invoke(main, args, env={"KALSHI_API_KEY_ID": ""})
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert list(printed) == tickers
+    for ticker in tickers:
+        truth = httpx.get(f"{frozen_sim.admin_url}/book/{ticker}").json()
+        assert printed[ticker] == truth
+        prices = [level[0] for level in printed[ticker]["yes"]]
+        assert prices == sorted(prices)
+
+
+def test_watch_reports_a_refused_handshake_cleanly() -> None:
+    args = ["watch", "X", "--seconds", "1", "--base-url", "http://127.0.0.1:9/trade-api/v2"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "not in sync at exit: X" in result.stderr

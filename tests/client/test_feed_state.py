@@ -1,0 +1,206 @@
+"""The resync model of `FeedState`, frame by frame (no network: frames in, commands out)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kalshi_tape.client.stream import (
+    ChannelError,
+    Connected,
+    Disconnected,
+    FeedState,
+    Gap,
+    Malformed,
+    Resync,
+)
+from kalshi_tape.clock import ManualClock
+from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.money import Price
+
+A, B = "MKT-A", "MKT-B"
+
+
+def snap(seq: int, ticker: str, yes: list[list[str]], no: list[list[str]], sid: int = 1) -> bytes:
+    msg: dict[str, Any] = {"market_ticker": ticker}
+    if yes:
+        msg["yes_dollars_fp"] = yes
+    if no:
+        msg["no_dollars_fp"] = no
+    return json.dumps({"type": "orderbook_snapshot", "sid": sid, "seq": seq, "msg": msg}).encode()
+
+
+def delta(
+    seq: int, ticker: str, side: str, price: str, change: str, ts: int = 1, sid: int = 1
+) -> bytes:
+    msg = {"market_ticker": ticker, "price_dollars": price, "delta_fp": change, "side": side}
+    msg["ts_ms"] = ts  # type: ignore[assignment]
+    return json.dumps({"type": "orderbook_delta", "sid": sid, "seq": seq, "msg": msg}).encode()
+
+
+def commands(state: FeedState) -> list[dict[str, Any]]:
+    return [json.loads(frame) for frame in state.take_outbox()]
+
+
+def connected(state: FeedState, *, subscribed: bool = True) -> FeedState:
+    state.on_connected(Connected("ws://x", False, 1, 0))
+    (sub,) = commands(state)
+    assert sub["cmd"] == "subscribe" and sub["params"]["market_tickers"] == sorted(state.tickers)
+    if subscribed:
+        reply = {
+            "id": sub["id"],
+            "type": "subscribed",
+            "msg": {"channel": "orderbook_delta", "sid": 1},
+        }
+        assert state.handle_frame(json.dumps(reply).encode(), 1) == []
+    return state
+
+
+def synced_state() -> FeedState:
+    state = connected(FeedState([A, B]))
+    state.handle_frame(snap(1, A, [["0.4000", "10.00"]], [["0.5000", "5.00"]]), 2)
+    state.handle_frame(snap(2, B, [["0.1000", "1.00"]], []), 3)
+    assert state.synced
+    return state
+
+
+def kinds(events: list[Any]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def test_snapshot_then_deltas_build_the_book() -> None:
+    state = synced_state()
+    events = state.handle_frame(delta(3, A, "yes", "0.4100", "2.00"), 4)
+    assert kinds(events) == ["OrderbookDelta"] and events[0].received_ns == 4
+    assert state.books[A].best_yes_bid == Price("0.41")
+
+
+def test_gap_drops_books_requests_snapshots_and_never_merges() -> None:
+    state = synced_state()
+    events = state.handle_frame(delta(5, A, "yes", "0.4100", "2.00"), 4)  # seq 3, 4 lost
+    assert kinds(events) == ["Gap", "Resync"]
+    gap, resync = events
+    assert isinstance(gap, Gap) and (gap.expected, gap.got) == (3, 5)
+    assert isinstance(resync, Resync) and resync.tickers == (A, B) and resync.reason == "gap"
+    (cmd,) = commands(state)
+    assert cmd["params"] == {"sids": [1], "market_tickers": [A, B], "action": "get_snapshot"}
+    assert state.books == {} and not state.synced
+    assert state.handle_frame(delta(6, A, "yes", "0.3000", "9.00"), 5) == []  # ignored
+    state.handle_frame(snap(7, A, [["0.2000", "3.00"]], []), 6)
+    assert state.books[A].to_json() == {"yes": [["0.2000", "3.00"]], "no": []}
+    state.handle_frame(snap(8, B, [], []), 7)
+    assert state.synced
+
+
+def test_refused_get_snapshot_falls_back_to_resubscribe() -> None:
+    state = synced_state()
+    state.handle_frame(delta(9, A, "yes", "0.4100", "2.00"), 4)
+    (cmd,) = commands(state)
+    error = {"id": cmd["id"], "type": "error", "msg": {"code": 13, "msg": "Unsupported action"}}
+    events = state.handle_frame(json.dumps(error).encode(), 5)
+    assert kinds(events) == ["ChannelError", "Resync"]
+    assert events[1].method == "resubscribe"
+    unsub, sub = commands(state)
+    assert unsub["cmd"] == "unsubscribe" and unsub["params"] == {"sids": [1]}
+    assert sub["cmd"] == "subscribe" and sub["params"]["market_tickers"] == [A, B]
+    # late frames of the old sid are ignored; the new sid starts its own count
+    assert state.handle_frame(delta(10, A, "yes", "0.4100", "2.00", sid=1), 6) == []
+    reply = {"id": sub["id"], "type": "subscribed", "msg": {"channel": "orderbook_delta", "sid": 2}}
+    state.handle_frame(json.dumps(reply).encode(), 7)
+    state.handle_frame(snap(1, A, [], [], sid=2), 8)
+    state.handle_frame(snap(2, B, [], [], sid=2), 9)
+    assert state.synced
+
+
+def test_terminal_channel_error_resubscribes() -> None:
+    state = synced_state()
+    error = {"type": "error", "msg": {"code": 25, "msg": "subscription buffer overflow"}}
+    events = state.handle_frame(json.dumps(error).encode(), 5)
+    assert isinstance(events[0], ChannelError) and events[0].code == 25
+    assert isinstance(events[1], Resync) and events[1].reason == "channel_error"
+    assert [c["cmd"] for c in commands(state)] == ["unsubscribe", "subscribe"]
+    assert state.books == {}
+
+
+def test_malformed_frames_are_reported_and_the_next_seq_catches_the_loss() -> None:
+    state = synced_state()
+    events = state.handle_frame(b'{"type":"orderbook_delta","sid":1,"seq":3,"msg":{"mar', 4)
+    assert isinstance(events[0], Malformed) and events[0].received_ns == 4
+    assert kinds(state.handle_frame(delta(4, A, "no", "0.5000", "1.00"), 5)) == ["Gap", "Resync"]
+
+
+def test_disconnect_clears_books_and_reconnect_restores_subscriptions() -> None:
+    state = synced_state()
+    assert kinds(state.on_disconnected(Disconnected("closed", 9))) == ["Disconnected"]
+    assert state.books == {} and not state.synced
+    connected(state)  # asserts the subscribe command for both markets
+    state.handle_frame(snap(1, A, [], []), 10)
+    state.handle_frame(snap(2, B, [], []), 11)
+    assert state.synced
+
+
+def test_a_crossing_inside_one_exchange_event_is_tolerated_but_not_after_it() -> None:
+    state = synced_state()  # A: yes bid 0.40, no bid 0.50
+    # one event moves the yes bid to 0.55 then removes the no level it crossed
+    assert kinds(state.handle_frame(delta(3, A, "yes", "0.5500", "1.00", ts=7), 4)) == [
+        "OrderbookDelta"
+    ]
+    state.handle_frame(delta(4, A, "no", "0.5000", "-5.00", ts=7), 5)
+    state.handle_frame(delta(5, B, "yes", "0.1000", "1.00", ts=8), 6)
+    assert A in state.books and state.stats.invariant_violations == 0
+    # a crossing that outlives its event is a violation: resync that market only
+    state.handle_frame(delta(6, A, "no", "0.5000", "1.00", ts=9), 7)
+    events = state.handle_frame(delta(7, B, "yes", "0.1000", "1.00", ts=10), 8)
+    assert kinds(events) == ["Resync", "OrderbookDelta"]
+    assert events[0].tickers == (A,) and events[0].reason == "invariant"
+    assert A not in state.books and B in state.books
+
+
+def test_negative_size_resyncs_that_market() -> None:
+    state = synced_state()
+    events = state.handle_frame(delta(3, B, "yes", "0.1000", "-2.00"), 4)
+    assert kinds(events) == ["Resync"] and events[0].tickers == (B,)
+    assert commands(state)[0]["params"]["market_tickers"] == [B]
+
+
+def test_a_lost_subscribed_reply_is_recovered_from_the_data() -> None:
+    state = connected(FeedState([A]), subscribed=False)
+    events = state.handle_frame(snap(1, A, [["0.3000", "1.00"]], [], sid=4), 2)
+    assert isinstance(events[0], OrderbookSnapshot) and state.synced
+    assert isinstance(
+        state.handle_frame(delta(2, A, "yes", "0.3000", "1.00", sid=4), 3)[0], OrderbookDelta
+    )
+
+
+def test_an_ack_beyond_our_seq_reveals_lost_frames() -> None:
+    state = synced_state()
+    ok = {"id": 99, "type": "ok", "sid": 1, "seq": 2, "msg": {"market_tickers": [A, B]}}
+    assert state.handle_frame(json.dumps(ok).encode(), 4) == []
+    ok["seq"] = 4
+    assert kinds(state.handle_frame(json.dumps(ok).encode(), 5)) == ["Gap", "Resync"]
+
+
+def test_overdue_snapshots_are_asked_for_again() -> None:
+    clock = ManualClock()
+    state = FeedState([A], clock=clock, resync_timeout=2.0)
+    connected(state)
+    clock.advance(1.0)
+    state.on_tick()
+    assert commands(state) == []
+    clock.advance(1.5)
+    state.on_tick()
+    (cmd,) = commands(state)
+    assert cmd["params"]["action"] == "get_snapshot" and cmd["params"]["market_tickers"] == [A]
+
+
+def test_adding_and_removing_markets() -> None:
+    state = synced_state()
+    state.add_markets(["MKT-C"])
+    (add,) = commands(state)
+    assert add["params"] == {"sids": [1], "market_tickers": ["MKT-C"], "action": "add_markets"}
+    assert not state.synced
+    state.remove_markets(["MKT-C", B])
+    (remove,) = commands(state)
+    assert remove["params"]["action"] == "delete_markets"
+    assert remove["params"]["market_tickers"] == [B, "MKT-C"]
+    assert state.synced and set(state.books) == {A}
