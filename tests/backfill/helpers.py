@@ -37,6 +37,7 @@ def run(
     options: BackfillOptions | None = None,
     tier: str = "unlimited",
 ) -> BackfillReport:
+    """One backfill; `report.elapsed_s` covers run_backfill only (not opening the store)."""
     settings = Settings(base_url=base_url, db_url=db_url, tier=tier)
     clock = ManualClock(int(SIM_NOW.timestamp() * 1e9))
 

@@ -204,3 +204,19 @@ def test_adding_and_removing_markets() -> None:
     assert remove["params"]["action"] == "delete_markets"
     assert remove["params"]["market_tickers"] == [B, "MKT-C"]
     assert state.synced and set(state.books) == {A}
+
+
+def test_an_unknown_market_is_dropped_and_the_rest_subscribed_again() -> None:
+    state = FeedState([A, "NOPE"])
+    state.on_connected(Connected("ws://x", False, 1, 0))
+    (sub,) = commands(state)
+    error = {
+        "id": sub["id"],
+        "type": "error",
+        "msg": {"code": 16, "msg": "Market not found", "market_ticker": "NOPE"},
+    }
+    events = state.handle_frame(json.dumps(error).encode(), 1)
+    assert kinds(events) == ["ChannelError"]
+    (again,) = commands(state)
+    assert again["cmd"] == "subscribe" and again["params"]["market_tickers"] == [A]
+    assert state.tickers == {A}

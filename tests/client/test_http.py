@@ -4,8 +4,8 @@ driven through httpx.MockTransport; the rest is tested against the simulator."""
 from __future__ import annotations
 
 import random
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 import httpx
 import pytest

@@ -43,7 +43,7 @@ def test_deltas_add_remove_and_move_the_best_level() -> None:
 
 def test_negative_size_raises_and_crossing_is_detected() -> None:
     book = _book()
-    with pytest.raises(BookInvariantError, match="would be -1.00"):
+    with pytest.raises(BookInvariantError, match=r"would be -1\.00"):
         book.apply_delta("no", Price("0.5600"), Count("-18.50"))
     book.apply_delta("yes", Price("0.4500"), Count("5.00"))
     assert book.crossed

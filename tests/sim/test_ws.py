@@ -277,21 +277,21 @@ async def test_snapshot_plus_deltas_equal_true_book(running: SimServer) -> None:
 
 
 async def test_ticker_trade_and_lifecycle_stream(running: SimServer) -> None:
+    markets = httpx.get(f"{running.base_url}/events/KXHIGHNY-26NOV23").json()["markets"]
+    tickers = [m["ticker"] for m in markets]
     async with websockets.connect(running.ws_url) as ws:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": 1,
-                    "cmd": "subscribe",
-                    "params": {"channels": ["ticker", "trade", "market_lifecycle_v2"]},
-                }
-            )
-        )
+        params = {"channels": ["ticker", "trade"], "market_tickers": tickers}
+        await ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": params}))
+        params = {"channels": ["market_lifecycle_v2"]}
+        await ws.send(json.dumps({"id": 2, "cmd": "subscribe", "params": params}))
         async with httpx.AsyncClient(timeout=30) as client:
             await client.post(f"{running.admin_url}/clock", json={"advance_s": 86400})
         frames = await _recv_all(ws, quiet_s=1.0, limit_s=8.0)
     kinds = {f["type"] for f in frames}
     assert {"ticker", "trade", "market_lifecycle_v2", "event_lifecycle"} <= kinds
+    assert {f["msg"]["market_ticker"] for f in frames if f["type"] in ("ticker", "trade")} <= set(
+        tickers
+    )
     for frame in frames:
         assert_like_docs(frame)
     events = {f["msg"]["event_type"] for f in frames if f["type"] == "market_lifecycle_v2"}
@@ -357,3 +357,24 @@ async def test_ws_faults_gap_malformed_drop() -> None:
                     received += 1
         assert received == 5
         assert httpx.get(f"{server.admin_url}/stats").json()["ws"]["disconnects"] == 1
+
+
+async def test_buffer_overflow_ends_subscriptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kalshi_tape.sim import ws as sim_ws
+
+    monkeypatch.setattr(sim_ws, "MAX_QUEUE", 50)
+    with SimServer(frozen_config()) as server:
+        tickers = _tickers(server)
+        async with websockets.connect(server.ws_url) as ws:
+            sub = {"channels": ["orderbook_delta"], "market_tickers": tickers}
+            await ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": sub}))
+            await _recv_all(ws)
+            async with httpx.AsyncClient(timeout=30) as client:
+                await client.post(f"{server.admin_url}/clock", json={"advance_s": 4 * 3600})
+            frames = await _recv_all(ws)
+            assert frames[-1] == {
+                "type": "error",
+                "msg": {"code": 25, "msg": "Subscription buffer overflow"},
+            }
+            await ws.send(json.dumps({"id": 2, "cmd": "list_subscriptions"}))
+            assert json.loads(await ws.recv()) == {"type": "ok", "id": 2, "msg": []}

@@ -111,7 +111,12 @@ def test_reference_payloads_found() -> None:
     assert not any("1374.33" in s for s in SKETCHES)
 
 
-@pytest.mark.parametrize("index", range(len(PAYLOADS)))
+def _payload_id(index: int) -> str:
+    doc = PAYLOADS[index]
+    return f"{index}-{doc.get('type') or doc.get('cmd') or next(iter(doc), 'empty')}"
+
+
+@pytest.mark.parametrize("index", range(len(PAYLOADS)), ids=_payload_id)
 def test_reference_payload_parses(index: int) -> None:
     doc = PAYLOADS[index]
     for key, reason in NOT_MARKET_DATA.items():

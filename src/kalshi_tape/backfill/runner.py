@@ -9,13 +9,10 @@ is done and ends with exactly the rows of an uninterrupted run.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from kalshi_tape.backfill.discover import Selection, Targets, resolve_targets
 from kalshi_tape.backfill.plan import (
@@ -26,6 +23,7 @@ from kalshi_tape.backfill.plan import (
     TradeRequest,
     make_plan,
 )
+from kalshi_tape.backfill.writer import BatchingWriter
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.domain import Market, MarketCandlesticks, Trade
@@ -145,34 +143,26 @@ async def _execute(
 ) -> None:
     before = client.stats.requests
     gate = asyncio.Semaphore(concurrency)
-    # One writer thread: commits never block the event loop, and the store is used by
-    # one thread at a time. A job keeps its slot until its rows are committed, which
-    # bounds what waits in memory.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktape-writer")
-    loop = asyncio.get_running_loop()
-
-    async def commit(**chunk: Any) -> None:
-        await loop.run_in_executor(writer, functools.partial(store.commit_chunk, **chunk))
 
     async def candle_job(request: CandleRequest) -> None:
         async with gate:
             records, sent = await fetch_candles(client, request)
-            await commit(candles=records, progress=_progress(request.key, records, sent))
-            report.candle_rows += len(records)
-            report.by_route[request.route] = report.by_route.get(request.route, 0) + sent
+        await writer.write(_progress(request.key, records, sent), candles=records)
+        report.candle_rows += len(records)
+        report.by_route[request.route] = report.by_route.get(request.route, 0) + sent
         if on_progress:
             on_progress("candles", 1)
 
     async def trade_job(request: TradeRequest) -> None:
         async with gate:
             trades, sent = await fetch_trades(client, request)
-            await commit(trades=trades, progress=_progress(request.key, trades, sent))
-            report.trade_rows += len(trades)
+        await writer.write(_progress(request.key, trades, sent), trades=trades)
+        report.trade_rows += len(trades)
         if on_progress:
             on_progress("trades", 1)
 
     try:
-        async with asyncio.TaskGroup() as group:
+        async with BatchingWriter(store) as writer, asyncio.TaskGroup() as group:
             for candle_request in report.todo.candles:
                 group.create_task(candle_job(candle_request))
             for trade_request in report.todo.trades:
@@ -180,7 +170,6 @@ async def _execute(
     except* Exception as failures:
         raise failures.exceptions[0] from None
     finally:
-        writer.shutdown(wait=True)
         report.fetch_requests = client.stats.requests - before
 
 

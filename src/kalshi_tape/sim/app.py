@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,8 +44,6 @@ class SimState:
 
     def now_ms(self) -> int:
         """Wall-clock milliseconds for signature windows (signatures use real time)."""
-        import time
-
         return time.time_ns() // 1_000_000
 
 
@@ -161,7 +159,3 @@ async def _ticker(state: SimState) -> None:
     while True:
         await asyncio.sleep(TICK_S)
         state.exchange.sync()
-        await state.hub.ping_if_due()
-
-
-_ = re

@@ -80,17 +80,29 @@ class Candle:
 
 
 # Stream items handed to listeners, in time order within one sync.
+# Items are lazy: the book diff and the market state are computed only for subscribers.
 @dataclass(frozen=True, slots=True)
 class BookChange:
     ts_us: int
-    ticker: str
-    deltas: tuple[tuple[str, int, int], ...]  # (side, price cents, size delta hundredths)
+    market: MarketSpec
+    old: Quote
+    new: Quote
+    whole: bool
+
+    @property
+    def ticker(self) -> str:
+        return self.market.ticker
+
+    def deltas(self) -> tuple[tuple[str, int, int], ...]:
+        """(side, price cents, size change in hundredths), yes side first, by price."""
+        return _book_diff(self.market, self.old, self.new, self.whole)
 
 
 @dataclass(frozen=True, slots=True)
 class TickerChange:
     ts_us: int
-    state: MarketState
+    event: EventSpec
+    market: MarketSpec
     last_trade_size: int | None
 
 
@@ -118,7 +130,8 @@ StreamItem = BookChange | TickerChange | TradeEvent | Lifecycle | EventCreated
 Listener = Callable[[list[StreamItem]], None]
 
 
-def _status(spec: EventSpec, now_s: int) -> str:
+def market_status(spec: EventSpec, now_s: int) -> str:
+    """REST status of the event's markets at `now_s` (all six share one timeline)."""
     if now_s < spec.open_ts:
         return "initialized"
     if now_s < spec.close_ts:
@@ -267,7 +280,7 @@ class Exchange:
 
     def state(self, spec: EventSpec, market: MarketSpec) -> MarketState:
         now_s, now_us = self.now_s, self.now_us
-        status = _status(spec, now_s)
+        status = market_status(spec, now_s)
         updated = spec.created_us
         if status in ("determined", "finalized"):
             updated = spec.determination_ts * US
@@ -299,7 +312,7 @@ class Exchange:
         if found is None:
             return None
         spec, market = found
-        if _status(spec, self.now_s) != "active":
+        if market_status(spec, self.now_s) != "active":
             return [], []
         quote = self.market_timeline(spec, market).quote_at(self.now_s)
         return book_levels(market, quote, self.config.whole)
@@ -368,7 +381,7 @@ class Exchange:
         period = period_min * 60
         first_end = -(-start_ts // period) * period
         last_end = min(end_ts, self.now_s) // period * period
-        if first_end > last_end or _status(spec, self.now_s) == "initialized":
+        if first_end > last_end or market_status(spec, self.now_s) == "initialized":
             return []
         tl = self.market_timeline(spec, market)
         ends = self._active_period_ends(tl, first_end - period, last_end, period)
@@ -497,18 +510,17 @@ class Exchange:
             if ts_us <= lo_us:
                 continue
             old = tl.quotes[i - 1] if i > 0 else (0, 100, 0, 0)
-            deltas = _book_diff(market, old, tl.quotes[i], whole)
-            if deltas:
-                out.append((ts_us, 2, BookChange(ts_us, market.ticker, deltas)))
-            out.append((ts_us, 3, TickerChange(ts_us, self._state_at(spec, market, ts_us), None)))
+            out.append((ts_us, 2, BookChange(ts_us, market, old, tl.quotes[i], whole)))
+            out.append((ts_us, 3, TickerChange(ts_us, spec, market, None)))
         ta = bisect.bisect_right(tl.trade_us, lo_us)
         tb = bisect.bisect_right(tl.trade_us, hi_us)
         for trade in tl.trades[ta:tb]:
             out.append((trade.created_us, 4, TradeEvent(market.ticker, trade)))
-            state = self._state_at(spec, market, trade.created_us)
-            out.append((trade.created_us, 5, TickerChange(trade.created_us, state, trade.count_h)))
+            change = TickerChange(trade.created_us, spec, market, trade.count_h)
+            out.append((trade.created_us, 5, change))
 
-    def _state_at(self, spec: EventSpec, market: MarketSpec, ts_us: int) -> MarketState:
+    def state_at(self, spec: EventSpec, market: MarketSpec, ts_us: int) -> MarketState:
+        """The market's state at an earlier instant `ts_us` (for streamed ticker updates)."""
         saved = self._now_us
         self._now_us = ts_us
         try:

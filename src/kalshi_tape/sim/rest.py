@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from kalshi_tape import wire as w
 from kalshi_tape.sim.encode import Encoder, SimIndexStatus, encode, raw, utc
-from kalshi_tape.sim.exchange import US, Exchange, MarketState
+from kalshi_tape.sim.exchange import US, Exchange, MarketState, market_status
 from kalshi_tape.sim.generator import EventSpec, MarketSpec, SimTrade
 
 EVENT_CANDLE_SLOTS = 5000
@@ -328,7 +328,7 @@ class RestApi:
                 continue
             if min_close is not None and spec.close_ts < min_close:
                 continue
-            if status is not None and _status_name(spec, now_s) not in STATUS_FILTERS[status]:
+            if status is not None and market_status(spec, now_s) not in STATUS_FILTERS[status]:
                 continue
             if len(page) == limit:
                 more = True
@@ -407,7 +407,7 @@ class RestApi:
         def keep(spec: EventSpec, market: MarketSpec) -> bool:
             if tickers is not None and market.ticker not in tickers:
                 return False
-            if status is not None and _status_name(spec, now_s) not in STATUS_FILTERS[status]:
+            if status is not None and market_status(spec, now_s) not in STATUS_FILTERS[status]:
                 return False
             return _in_bounds(spec, bounds, now_s)
 
@@ -607,12 +607,6 @@ class RestApi:
 # --------------------------------------------------------------------------- filters
 
 Bounds = tuple[str, int | None, int | None] | None
-
-
-def _status_name(spec: EventSpec, now_s: int) -> str:
-    from kalshi_tape.sim.exchange import _status
-
-    return _status(spec, now_s)
 
 
 def _timestamp_filters(params: Params, status: str | None) -> Bounds:

@@ -12,9 +12,9 @@ import contextlib
 import functools
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from starlette.responses import Response
@@ -74,11 +74,24 @@ class Connection:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     frames: int = 0
     closed: bool = False
+    overflowed: bool = False  # until the client sends a command again
 
     def push(self, frame: str) -> None:
-        if len(self.out) < MAX_QUEUE:
-            self.out.append(frame)
-            self.wake.set()
+        if self.overflowed:
+            return
+        if len(self.out) >= MAX_QUEUE:
+            self._overflow()
+            return
+        self.out.append(frame)
+        self.wake.set()
+
+    def _overflow(self) -> None:
+        """A reader too slow for its subscriptions: drop them all, as Kalshi does (code 25)."""
+        self.out.clear()
+        self.subs.clear()
+        self.overflowed = True
+        self.out.append('{"type":"error","msg":{"code":25,"msg":"Subscription buffer overflow"}}')
+        self.wake.set()
 
 
 class CommandError(Exception):
@@ -170,12 +183,10 @@ class StreamHub:
                 await conn.ws.close(code=1001)
         self.connections.clear()
 
-    async def ping_if_due(self) -> None:
-        """Pings are sent by the server (uvicorn `ws_ping_interval=10`)."""
-
     # ------------------------------------------------------------------ commands
 
     def handle(self, conn: Connection, text: str) -> None:
+        conn.overflowed = False  # a command means the client is reading again
         try:
             cmd = msgspec.json.decode(text, type=w.WCommand)
         except (msgspec.DecodeError, msgspec.ValidationError):
@@ -341,8 +352,7 @@ class StreamHub:
         found = self.ex.find_market(ticker)
         if found is None:
             return
-        state = self.ex.state(*found)
-        body = self._ticker_body(TickerChange(self.ex.now_us, state, None))
+        body = self._ticker_body(TickerChange(self.ex.now_us, *found, None))
         conn.push(f'{{"type":"ticker","sid":{sub.sid},"msg":{body}}}')
 
     # ------------------------------------------------------------------ stream
@@ -355,17 +365,14 @@ class StreamHub:
             if isinstance(item, BookChange):
                 self._fan_book(conns, item)
             elif isinstance(item, TickerChange):
-                self._fan(
-                    conns, TICKER, item.state.market.ticker, "ticker", self._ticker_body(item)
-                )
+                self._fan(conns, TICKER, item.market.ticker, "ticker", self._ticker_body, item)
             elif isinstance(item, TradeEvent):
-                self._fan(conns, TRADE, item.ticker, "trade", self._trade_body(item))
+                self._fan(conns, TRADE, item.ticker, "trade", self._trade_body, item)
             elif isinstance(item, Lifecycle):
-                body = self._lifecycle_body(item)
-                self._fan(conns, LIFECYCLE, item.market.ticker, "market_lifecycle_v2", body)
+                kind = "market_lifecycle_v2"
+                self._fan(conns, LIFECYCLE, item.market.ticker, kind, self._lifecycle_body, item)
             elif isinstance(item, EventCreated):
-                body = self._event_body(item)
-                self._fan(conns, LIFECYCLE, "", "event_lifecycle", body)
+                self._fan(conns, LIFECYCLE, "", "event_lifecycle", self._event_body, item)
 
     @staticmethod
     def _matching(
@@ -377,16 +384,28 @@ class StreamHub:
                     yield conn, sub
 
     def _fan(
-        self, conns: list[Connection], channel: str, ticker: str, kind: str, body: str
+        self,
+        conns: list[Connection],
+        channel: str,
+        ticker: str,
+        kind: str,
+        make_body: Callable[[Any], str],
+        item: StreamItem,
     ) -> None:
-        for conn, sub in self._matching(conns, channel, ticker):
+        targets = list(self._matching(conns, channel, ticker))
+        if not targets:
+            return
+        body = make_body(item)
+        for conn, sub in targets:
             conn.push(f'{{"type":"{kind}","sid":{sub.sid},"msg":{body}}}')
 
     def _fan_book(self, conns: list[Connection], item: BookChange) -> None:
         targets = list(self._matching(conns, ORDERBOOK, item.ticker))
         if not targets:
             return
-        bodies = [self._delta_body(item, side, price, delta) for side, price, delta in item.deltas]
+        bodies = [
+            self._delta_body(item, side, price, delta) for side, price, delta in item.deltas()
+        ]
         faults = self.state.faults
         for conn, sub in targets:
             sid = sub.sid
@@ -413,7 +432,7 @@ class StreamHub:
         return ENCODER.encode(msg).decode()
 
     def _ticker_body(self, item: TickerChange) -> str:
-        st = item.state
+        st = self.ex.state_at(item.event, item.market, item.ts_us)
         ticker = st.market.ticker
         bid, ask, bid_size, ask_size = st.quote
         ts_s = item.ts_us // US

@@ -91,7 +91,7 @@ class Store(Protocol):
         sequence_gaps: Iterable[SequenceGapRow] = (),
         weather_observations: Iterable[WeatherObservationRow] = (),
         daily_climate: Iterable[DailyClimateRow] = (),
-        progress: BackfillProgress | None = None,
+        progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
     ) -> int:
         """Upsert everything given and the optional checkpoint in ONE transaction."""
         ...

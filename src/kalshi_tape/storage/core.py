@@ -157,7 +157,7 @@ class SqlStore(ABC):
         sequence_gaps: Iterable[SequenceGapRow] = (),
         weather_observations: Iterable[WeatherObservationRow] = (),
         daily_climate: Iterable[DailyClimateRow] = (),
-        progress: BackfillProgress | None = None,
+        progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
     ) -> int:
         given: dict[str, Iterable[Any]] = {
             "series": series,
@@ -171,7 +171,7 @@ class SqlStore(ABC):
             "sequence_gaps": sequence_gaps,
             "weather_observations": weather_observations,
             "daily_climate": daily_climate,
-            "backfill_progress": () if progress is None else (progress,),
+            "backfill_progress": _checkpoints(progress),
         }
         batches = []
         for spec in schema.TABLES:
@@ -378,3 +378,12 @@ class _Where:
 
     def eq(self, column: str, value: object) -> None:
         self.add(f"{column} = {{}}", value)
+
+
+def _checkpoints(
+    progress: BackfillProgress | Sequence[BackfillProgress] | None,
+) -> Sequence[BackfillProgress]:
+    """One checkpoint, several (chunks committed together), or none."""
+    if progress is None:
+        return ()
+    return (progress,) if isinstance(progress, BackfillProgress) else progress

@@ -50,6 +50,7 @@ from kalshi_tape.parse import parse_stream_message
 
 TERMINAL_CHANNEL_ERRORS = frozenset({10, 25})
 TICK_S = 0.5
+MARKET_NOT_FOUND = 16
 
 
 @dataclass(slots=True)
@@ -363,7 +364,12 @@ class FeedState:
         now = msg.received_ns
         events: list[FeedEvent] = [ChannelError(msg.code, msg.msg, msg.market_ticker, now)]
         detail = f"error {msg.code}: {msg.msg}"
-        if pending is not None and pending.action == "get_snapshot":
+        if msg.code == MARKET_NOT_FOUND and msg.market_ticker:
+            # the exchange refused the whole command for one unknown market: drop it, retry
+            self.remove_markets([msg.market_ticker])
+            if pending is not None and pending.cmd == "subscribe":
+                self._send(self.subs.resubscribe(pending.channel))
+        elif pending is not None and pending.action == "get_snapshot":
             events += self._resubscribe(ORDERBOOK, "snapshot_refused", detail, now)
         elif msg.code in TERMINAL_CHANNEL_ERRORS:
             channels = [pending.channel] if pending is not None else list(self.channels)

@@ -117,7 +117,7 @@ class SubscriptionManager:
         if chan is None:
             return []
         commands = self._drop(chan) if chan.sid is not None else []
-        if chan.subscribing:
+        if chan.subscribing or (not chan.tickers and chan.name in MARKET_CHANNELS):
             return commands
         return [*commands, self._subscribe(chan, chan.tickers)]
 
