@@ -57,8 +57,9 @@ def measure(tier: str) -> None:
         elapsed = time.perf_counter() - started
         stats = httpx.get(f"{sim.admin_url}/stats").json()
     line = (
-        f"{tier:9s} requests {report.requests:4d} (plan lower bound {report.plan.request_lower_bound}"
-        f" + discovery {report.discovery_requests}), rows {report.rows:,}, {elapsed:.2f} s, "
+        f"{tier:9s} requests {report.requests:4d} "
+        f"(plan lower bound {report.plan.request_lower_bound} "
+        f"+ discovery {report.discovery_requests}), rows {report.rows:,}, {elapsed:.2f} s, "
         f"{report.requests / elapsed:.1f} req/s, {report.rows / elapsed:,.0f} rows/s, "
         f"429s {stats['responses_by_status'].get('429', 0)}"
     )

@@ -75,7 +75,7 @@ async def test_books_equal_the_truth_after_pause_despite_faults(faulty_sim: SimS
 
         task = asyncio.create_task(consume())
         admin = httpx.AsyncClient(base_url=faulty_sim.admin_url)
-        await asyncio.sleep(6.0)
+        await _until_faults_seen(events, deadline_s=30.0)
         await admin.post("/pause")
         wrong = await _converge(feed, admin, deadline_s=15.0)
         await admin.post("/resume")
@@ -83,10 +83,21 @@ async def test_books_equal_the_truth_after_pause_despite_faults(faulty_sim: SimS
         await asyncio.wait_for(task, 5.0)
         await admin.aclose()
     assert wrong == []
-    assert events[OrderbookDelta.__name__] > 100
+    assert events[OrderbookDelta.__name__] >= 300
     assert events[Gap.__name__] > 0 and events[Resync.__name__] > 0
     assert events[Malformed.__name__] > 0
     assert events[Disconnected.__name__] > 0 and events[Connected.__name__] > 1
+
+
+async def _until_faults_seen(events: Counter[str], deadline_s: float) -> None:
+    """Let the market run until every fault has shown up and books have moved a while."""
+    wanted = (Gap, Resync, Malformed, Disconnected)
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        seen = all(events[kind.__name__] for kind in wanted)
+        if seen and events[OrderbookDelta.__name__] >= 300:
+            return
 
 
 async def _converge(feed: BookFeed, admin: httpx.AsyncClient, deadline_s: float) -> list[str]:

@@ -180,3 +180,29 @@ def test_same_seed_same_exchange_other_seed_differs() -> None:
                 httpx.get(f"{server.base_url}/markets/trades", params={"limit": 300}).content
             )
     assert bodies[0] == bodies[1] != bodies[2]
+
+
+def test_book_deltas_never_pass_through_a_crossed_book(sim: SimServer) -> None:
+    """Within one quote move the sim sends removals first, as an exchange would: applying
+    the deltas one by one never leaves a negative size or best yes bid + best no bid >= $1."""
+    from kalshi_tape.sim.exchange import BookChange
+    from kalshi_tape.sim.generator import EMPTY_QUOTE, book_levels
+
+    exchange = sim.exchange
+    spec = exchange.events("KXHIGHNY")[-1]  # the oldest: a whole, settled history
+    checked = 0
+    for market in spec.markets:
+        previous = EMPTY_QUOTE
+        for quote in exchange.market_timeline(spec, market).quotes[:400]:
+            yes, no = (dict(side) for side in book_levels(market, previous, False))
+            for side, price, size in BookChange(0, market, previous, quote, False).deltas():
+                book = yes if side == "yes" else no
+                book[price] = book.get(price, 0) + size
+                assert book[price] >= 0, (market.ticker, side, price)
+                if book[price] == 0:
+                    del book[price]
+                if yes and no:
+                    assert max(yes) + max(no) < 100, (market.ticker, quote)
+                checked += 1
+            previous = quote
+    assert checked > 1000

@@ -378,3 +378,14 @@ async def test_buffer_overflow_ends_subscriptions(monkeypatch: pytest.MonkeyPatc
             }
             await ws.send(json.dumps({"id": 2, "cmd": "list_subscriptions"}))
             assert json.loads(await ws.recv()) == {"type": "ok", "id": 2, "msg": []}
+
+
+async def test_binary_and_garbage_frames_get_error_1(sim: SimServer) -> None:
+    async with websockets.connect(sim.ws_url) as ws:
+        await ws.send(b"\xff\xfe not utf8")
+        await ws.send('{"id": 5, "cmd": 7}')
+        await ws.send(b'{"id": 6, "cmd": "list_subscriptions"}')
+        frames = [json.loads(await ws.recv()) for _ in range(3)]
+    assert [f["type"] for f in frames] == ["error", "error", "ok"]
+    assert frames[0]["msg"]["code"] == 1 and frames[1]["msg"]["code"] == 1
+    assert frames[2]["id"] == 6

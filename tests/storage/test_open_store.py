@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kalshi_tape.cli import main
 from kalshi_tape.errors import ConfigError, StorageError
-from kalshi_tape.storage import default_url, open_store
+from kalshi_tape.storage import Store, default_url, open_store
 from kalshi_tape.storage.duckdb_store import DuckDBStore
 from tests.storage import samples
 
@@ -88,3 +88,32 @@ def test_cli_db_export_import(tmp_path: Path) -> None:
 def test_cli_reports_errors_without_a_traceback(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["db", "info", "--db", "nosuch://x"])
     assert result.exit_code == 1 and "unsupported database URL" in result.output
+
+
+def test_two_threads_of_one_process_share_a_duckdb_file(tmp_path: Path) -> None:
+    """Two stores (connections) on one file in one process: conflicts are retried."""
+    import threading
+
+    url = f"duckdb:///{tmp_path / 'shared.duckdb'}"
+    errors: list[BaseException] = []
+
+    def write(store: Store, writer: int) -> None:
+        try:
+            for r in range(15):
+                own = [samples.trade(writer * 10_000 + r * 20 + i) for i in range(20)]
+                shared = [samples.trade(900_000 + i) for i in range(10)]
+                store.commit_chunk(trades=own + shared)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with open_store(url) as first, open_store(url) as second:
+        threads = [
+            threading.Thread(target=write, args=(store, n))
+            for n, store in ((1, first), (2, second))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert first.count("trades") == 2 * 15 * 20 + 10

@@ -246,9 +246,7 @@ class KalshiClient:
         limit: int = 1000,
         cursor: str | None = None,
     ) -> Page[Trade]:
-        params = {"ticker": ticker, "min_ts": min_ts, "max_ts": max_ts, "limit": limit}
-        params["cursor"] = cursor
-        return await self._get("/markets/trades", parse.parse_trades_page, params)
+        return await self._trades_page("/markets/trades", ticker, min_ts, max_ts, limit, cursor)
 
     def iter_trades(
         self,
@@ -258,10 +256,26 @@ class KalshiClient:
         max_ts: int | None = None,
         limit: int = 1000,
     ) -> AsyncIterator[Trade]:
+        return self._iter_trades("/markets/trades", ticker, min_ts, max_ts, limit)
+
+    async def _trades_page(
+        self,
+        path: str,
+        ticker: str | None,
+        min_ts: int | None,
+        max_ts: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Trade]:
+        params = {"ticker": ticker, "min_ts": min_ts, "max_ts": max_ts, "limit": limit}
+        params["cursor"] = cursor
+        return await self._get(path, parse.parse_trades_page, params)
+
+    def _iter_trades(
+        self, path: str, ticker: str | None, min_ts: int | None, max_ts: int | None, limit: int
+    ) -> AsyncIterator[Trade]:
         async def fetch(cursor: str | None) -> Page[Trade]:
-            return await self.get_trades(
-                ticker=ticker, min_ts=min_ts, max_ts=max_ts, limit=limit, cursor=cursor
-            )
+            return await self._trades_page(path, ticker, min_ts, max_ts, limit, cursor)
 
         return paginate(fetch)
 
@@ -399,9 +413,7 @@ class KalshiClient:
         limit: int = 1000,
         cursor: str | None = None,
     ) -> Page[Trade]:
-        params = {"ticker": ticker, "min_ts": min_ts, "max_ts": max_ts, "limit": limit}
-        params["cursor"] = cursor
-        return await self._get("/historical/trades", parse.parse_trades_page, params)
+        return await self._trades_page("/historical/trades", ticker, min_ts, max_ts, limit, cursor)
 
     def iter_historical_trades(
         self,
@@ -411,12 +423,7 @@ class KalshiClient:
         max_ts: int | None = None,
         limit: int = 1000,
     ) -> AsyncIterator[Trade]:
-        async def fetch(cursor: str | None) -> Page[Trade]:
-            return await self.get_historical_trades(
-                ticker=ticker, min_ts=min_ts, max_ts=max_ts, limit=limit, cursor=cursor
-            )
-
-        return paginate(fetch)
+        return self._iter_trades("/historical/trades", ticker, min_ts, max_ts, limit)
 
     # ------------------------------------------------------------------ routed helpers
 

@@ -94,7 +94,9 @@ class BookChange:
         return self.market.ticker
 
     def deltas(self) -> tuple[tuple[str, int, int], ...]:
-        """(side, price cents, size change in hundredths), yes side first, by price."""
+        """(side, price cents, size change in hundredths): every removal before any addition
+        (as an exchange sends them, so no intermediate book is crossed), then yes side
+        first, by price."""
         return _book_diff(self.market, self.old, self.new, self.whole)
 
 
@@ -541,4 +543,4 @@ def _book_diff(
             change = b.get(price, 0) - a.get(price, 0)
             if change:
                 out.append((side, price, change))
-    return tuple(out)
+    return tuple(sorted(out, key=lambda item: item[2] > 0))

@@ -130,8 +130,13 @@ class StreamHub:
         writer = asyncio.create_task(self._writer(conn))
         try:
             while True:
-                text = await ws.receive_text()
-                self.handle(conn, text)
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("text")
+                if data is None:
+                    data = (message.get("bytes") or b"").decode("utf-8", "replace")
+                self.handle(conn, data)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
