@@ -18,12 +18,17 @@ HEADER = (
 
 def render_cli_reference() -> str:
     parts = [HEADER]
-    _render(main, "ktape", parts, level=2)
+    _render(main, "ktape", parts, level=2, parent=None)
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _render(command: click.Command, path: str, parts: list[str], level: int) -> None:
-    ctx = click.Context(command, info_name=path.split(" ")[-1])
+def _render(
+    command: click.Command, path: str, parts: list[str], level: int, parent: click.Context | None
+) -> None:
+    # A context chain like a real invocation's, so subcommands inherit `-h` from `main`.
+    ctx = click.Context(
+        command, info_name=path.split(" ")[-1], parent=parent, **command.context_settings
+    )
     usage = " ".join(command.collect_usage_pieces(ctx))
     parts.append(f"{'#' * level} `{path}`\n")
     if command.help:
@@ -38,7 +43,7 @@ def _render(command: click.Command, path: str, parts: list[str], level: int) -> 
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                _render(sub, f"{path} {name}", parts, level + 1)
+                _render(sub, f"{path} {name}", parts, level + 1, ctx)
 
 
 def _option_row(option: click.Option) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,10 +13,11 @@ import jsonschema
 import pytest
 
 from kalshi_tape.sim.server import SimServer
+from tests.shared_data import SHARED
 
 from .conftest import frozen_config
 
-SCHEMAS = Path("/work/shared/kalshi/schemas-sdk-3.34")
+SCHEMAS = SHARED / "kalshi/schemas-sdk-3.34"
 LIVE_EVENT = "KXHIGHNY-26NOV22"
 SETTLED_EVENT = "KXHIGHNY-26NOV21"
 HIST_EVENT = "KXHIGHNY-26NOV12"

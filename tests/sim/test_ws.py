@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,11 +13,12 @@ import pytest
 import websockets
 
 from kalshi_tape.sim.server import SimServer
+from tests.shared_data import SHARED
 
 from .conftest import frozen_config
 
 EVENT = "KXHIGHNY-26NOV22"
-DOCS = Path("/work/shared/kalshi/docs_snapshot_2026-08-22/websockets")
+DOCS = SHARED / "kalshi/docs_snapshot_2026-08-22/websockets"
 # msg keys that legitimately appear only in some frames of a type
 CONTEXTUAL = {
     "ticker": {"last_trade_size_fp"},  # only on trade-driven updates

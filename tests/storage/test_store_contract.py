@@ -11,10 +11,12 @@ import pyarrow as pa
 import pytest
 
 from kalshi_tape.clock import ManualClock
+from kalshi_tape.domain import TradeUpdate
 from kalshi_tape.errors import StorageError
 from kalshi_tape.money import Count
 from kalshi_tape.storage import BackfillProgress, Store, schema
 from kalshi_tape.storage.migrations import LATEST_VERSION
+from kalshi_tape.storage.records import trade_from_update
 from tests.storage import samples
 
 
@@ -221,3 +223,23 @@ def test_partial_overlap_merges(store: Store) -> None:
     trades = store.trades()
     assert trades.num_rows == 15
     assert trades.column("count").to_pylist()[7] == Decimal("3.00")
+
+
+def test_a_trade_from_rest_and_from_the_stream_is_one_row(store: Store) -> None:
+    rest = samples.trade(1)
+    update = TradeUpdate(
+        sid=1,
+        trade_id=rest.trade_id,
+        market_ticker=rest.ticker,
+        yes_price=rest.yes_price,
+        no_price=rest.no_price,
+        count=rest.count,
+        taker_side=rest.taker_side,
+        exchange_ts_ms=int(rest.created_time.timestamp()) * 1000 + 5,
+        received_ns=samples.T0_NS,
+    )
+    streamed = trade_from_update(update)
+    assert streamed.created_time == rest.created_time.replace(microsecond=5000)
+    store.commit_chunk(trades=[rest])
+    store.commit_chunk(trades=[streamed])
+    assert store.trades().column("created_time").to_pylist() == [streamed.created_time]

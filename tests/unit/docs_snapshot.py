@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
-SNAPSHOT = Path("/work/shared/kalshi/docs_snapshot_2026-08-22")
-REFERENCE = Path("/work/shared/reference/kalshi-api.md")
+from tests.shared_data import SHARED
+
+SNAPSHOT = SHARED / "kalshi/docs_snapshot_2026-08-22"
+REFERENCE = SHARED / "reference/kalshi-api.md"
 
 EXAMPLE_TIME = "2026-06-01T09:30:49.292343Z"
 

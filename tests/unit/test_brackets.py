@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from kalshi_tape import parse
 from kalshi_tape.brackets import Bracket, bracket_of, series_of, station_of
 from kalshi_tape.domain import Market
 from kalshi_tape.errors import ParseError
+from tests.shared_data import SHARED
 
-DISCOVERY = Path("/work/shared/kalshi/fixtures/ericzzhang_markets/market_discovery_raw.json")
+DISCOVERY = SHARED / "kalshi/fixtures/ericzzhang_markets/market_discovery_raw.json"
 
 
 def _market(**fields: Any) -> Market:

@@ -16,8 +16,9 @@ from kalshi_tape.config import (
     ws_url_for,
 )
 from kalshi_tape.errors import ConfigError
+from tests.shared_data import SHARED
 
-REFERENCE = Path("/work/shared/reference/kalshi-api.md")
+REFERENCE = SHARED / "reference/kalshi-api.md"
 KEY_ID = "a952bcbe-ec3b-4b5b-b8f9-11dae589608c"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,10 @@ from kalshi_tape.money import (
     check_tick,
     is_valid_tick,
 )
+from tests.shared_data import SHARED
 
-MIGRATION_GUIDE = Path(
-    "/work/shared/kalshi/docs_snapshot_2026-08-22/getting_started/fixed_point_migration.md"
+MIGRATION_GUIDE = (
+    SHARED / "kalshi/docs_snapshot_2026-08-22/getting_started/fixed_point_migration.md"
 )
 
 

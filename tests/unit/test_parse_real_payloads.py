@@ -32,9 +32,10 @@ from kalshi_tape.domain import (
     TradeUpdate,
 )
 from kalshi_tape.money import Count, Price, PriceRange
+from tests.shared_data import SHARED
 from tests.unit.docs_snapshot import EXAMPLE_TIME, REFERENCE, json_blocks, json_documents
 
-FIXTURES = Path("/work/shared/kalshi/fixtures")
+FIXTURES = SHARED / "kalshi/fixtures"
 BOOK_FILES = sorted((FIXTURES / "ericzzhang_orderbooks").glob("*.jsonl"))
 DISCOVERY = FIXTURES / "ericzzhang_markets" / "market_discovery_raw.json"
 

@@ -75,6 +75,10 @@ class SqlStore(ABC):
     def _after_migrate(self) -> None:  # noqa: B027 - optional hook
         """Engine extras after migrations (TimescaleDB hypertables)."""
 
+    def _is_transient(self, exc: Exception) -> bool:
+        """Whether retrying the whole transaction may succeed (conflicts, deadlocks)."""
+        return isinstance(exc, self.retryable)
+
     def _timescale_state(self) -> tuple[bool, tuple[str, ...]]:
         return False, ()
 
@@ -356,8 +360,8 @@ class SqlStore(ABC):
             try:
                 with self._lock, self._transaction():
                     return fn()
-            except self.retryable:
-                if attempt == _RETRIES - 1:
+            except Exception as exc:
+                if attempt == _RETRIES - 1 or not self._is_transient(exc):
                     raise
                 time.sleep(0.01 * 2**attempt)
         raise StorageError("unreachable")  # pragma: no cover

@@ -48,6 +48,12 @@ class DuckDBStore(SqlStore):
     def close(self) -> None:
         self._con.close()
 
+    def _is_transient(self, exc: Exception) -> bool:
+        """Write-write conflicts between connections, including a key another connection
+        inserted after our transaction began (DuckDB reports it as a duplicate key)."""
+        duplicate = isinstance(exc, duckdb.ConstraintException) and "Duplicate key" in str(exc)
+        return duplicate or super()._is_transient(exc)
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         if self._depth:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
 import msgspec
 
-from kalshi_tape.domain import Candlestick
+from kalshi_tape.domain import Candlestick, Trade, TradeUpdate
 from kalshi_tape.money import Count, Price
 
 CandleSource = Literal["kalshi", "trades"]
@@ -83,3 +83,20 @@ class DailyClimateRow(msgspec.Struct, frozen=True):
     is_final: bool | None = None
     issued_at: datetime | None = None
     raw_text: str | None = None
+
+
+def trade_from_update(update: TradeUpdate) -> Trade:
+    """A trade-channel message as a `trades` row: time from `exchange_ts_ms`, else
+    `received_ns`. Same `trade_id` as REST, so the two upsert into one row."""
+    ns = update.received_ns if update.exchange_ts_ms is None else update.exchange_ts_ms * 10**6
+    created = datetime.fromtimestamp(ns // 10**9, UTC).replace(microsecond=ns // 1000 % 10**6)
+    return Trade(
+        trade_id=update.trade_id,
+        ticker=update.market_ticker,
+        yes_price=update.yes_price,
+        no_price=update.no_price,
+        count=update.count,
+        taker_side=update.taker_side,
+        created_time=created,
+        is_block_trade=update.is_block_trade,
+    )

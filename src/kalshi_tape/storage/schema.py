@@ -107,6 +107,7 @@ class TimeAxis:
     column: str
     unit: Literal["timestamp", "ns", "ms"] = "timestamp"
     segment_by: str = "market_ticker"
+    hypertable: bool = True  # False when the natural key lacks the time column
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +283,7 @@ TRADES = Table(
     "Public trades (REST /markets/trades, /historical/trades and the trade channel).",
     (
         _key("trade_id", "text", "", "Kalshi trade id"),
-        _key("created_time", "timestamp", "UTC", "Execution time (immutable per trade)"),
+        _key("created_time", "timestamp", "UTC", "Execution time"),
         _key("market_ticker", "text", "", "Market ticker"),
         _key("yes_price", "price", "$", "YES price"),
         _key("no_price", "price", "$", "NO price (1 - yes_price)"),
@@ -291,8 +292,10 @@ TRADES = Table(
         _key("is_block_trade", "bool", "", "Block trade"),
         _ingested(),
     ),
-    ("trade_id", "created_time"),
-    time=TimeAxis("created_time"),
+    ("trade_id",),
+    # REST and the trade channel stamp one trade with different precision, so the key is
+    # trade_id alone; TimescaleDB needs time in every unique key, so no hypertable here.
+    time=TimeAxis("created_time", hypertable=False),
     indexes=(("market_ticker", "created_time"),),
 )
 
@@ -467,9 +470,8 @@ def render_markdown() -> str:
         out += ["", f"## {tbl.name}", "", tbl.description, ""]
         out.append(f"Natural key: ({', '.join(tbl.primary_key)}).")
         if tbl.time is not None:
-            out.append(
-                f"Time axis: `{tbl.time.column}` (TimescaleDB hypertable, Parquet `date=` folders)."
-            )
+            uses = "TimescaleDB hypertable, " if tbl.time.hypertable else ""
+            out.append(f"Time axis: `{tbl.time.column}` ({uses}Parquet `date=` folders).")
         out += ["", "| Column | Type | Unit | Null | Description |", "|---|---|---|---|---|"]
         for col in tbl.columns:
             null = "yes" if col.nullable else "no"

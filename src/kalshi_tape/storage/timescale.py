@@ -3,7 +3,7 @@
 Run after the migrations on every `migrate()`; each step is idempotent. Without the
 extension (plain PostgreSQL) nothing happens and the tables stay ordinary tables.
 
-* Tables with a `TimeAxis` become hypertables on that column (7-day chunks; integer
+* Tables with a `TimeAxis(hypertable=True)` become hypertables on that column (7-day chunks; integer
   Unix-ns columns get an equivalent integer interval and an `integer_now` function).
 * Compression segments by the axis' `segment_by` column and orders by time and key; chunks older
   than 30 days are compressed by a policy. Upserts into compressed chunks need
@@ -62,7 +62,7 @@ def ensure_hypertables(con: psycopg.Connection[Any]) -> list[str]:
     _, existing = state(con)
     converted = []
     for table in schema.TABLES:
-        if table.time is not None and table.name not in existing:
+        if table.time is not None and table.time.hypertable and table.name not in existing:
             _convert(con, table, table.time)
             converted.append(table.name)
     return converted
