@@ -34,7 +34,12 @@ def _render(
     if command.help:
         parts.append(command.help.strip() + "\n")
     parts.append(f"```\n{path} {usage}\n```\n")
-    rows = [_option_row(p) for p in command.get_params(ctx) if isinstance(p, click.Option)]
+    # `command.params` leaves out the help option, which click builds lazily and caches
+    # from whichever context asked first; its row comes from this context's names.
+    rows = [_option_row(p) for p in command.params if isinstance(p, click.Option)]
+    if command.add_help_option and ctx.help_option_names:
+        names = ", ".join(f"`{n}`" for n in ctx.help_option_names)
+        rows.append(f"| {names} | Show this message and exit. |")
     if rows:
         parts.append("| option | meaning |\n| --- | --- |")
         parts.extend(rows)
