@@ -40,3 +40,24 @@ def test_watch_reports_a_refused_handshake_cleanly() -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "not in sync at exit: X" in result.stderr
+
+
+def test_watch_a_whole_series_by_name(frozen_sim: SimServer) -> None:
+    listed = httpx.get(
+        f"{frozen_sim.base_url}/markets", params={"status": "open", "series_ticker": "KXHIGHMIA"}
+    ).json()["markets"]
+    expected = [m["ticker"] for m in listed]
+    assert expected, "the frozen sim has open KXHIGHMIA markets"
+    args = ["watch", "--series", "kxhighmia", "--seconds", "0.5", "--json"]
+    result = CliRunner().invoke(main, [*args, "--base-url", frozen_sim.base_url])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert list(printed) == expected
+    for ticker in expected:
+        assert printed[ticker] == httpx.get(f"{frozen_sim.admin_url}/book/{ticker}").json()
+
+
+def test_watch_needs_tickers_or_a_series() -> None:
+    result = CliRunner().invoke(main, ["watch"])
+    assert result.exit_code == 2
+    assert "give market tickers, or --series" in result.output

@@ -56,7 +56,7 @@ def _print_next_steps(console: Console, db_url: str) -> None:
         "  ktape sim --port 8765            # a local exchange to point any command at\n"
         "  ktape backfill --series KXHIGHDEN --start 2026-11-01 --end 2026-11-07 \\\n"
         "      --base-url http://127.0.0.1:8765/trade-api/v2 --dry-run\n"
-        "  ktape watch KXHIGHNY-...-B50.5 --base-url http://127.0.0.1:8765/trade-api/v2\n"
+        "  ktape watch --series KXHIGHNY --base-url http://127.0.0.1:8765/trade-api/v2\n"
         f"  ktape export --format parquet --out export/ --db {db_url}\n"
         f"  python -c \"import duckdb; print(duckdb.connect('{path}', read_only=True)"
         ".sql('select * from candles limit 5'))\""

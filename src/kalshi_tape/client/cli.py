@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.client.stream import BookFeed, Connected, Disconnected, FeedEvent, Gap, Resync
 from kalshi_tape.config import Settings, load_settings
 from kalshi_tape.errors import KtapeError
@@ -22,21 +23,33 @@ SETTLE_S = 3.0  # at exit, wait this long for books being resynchronised
 
 
 @click.command("watch")
-@click.argument("tickers", nargs=-1, required=True)
+@click.argument("tickers", nargs=-1)
+@click.option(
+    "--series",
+    "series",
+    multiple=True,
+    help="Also watch every open market of this series (repeatable).",
+)
 @click.option("--seconds", type=float, default=None, help="Stop after N seconds (default: Ctrl-C).")
 @click.option("--json", "as_json", is_flag=True, help="Print the final books as JSON on exit.")
 @click.option("--base-url", default=None, help="REST base URL (or KALSHI_BASE_URL).")
 @click.option("--ws-url", default=None, help="WebSocket URL (default: derived from the base URL).")
 def watch_command(
     tickers: tuple[str, ...],
+    series: tuple[str, ...],
     seconds: float | None,
     as_json: bool,
     base_url: str | None,
     ws_url: str | None,
 ) -> None:
-    """Watch the order books of TICKER... live (compact view)."""
+    """Watch the order books of TICKER... (or of whole series) live (compact view)."""
+    if not tickers and not series:
+        raise click.UsageError("give market tickers, or --series SERIES")
     try:
         settings = load_settings({"base_url": base_url, "ws_url": ws_url})
+        tickers = tuple(dict.fromkeys(tickers + asyncio.run(open_markets(settings, series))))
+        if not tickers:
+            raise click.ClickException(f"no open markets in {', '.join(series)}")
         err = Console(stderr=True)
         if not settings.has_credentials:
             err.print(
@@ -53,6 +66,20 @@ def watch_command(
     if missing:
         click.echo(f"not in sync at exit: {', '.join(missing)}", err=True)
         sys.exit(1)
+
+
+async def open_markets(settings: Settings, series: Sequence[str]) -> tuple[str, ...]:
+    """Tickers of the open markets of each series (one paginated listing per series)."""
+    if not series:
+        return ()
+    async with KalshiClient(settings) as client:
+        return tuple(
+            [
+                market.ticker
+                for name in series
+                async for market in client.iter_markets(series_ticker=name.upper(), status="open")
+            ]
+        )
 
 
 async def watch(
