@@ -8,6 +8,7 @@ masks them and `Settings.describe()` shows only where they come from.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -82,6 +83,7 @@ class Settings:
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["ws_url"] = self.resolved_ws_url
         shown["api_key_id"] = _mask(self.api_key_id)
+        shown["db_url"] = redact_url(self.db_url)
         return shown
 
     def __repr__(self) -> str:
@@ -169,6 +171,33 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.netloc:
         raise ConfigError(key, f"{url!r} is not a {'/'.join(schemes)} URL")
+
+
+_SECRET_KEYS = ("password", "passfile", "sslpassword")
+_KEYWORD_SECRET = re.compile(
+    r"\b(password|passfile|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.I
+)
+
+
+def redact_url(url: str) -> str:
+    """A database URL or keyword DSN fit to print: passwords replaced by `***`.
+
+    Handles `scheme://user:secret@host/db`, `...?password=secret` and
+    `host=h password=secret` forms.
+    """
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return _KEYWORD_SECRET.sub(lambda m: f"{m.group(1)}=***", url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else netloc
+    query = "&".join(
+        f"{k}=***" if k.lower() in _SECRET_KEYS else f"{k}={v}" if sep else k
+        for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _mask(secret: str | None) -> str:

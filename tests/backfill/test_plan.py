@@ -22,6 +22,7 @@ HOUR = 3600
 DAY = 86400
 T0 = 1_780_000_000 - 1_780_000_000 % DAY  # a UTC midnight
 FAR_FUTURE = T0 + 10_000 * DAY
+PERIODS_ALL = (1, 60, 1440)
 
 
 def event_markets(
@@ -139,3 +140,30 @@ def test_plan_keys_are_stable_and_resume_drops_finished_requests() -> None:
     rest = plan.without(finished)
     assert rest.request_lower_bound == plan.request_lower_bound - len(finished)
     assert plan.without(set(keys)).request_lower_bound == 0
+
+
+def test_closed_markets_have_keys_independent_of_now() -> None:
+    markets = [m for d in range(3) for m in event_markets(f"KXHIGHNY-E{d}", T0 + d * DAY, 38)]
+    last_close = max(m.close_ts for m in markets)
+    early = make_plan(
+        markets, PERIODS_ALL, trades=True, trades_cutoff_ts=T0, now_ts=last_close + DAY
+    )
+    later = make_plan(markets, PERIODS_ALL, trades=True, trades_cutoff_ts=T0, now_ts=FAR_FUTURE)
+    assert [r.key for r in early.candles] == [r.key for r in later.candles]
+    assert [r.key for r in early.trades] == [r.key for r in later.trades]
+    assert all(r.final for r in (*early.candles, *early.trades))
+
+
+def test_markets_still_trading_are_never_final() -> None:
+    markets = event_markets("KXHIGHNY-26JUN02", T0, 38, settled=False)
+    now = T0 + 20 * HOUR
+    plan = make_plan(markets, PERIODS_ALL, trades=True, trades_cutoff_ts=T0 - DAY, now_ts=now)
+    assert plan.candles and plan.trades
+    assert not any(r.final for r in (*plan.candles, *plan.trades))
+
+
+def test_an_event_too_large_for_the_event_route_uses_batches() -> None:
+    markets = event_markets("KXHUGE-26JUN02", T0, 1, n=5_001)
+    requests = plan_candles(markets, [1440], FAR_FUTURE)
+    assert requests and {r.route for r in requests} == {"batch"}
+    assert all(r.slots <= BATCH_SLOT_LIMIT and len(r.tickers) <= 100 for r in requests)

@@ -16,7 +16,7 @@ from kalshi_tape.client.stream import (
 )
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
-from kalshi_tape.money import Price
+from kalshi_tape.money import Count, Price
 
 A, B = "MKT-A", "MKT-B"
 
@@ -220,3 +220,36 @@ def test_an_unknown_market_is_dropped_and_the_rest_subscribed_again() -> None:
     (again,) = commands(state)
     assert again["cmd"] == "subscribe" and again["params"]["market_tickers"] == [A]
     assert state.tickers == {A}
+
+
+def test_a_replayed_delta_is_ignored_and_is_no_gap() -> None:
+    state = synced_state()
+    state.handle_frame(delta(3, A, "yes", "0.4100", "2.00"), 4)
+    assert state.handle_frame(delta(3, A, "yes", "0.4100", "2.00"), 5) == []  # replay
+    assert state.books[A].yes[Price("0.41")] == 2  # applied once
+    events = state.handle_frame(delta(4, A, "yes", "0.4100", "1.00"), 6)
+    assert kinds(events) == ["OrderbookDelta"], "the count did not move back"
+    assert state.stats.gaps == 0
+
+
+def test_a_late_second_subscribed_unsubscribes_the_superseded_sid() -> None:
+    from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
+
+    subs = SubscriptionManager()
+    (first,) = [json.loads(c) for c in subs.add(ORDERBOOK, [A])]
+    subs.channels[ORDERBOOK].subscribing = False  # what the feed does when a reply is overdue
+    (second,) = [json.loads(c) for c in subs.resubscribe(ORDERBOOK)]
+    assert first["cmd"] == second["cmd"] == "subscribe"
+    assert subs.on_subscribed(first["id"], ORDERBOOK, 1) == []  # the slow reply arrives
+    (cmd,) = [json.loads(c) for c in subs.on_subscribed(second["id"], ORDERBOOK, 2)]
+    assert cmd["cmd"] == "unsubscribe" and cmd["params"] == {"sids": [1]}
+    assert subs.sid_of(ORDERBOOK) == 2 and 1 in subs.retired
+
+
+def test_a_locked_book_counts_as_crossed() -> None:
+    from kalshi_tape.client.stream import OrderBook
+
+    book = OrderBook.from_levels(A, [(Price("0.40"), Count("1"))], [(Price("0.60"), Count("1"))])
+    assert book.crossed, "yes bid 0.40 + no bid 0.60 = 1: the bids would have matched"
+    fine = OrderBook.from_levels(A, [(Price("0.40"), Count("1"))], [(Price("0.59"), Count("1"))])
+    assert not fine.crossed

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from kalshi_tape.config import redact_url
 from kalshi_tape.domain import Trade
 from kalshi_tape.storage import BackfillProgress, open_store, timescale
-from kalshi_tape.storage.postgres_store import PostgresStore, _redact
+from kalshi_tape.storage.postgres_store import PostgresStore
 from tests.storage import samples
 
 pytestmark = pytest.mark.postgres
@@ -81,8 +82,8 @@ def test_without_timescaledb_tables_stay_plain(pg_store: PostgresStore) -> None:
 
 
 def test_redact_hides_the_password() -> None:
-    assert _redact("postgresql://u:secret@h:5432/db") == "postgresql://u:***@h:5432/db"
-    assert _redact("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert redact_url("postgresql://u:secret@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
 
 
 def test_concurrent_first_migrations_do_not_collide(pg_url: str) -> None:

@@ -208,6 +208,9 @@ def test_write_arrow_refuses_lossy_or_incomplete_data(store: Store) -> None:
     too_fine = pa.array([Decimal("0.1234567")], type=pa.decimal128(12, 7))
     with pytest.raises(StorageError):
         store.write_arrow("trades", data.set_column(3, "yes_price", too_fine))
+    as_float = pa.array([0.1 + 0.2], type=pa.float64())  # would round to 0.300000
+    with pytest.raises(StorageError, match="would be rounded"):
+        store.write_arrow("trades", data.set_column(3, "yes_price", as_float))
     with pytest.raises(StorageError, match="missing"):
         store.write_arrow("trades", data.drop_columns(["count"]))
     with pytest.raises(KeyError):

@@ -171,3 +171,36 @@ def test_missing_file_unknown_flag_and_empty_file(tmp_path: Path) -> None:
 def test_named_constructors() -> None:
     assert Settings.production().base_url == PRODUCTION_BASE_URL
     assert Settings.demo().resolved_ws_url == "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:hunter2@h:5432/db", "postgresql://u:***@h:5432/db"),
+        (
+            "postgresql://u@h/db?password=hunter2&sslmode=require",
+            "postgresql://u@h/db?password=***&sslmode=require",
+        ),
+        ("host=h user=u password=hunter2 dbname=db", "host=h user=u password=*** dbname=db"),
+        ("host=h password='hun ter2' dbname=db", "host=h password=*** dbname=db"),
+        ("duckdb:///data/kalshi.duckdb", "duckdb:///data/kalshi.duckdb"),
+        ("postgresql://postgres@127.0.0.1:5432/k", "postgresql://postgres@127.0.0.1:5432/k"),
+    ],
+)
+def test_database_passwords_never_show(url: str, shown: str) -> None:
+    from kalshi_tape.config import redact_url
+
+    assert redact_url(url) == shown
+    settings = Settings(db_url=url)
+    assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.describe())
+
+
+@pytest.mark.postgres
+def test_a_store_location_and_connect_error_hide_the_password() -> None:
+    from kalshi_tape.errors import StorageError
+    from kalshi_tape.storage import open_store
+
+    url = "postgresql://postgres:hunter2@127.0.0.1:5432/ktape_no_such_database_x"
+    with pytest.raises(StorageError) as failure:
+        open_store(url)
+    assert "hunter2" not in str(failure.value) and "***" in str(failure.value)

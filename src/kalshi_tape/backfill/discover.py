@@ -69,14 +69,30 @@ def event_date(event: Event) -> date | None:
     return event.strike_date.date() if event.strike_date else None
 
 
-async def resolve_targets(client: KalshiClient, selection: Selection) -> Targets:
+async def resolve_targets(
+    client: KalshiClient, selection: Selection, market_cutoff: datetime
+) -> Targets:
+    """Series, events and all their markets; markets settled before `market_cutoff` come
+    from `/historical/markets` (they are missing from nested event markets)."""
     targets = Targets()
     for series_ticker in _series_tickers(selection):
         targets.series.append(await _series(client, series_ticker))
-    for event_ticker in selection.event_tickers:
-        await _add_event(client, targets, await _event(client, event_ticker))
+    explicit = [await _event(client, ticker) for ticker in selection.event_tickers]
+    events = list(explicit)
     for series_ticker in selection.series:
-        await _add_series_events(client, targets, series_ticker, selection)
+        events += await _series_events(client, series_ticker, selection, events)
+    maybe_historical = [e for e in events if _may_hold_historical(e, market_cutoff)]
+    historical = await _historical_markets(client, maybe_historical)
+    for event in events:
+        extra = _new_tickers(event.markets, historical.get(event.event_ticker, []))
+        markets = list(event.markets) + extra
+        if not markets:
+            if event in explicit:
+                raise BackfillError(f"event {event.event_ticker!r} has no markets")
+            continue
+        targets.events.append(event)
+        targets.markets.extend(markets)
+        targets.historical.update(m.ticker for m in extra)
     return targets
 
 
@@ -99,55 +115,58 @@ async def _event(client: KalshiClient, ticker: str) -> Event:
         raise BackfillError(f"unknown event {ticker!r}") from None
 
 
-async def _add_event(client: KalshiClient, targets: Targets, event: Event) -> None:
-    markets = list(event.markets)
-    if not markets:
-        markets = [m async for m in client.iter_historical_markets(event_ticker=event.event_ticker)]
-        targets.historical.update(m.ticker for m in markets)
-    if not markets:
-        raise BackfillError(f"event {event.event_ticker!r} has no markets")
-    targets.events.append(event)
-    targets.markets.extend(markets)
-
-
-async def _add_series_events(
-    client: KalshiClient, targets: Targets, series_ticker: str, selection: Selection
-) -> None:
-    known = {e.event_ticker for e in targets.events}
-    events = [
+async def _series_events(
+    client: KalshiClient, series_ticker: str, selection: Selection, known: Sequence[Event]
+) -> list[Event]:
+    seen = {e.event_ticker for e in known}
+    return [
         e
         async for e in client.iter_events(
             series_ticker=series_ticker,
             with_nested_markets=True,
             min_close_ts=_min_close_ts(selection.start),
         )
-        if selection.wants(e) and e.event_ticker not in known
+        if selection.wants(e) and e.event_ticker not in seen
     ]
-    historical = [e for e in events if not e.markets]
+
+
+def _may_hold_historical(event: Event, market_cutoff: datetime) -> bool:
+    """Whether some market of the event may have settled before the cutoff: it has no
+    live markets, or it is dated on or before the cutoff day, or (undated) one of its
+    markets opened before the cutoff."""
+    if not event.markets:
+        return True
+    day = event_date(event)
+    if day is not None:
+        return day <= market_cutoff.date()
+    return any(m.open_time is not None and m.open_time < market_cutoff for m in event.markets)
+
+
+async def _historical_markets(
+    client: KalshiClient, events: Sequence[Event]
+) -> dict[str, list[Market]]:
+    """Historical markets of the given events: per event for a few, else one listing of
+    each series (1,000 a page), whichever needs fewer requests."""
+    found: dict[str, list[Market]] = {}
+    by_series: dict[str, list[str]] = {}
     for event in events:
-        if event.markets:
-            targets.events.append(event)
-            targets.markets.extend(event.markets)
-    if len(historical) > PER_EVENT_HISTORICAL_LIMIT:
-        await _add_historical_by_series(client, targets, series_ticker, historical)
-    else:
-        for event in historical:
-            await _add_event(client, targets, event)
+        by_series.setdefault(event.series_ticker, []).append(event.event_ticker)
+    for series_ticker, tickers in by_series.items():
+        if len(tickers) > PER_EVENT_HISTORICAL_LIMIT:
+            wanted = set(tickers)
+            async for m in client.iter_historical_markets(series_ticker=series_ticker):
+                if m.event_ticker in wanted:
+                    found.setdefault(m.event_ticker, []).append(m)
+        else:
+            for ticker in tickers:
+                async for m in client.iter_historical_markets(event_ticker=ticker):
+                    found.setdefault(ticker, []).append(m)
+    return found
 
 
-async def _add_historical_by_series(
-    client: KalshiClient, targets: Targets, series_ticker: str, events: Sequence[Event]
-) -> None:
-    wanted = {e.event_ticker for e in events}
-    markets = [
-        m
-        async for m in client.iter_historical_markets(series_ticker=series_ticker)
-        if m.event_ticker in wanted
-    ]
-    with_markets = {m.event_ticker for m in markets}
-    targets.events.extend(e for e in events if e.event_ticker in with_markets)
-    targets.markets.extend(markets)
-    targets.historical.update(m.ticker for m in markets)
+def _new_tickers(live: Sequence[Market], extra: Sequence[Market]) -> list[Market]:
+    known = {m.ticker for m in live}
+    return [m for m in extra if m.ticker not in known]
 
 
 def _min_close_ts(start: date | None) -> int | None:

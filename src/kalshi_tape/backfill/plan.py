@@ -44,6 +44,10 @@ class MarketTarget:
     has_volume: bool
     settled: bool
 
+    def closed_by(self, now_ts: int) -> bool:
+        """No trading after close: its candles and trades can no longer change."""
+        return self.close_ts <= now_ts
+
 
 @dataclass(frozen=True, slots=True)
 class CandleRequest:
@@ -54,6 +58,7 @@ class CandleRequest:
     tickers: tuple[str, ...]
     series_ticker: str = ""
     event_ticker: str = ""
+    final: bool = True  # every market in it has closed: checkpoint it
 
     @property
     def slots(self) -> int:
@@ -71,6 +76,7 @@ class TradeRequest:
     ticker: str
     min_ts: int
     max_ts: int
+    final: bool = True  # the market has closed: checkpoint it
 
     @property
     def key(self) -> str:
@@ -89,7 +95,7 @@ class Plan:
         return len(self.candles) + len(self.trades)
 
     def without(self, finished: set[str]) -> Plan:
-        """The plan minus requests already checkpointed."""
+        """The plan minus requests already checkpointed (only final ones ever are)."""
         return Plan(
             candles=tuple(r for r in self.candles if r.key not in finished),
             trades=tuple(r for r in self.trades if r.key not in finished),
@@ -154,19 +160,26 @@ def plan_candles(
     return requests
 
 
-def _cheaper(a: list[CandleRequest], b: list[CandleRequest]) -> list[CandleRequest]:
-    return a if len(a) <= len(b) else b
+def _cheaper(a: list[CandleRequest] | None, b: list[CandleRequest]) -> list[CandleRequest]:
+    return a if a is not None and len(a) <= len(b) else b
 
 
-def _event_route(markets: Sequence[MarketTarget], period: int, now_ts: int) -> list[CandleRequest]:
+def _event_route(
+    markets: Sequence[MarketTarget], period: int, now_ts: int
+) -> list[CandleRequest] | None:
+    """None when an event has more markets than one request may hold slots for."""
     requests = []
     for event_ticker, members in _by_event(markets).items():
+        if len(members) > EVENT_SLOT_LIMIT:
+            return None
         windows = [w for m in members if (w := candle_window(m, period, now_ts))]
         if not windows:
             continue
         start, end = min(w[0] for w in windows), max(w[1] for w in windows)
-        per_request = max(1, EVENT_SLOT_LIMIT // len(members))
-        for chunk_start, chunk_end in split_window(start, end, period, per_request):
+        final = all(m.closed_by(now_ts) for m in members)
+        for chunk_start, chunk_end in split_window(
+            start, end, period, EVENT_SLOT_LIMIT // len(members)
+        ):
             requests.append(
                 CandleRequest(
                     route="event",
@@ -176,6 +189,7 @@ def _event_route(markets: Sequence[MarketTarget], period: int, now_ts: int) -> l
                     tickers=tuple(sorted(m.ticker for m in members)),
                     series_ticker=members[0].series_ticker,
                     event_ticker=event_ticker,
+                    final=final,
                 )
             )
     return requests
@@ -192,39 +206,52 @@ def _batch_route(markets: Sequence[MarketTarget], period: int, now_ts: int) -> l
     """Greedy packing in time order: extend the current group while the union window
     times its size stays within the batch limits."""
     windowed = sorted(
-        ((w, m.ticker) for m in markets if (w := candle_window(m, period, now_ts))),
-        key=lambda item: (item[0][0], item[0][1], item[1]),
+        ((w, m) for m in markets if (w := candle_window(m, period, now_ts))),
+        key=lambda item: (item[0][0], item[0][1], item[1].ticker),
     )
     requests: list[CandleRequest] = []
-    group: list[str] = []
+    group: list[MarketTarget] = []
     start = end = 0
-    for (w_start, w_end), ticker in windowed:
+    for (w_start, w_end), market in windowed:
         if slot_count(w_start, w_end, period) > BATCH_SLOT_LIMIT:
-            requests += _split_single(ticker, w_start, w_end, period, BATCH_SLOT_LIMIT, "batch")
+            requests += _split_single(
+                market, w_start, w_end, period, BATCH_SLOT_LIMIT, "batch", now_ts
+            )
             continue
         new_start, new_end = (min(start, w_start), max(end, w_end)) if group else (w_start, w_end)
         fits = len(group) < BATCH_TICKER_LIMIT and (
             slot_count(new_start, new_end, period) * (len(group) + 1) <= BATCH_SLOT_LIMIT
         )
         if group and not fits:
-            requests.append(_batch(group, start, end, period))
+            requests.append(_batch(group, start, end, period, now_ts))
             group, new_start, new_end = [], w_start, w_end
-        group.append(ticker)
+        group.append(market)
         start, end = new_start, new_end
     if group:
-        requests.append(_batch(group, start, end, period))
+        requests.append(_batch(group, start, end, period, now_ts))
     return requests
 
 
-def _batch(tickers: list[str], start: int, end: int, period: int) -> CandleRequest:
-    return CandleRequest("batch", period, start, end, tuple(sorted(tickers)))
+def _batch(
+    group: list[MarketTarget], start: int, end: int, period: int, now_ts: int
+) -> CandleRequest:
+    tickers = tuple(sorted(m.ticker for m in group))
+    final = all(m.closed_by(now_ts) for m in group)
+    return CandleRequest("batch", period, start, end, tickers, final=final)
 
 
 def _split_single(
-    ticker: str, start: int, end: int, period: int, limit: int, route: CandleRoute
+    market: MarketTarget,
+    start: int,
+    end: int,
+    period: int,
+    limit: int,
+    route: CandleRoute,
+    now_ts: int,
 ) -> list[CandleRequest]:
+    final = market.closed_by(now_ts)
     return [
-        CandleRequest(route, period, s, e, (ticker,))
+        CandleRequest(route, period, s, e, (market.ticker,), final=final)
         for s, e in split_window(start, end, period, limit)
     ]
 
@@ -237,7 +264,7 @@ def _historical_route(
         window = candle_window(market, period, now_ts)
         if window:
             requests += _split_single(
-                market.ticker, *window, period, SINGLE_SLOT_LIMIT, "historical"
+                market, *window, period, SINGLE_SLOT_LIMIT, "historical", now_ts
             )
     return requests
 
@@ -255,12 +282,13 @@ def plan_trades(
         if not market.has_volume:
             continue
         low, high = market.open_ts, min(market.close_ts, now_ts)
+        final = market.closed_by(now_ts)
         if low < trades_cutoff_ts:
-            requests.append(
-                TradeRequest("historical", market.ticker, low, min(high, trades_cutoff_ts))
-            )
+            upper = min(high, trades_cutoff_ts)
+            requests.append(TradeRequest("historical", market.ticker, low, upper, final))
         if high >= trades_cutoff_ts:
-            requests.append(TradeRequest("live", market.ticker, max(low, trades_cutoff_ts), high))
+            lower = max(low, trades_cutoff_ts)
+            requests.append(TradeRequest("live", market.ticker, lower, high, final))
     return requests
 
 

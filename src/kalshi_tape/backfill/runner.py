@@ -25,8 +25,9 @@ from kalshi_tape.backfill.plan import (
 )
 from kalshi_tape.backfill.writer import BatchingWriter
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.pagination import paginate
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.domain import Market, MarketCandlesticks, Trade
+from kalshi_tape.domain import Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.errors import BackfillError
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord
@@ -87,7 +88,7 @@ async def run_backfill(
     started = time.perf_counter()
     requests_before = client.stats.requests
     cutoff = await client.get_historical_cutoff()
-    targets = await resolve_targets(client, selection)
+    targets = await resolve_targets(client, selection, cutoff.market_settled_ts)
     now_ts = clock.now_ns() // 1_000_000_000
     plan = make_plan(
         market_targets(targets),
@@ -109,14 +110,18 @@ async def run_backfill(
 
 
 def market_targets(targets: Targets) -> list[MarketTarget]:
-    return [_market_target(m, m.ticker in targets.historical) for m in targets.markets]
+    series_of_event = {e.event_ticker: e.series_ticker for e in targets.events}
+    return [
+        _market_target(m, series_of_event[m.event_ticker], m.ticker in targets.historical)
+        for m in targets.markets
+    ]
 
 
-def _market_target(market: Market, historical: bool) -> MarketTarget:
+def _market_target(market: Market, series_ticker: str, historical: bool) -> MarketTarget:
     return MarketTarget(
         ticker=market.ticker,
         event_ticker=market.event_ticker,
-        series_ticker=market.event_ticker.split("-", 1)[0],
+        series_ticker=series_ticker,
         open_ts=_ts(market.open_time, market.ticker, "open_time"),
         close_ts=_ts(market.close_time, market.ticker, "close_time"),
         historical=historical,
@@ -147,7 +152,7 @@ async def _execute(
     async def candle_job(request: CandleRequest) -> None:
         async with gate:
             records, sent = await fetch_candles(client, request)
-        await writer.write(_progress(request.key, records, sent), candles=records)
+        await writer.write(_progress(request, records, sent), candles=records)
         report.candle_rows += len(records)
         report.by_route[request.route] = report.by_route.get(request.route, 0) + sent
         if on_progress:
@@ -156,7 +161,7 @@ async def _execute(
     async def trade_job(request: TradeRequest) -> None:
         async with gate:
             trades, sent = await fetch_trades(client, request)
-        await writer.write(_progress(request.key, trades, sent), trades=trades)
+        await writer.write(_progress(request, trades, sent), trades=trades)
         report.trade_rows += len(trades)
         if on_progress:
             on_progress("trades", 1)
@@ -173,9 +178,17 @@ async def _execute(
         report.fetch_requests = client.stats.requests - before
 
 
-def _progress(key: str, rows: Sequence[object], requests: int) -> BackfillProgress:
-    kind = key.split(":", 1)[0]
-    return BackfillProgress(task_key=key, kind=kind, rows=len(rows), requests=requests, detail="")
+def _progress(
+    request: CandleRequest | TradeRequest, rows: Sequence[object], requests: int
+) -> BackfillProgress | None:
+    """The checkpoint of a request whose data can no longer change; None for the rest
+    (markets still trading are fetched again by the next run)."""
+    if not request.final:
+        return None
+    kind = request.key.split(":", 1)[0]
+    return BackfillProgress(
+        task_key=request.key, kind=kind, rows=len(rows), requests=requests, detail=""
+    )
 
 
 async def fetch_candles(
@@ -185,41 +198,25 @@ async def fetch_candles(
     cuts the span shorter than planned). Returns (records, requests sent)."""
     results: list[MarketCandlesticks] = []
     sent = 0
-    start = request.start_ts
-    while True:
-        sent += 1
-        if request.route == "event":
-            reply = await client.get_event_candlesticks(
-                request.series_ticker,
-                request.event_ticker,
-                start_ts=start,
-                end_ts=request.end_ts,
-                period_interval=request.period,
-            )
-            results.extend(reply.markets)
-            adjusted = reply.adjusted_end_ts
-            if adjusted is not None and start <= adjusted < request.end_ts:
-                start = adjusted + 1
-                continue
-        elif request.route == "batch":
-            results.extend(
-                await client.get_batch_candlesticks(
-                    list(request.tickers),
-                    start_ts=start,
-                    end_ts=request.end_ts,
-                    period_interval=request.period,
-                )
-            )
-        else:
-            results.append(
-                await client.get_historical_market_candlesticks(
-                    request.tickers[0],
-                    start_ts=start,
-                    end_ts=request.end_ts,
-                    period_interval=request.period,
-                )
-            )
-        break
+    window = {
+        "start_ts": request.start_ts,
+        "end_ts": request.end_ts,
+        "period_interval": request.period,
+    }
+    if request.route == "event":
+        async for part in client.iter_event_candlesticks(
+            request.series_ticker, request.event_ticker, **window
+        ):
+            sent += 1
+            results.extend(part.markets)
+    elif request.route == "batch":
+        sent = 1
+        results.extend(await client.get_batch_candlesticks(list(request.tickers), **window))
+    else:
+        sent = 1
+        results.append(
+            await client.get_historical_market_candlesticks(request.tickers[0], **window)
+        )
     return _records(results, request.period), sent
 
 
@@ -236,19 +233,18 @@ def _records(results: Sequence[MarketCandlesticks], period: int) -> list[CandleR
 async def fetch_trades(client: KalshiClient, request: TradeRequest) -> tuple[list[Trade], int]:
     """Every trade of one market on one side of the trade cutoff, all pages."""
     fetch = client.get_trades if request.route == "live" else client.get_historical_trades
-    trades: dict[str, Trade] = {}
-    cursor: str | None = None
     sent = 0
-    while True:
-        page = await fetch(
+
+    async def page(cursor: str | None) -> Page[Trade]:
+        nonlocal sent
+        sent += 1
+        return await fetch(
             ticker=request.ticker,
             min_ts=request.min_ts,
             max_ts=request.max_ts,
             limit=1000,
             cursor=cursor,
         )
-        sent += 1
-        trades.update((t.trade_id, t) for t in page.items)
-        cursor = page.cursor
-        if not cursor:
-            return list(trades.values()), sent
+
+    trades = {trade.trade_id: trade async for trade in paginate(page)}
+    return list(trades.values()), sent

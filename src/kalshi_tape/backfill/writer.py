@@ -1,9 +1,13 @@
 """A batching writer: finished chunks wait briefly and are committed together.
 
-Each chunk is a request's rows plus its checkpoint. Several chunks in one transaction
-are still all-or-nothing, so resume stays exact, while the per-transaction overhead of
-the warehouse is paid once per batch instead of once per request. Commits run on one
-worker thread: the event loop keeps fetching while the database writes.
+Each chunk is a request's rows plus, when its data can no longer change, its checkpoint.
+Several chunks in one transaction are still all-or-nothing, so resume stays exact, while
+the warehouse's per-transaction cost is paid once per batch instead of once per request.
+Commits run on one worker thread: the event loop keeps fetching while the database writes.
+
+Every queued chunk is settled exactly once: committed, failed with the commit's error, or
+failed because the writer stopped. A caller cancelled while waiting does not disturb the
+commit of its chunk or of the chunks batched with it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from types import TracebackType
 from typing import Self
 
 from kalshi_tape.domain import Trade
+from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord
 
@@ -30,14 +35,20 @@ def _new_future() -> asyncio.Future[None]:
 class _Chunk:
     candles: list[CandleRecord]
     trades: list[Trade]
-    progress: BackfillProgress
-    done: asyncio.Future[None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    progress: BackfillProgress | None
+    done: asyncio.Future[None] = field(default_factory=_new_future)
 
     @property
     def rows(self) -> int:
         return len(self.candles) + len(self.trades)
+
+    def settle(self, error: BaseException | None) -> None:
+        if self.done.done():
+            return
+        if error is None:
+            self.done.set_result(None)
+        else:
+            self.done.set_exception(error)
 
 
 class BatchingWriter:
@@ -46,6 +57,7 @@ class BatchingWriter:
         self._pending: asyncio.Queue[_Chunk] = asyncio.Queue(MAX_PENDING_CHUNKS)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktape-writer")
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: list[_Chunk] = []
         self.commits = 0
 
     async def __aenter__(self) -> Self:
@@ -58,39 +70,50 @@ class BatchingWriter:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self._thread.shutdown(wait=True)
+        await asyncio.to_thread(self._thread.shutdown, True)
 
     async def write(
         self,
-        progress: BackfillProgress,
+        progress: BackfillProgress | None,
         *,
         candles: list[CandleRecord] | None = None,
         trades: list[Trade] | None = None,
     ) -> None:
-        """Queue one chunk and wait until it is committed (or the commit failed)."""
+        """Queue one chunk and wait until it is committed; raise if its commit failed."""
+        if self._task is None or self._task.done():
+            raise StorageError("the backfill writer is not running")
         chunk = _Chunk(candles or [], trades or [], progress)
         await self._pending.put(chunk)
-        await chunk.done
+        await asyncio.shield(chunk.done)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            batch = [await self._pending.get()]
-            while not self._pending.empty() and sum(c.rows for c in batch) < MAX_BATCH_ROWS:
-                batch.append(self._pending.get_nowait())
-            try:
-                await loop.run_in_executor(self._thread, self._commit, batch)
-            except Exception as exc:  # hand the failure to every waiting job
+        try:
+            while True:
+                batch = [await self._pending.get()]
+                while not self._pending.empty() and sum(c.rows for c in batch) < MAX_BATCH_ROWS:
+                    batch.append(self._pending.get_nowait())
+                self._in_flight = batch
+                try:
+                    await loop.run_in_executor(self._thread, self._commit, batch)
+                except Exception as exc:  # the commit failed: every chunk in it did
+                    error: BaseException | None = exc
+                else:
+                    error = None
                 for chunk in batch:
-                    chunk.done.set_exception(exc)
-            else:
-                for chunk in batch:
-                    chunk.done.set_result(None)
+                    chunk.settle(error)
+                self._in_flight = []
+        finally:
+            stopped = StorageError("the backfill writer stopped before this chunk was committed")
+            for chunk in self._in_flight:
+                chunk.settle(stopped)
+            while not self._pending.empty():
+                self._pending.get_nowait().settle(stopped)
 
     def _commit(self, batch: list[_Chunk]) -> None:
         self._store.commit_chunk(
             candles=[c for chunk in batch for c in chunk.candles],
             trades=[t for chunk in batch for t in chunk.trades],
-            progress=[chunk.progress for chunk in batch],
+            progress=[chunk.progress for chunk in batch if chunk.progress is not None],
         )
         self.commits += 1

@@ -128,6 +128,8 @@ class HttpCore:
         except httpx.TransportError as exc:
             self.stats.transport_errors += 1
             return TransportError("GET", path, f"connection failed ({type(exc).__name__})")
+        except httpx.RequestError as exc:  # undecodable body, redirect loop: not transient
+            raise KalshiError(f"GET {path}: {type(exc).__name__}: {exc}") from None
         status = response.status_code
         self.stats.responses_by_status[status] = self.stats.responses_by_status.get(status, 0) + 1
         if 200 <= status < 300:

@@ -12,6 +12,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -23,6 +24,7 @@ from kalshi_tape.client.ratelimit import RateLimiter, limiter_for_tier
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
 from kalshi_tape.domain import (
+    Candlestick,
     Event,
     EventCandlesticks,
     ExchangeSchedule,
@@ -42,6 +44,11 @@ T = TypeVar("T")
 MAX_ORDERBOOK_TICKERS = 100
 MAX_BATCH_TICKERS = 100
 MAX_BATCH_SLOTS = 10_000
+
+
+def _seg(value: str) -> str:
+    """One URL path segment: a ticker can never change which endpoint is asked."""
+    return quote(value, safe="")
 
 
 def _join(tickers: Sequence[str] | None) -> str | None:
@@ -120,7 +127,7 @@ class KalshiClient:
         return await self._get("/exchange/schedule", parse.parse_exchange_schedule)
 
     async def get_series(self, ticker: str) -> Series:
-        return await self._get(f"/series/{ticker}", parse.parse_series)
+        return await self._get(f"/series/{_seg(ticker)}", parse.parse_series)
 
     async def get_series_list(self, category: str | None = None) -> list[Series]:
         return await self._get("/series", parse.parse_series_list, {"category": category})
@@ -170,7 +177,7 @@ class KalshiClient:
 
     async def get_event(self, event_ticker: str, with_nested_markets: bool = True) -> Event:
         params = {"with_nested_markets": with_nested_markets}
-        return await self._get(f"/events/{event_ticker}", parse.parse_event, params)
+        return await self._get(f"/events/{_seg(event_ticker)}", parse.parse_event, params)
 
     # ------------------------------------------------------------------ markets
 
@@ -221,10 +228,10 @@ class KalshiClient:
         return paginate(fetch)
 
     async def get_market(self, ticker: str) -> Market:
-        return await self._get(f"/markets/{ticker}", parse.parse_market)
+        return await self._get(f"/markets/{_seg(ticker)}", parse.parse_market)
 
     async def get_orderbook(self, ticker: str, depth: int = 0) -> Orderbook:
-        body = await self._http.get(f"/markets/{ticker}/orderbook", {"depth": depth or None})
+        body = await self._http.get(f"/markets/{_seg(ticker)}/orderbook", {"depth": depth or None})
         return parse.parse_orderbook(body, ticker)
 
     async def get_orderbooks(self, tickers: Sequence[str]) -> list[Orderbook]:
@@ -290,7 +297,7 @@ class KalshiClient:
         end_ts: int,
         period_interval: int,
     ) -> MarketCandlesticks:
-        path = f"/series/{series_ticker}/markets/{ticker}/candlesticks"
+        path = f"/series/{_seg(series_ticker)}/markets/{_seg(ticker)}/candlesticks"
         params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
         return await self._get(path, parse.parse_market_candlesticks, params)
 
@@ -327,9 +334,37 @@ class KalshiClient:
     ) -> EventCandlesticks:
         """One request; when `adjusted_end_ts < end_ts` continue from `adjusted_end_ts + 1`
         (or use `get_event_candlesticks_all`)."""
-        path = f"/series/{series_ticker}/events/{event_ticker}/candlesticks"
+        path = f"/series/{_seg(series_ticker)}/events/{_seg(event_ticker)}/candlesticks"
         params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
         return await self._get(path, parse.parse_event_candlesticks, params)
+
+    async def iter_event_candlesticks(
+        self,
+        series_ticker: str,
+        event_ticker: str,
+        *,
+        start_ts: int,
+        end_ts: int,
+        period_interval: int,
+    ) -> AsyncIterator[EventCandlesticks]:
+        """One response per request over [start_ts, end_ts]. A response cut short says so
+        in `adjusted_end_ts`; the next request starts at that value itself, which skips
+        nothing whether it names the last candle served or the next one to fetch (a
+        candle may come twice: deduplicate by `end_period_ts`)."""
+        start = start_ts
+        while True:
+            part = await self.get_event_candlesticks(
+                series_ticker,
+                event_ticker,
+                start_ts=start,
+                end_ts=end_ts,
+                period_interval=period_interval,
+            )
+            yield part
+            reached = part.adjusted_end_ts
+            if reached is None or reached >= end_ts or reached <= start:
+                return
+            start = reached
 
     async def get_event_candlesticks_all(
         self,
@@ -340,24 +375,22 @@ class KalshiClient:
         end_ts: int,
         period_interval: int,
     ) -> EventCandlesticks:
-        """All candles of [start_ts, end_ts], following `adjusted_end_ts` until covered."""
-        merged: dict[str, list[Any]] = {}
-        start = start_ts
-        while True:
-            part = await self.get_event_candlesticks(
-                series_ticker,
-                event_ticker,
-                start_ts=start,
-                end_ts=end_ts,
-                period_interval=period_interval,
-            )
+        """All candles of [start_ts, end_ts] in as many requests as the exchange needs."""
+        merged: dict[str, dict[int, Candlestick]] = {}
+        async for part in self.iter_event_candlesticks(
+            series_ticker,
+            event_ticker,
+            start_ts=start_ts,
+            end_ts=end_ts,
+            period_interval=period_interval,
+        ):
             for market in part.markets:
-                merged.setdefault(market.ticker, []).extend(market.candlesticks)
-            reached = part.adjusted_end_ts
-            if reached is None or reached >= end_ts or reached < start:
-                break
-            start = reached + 1
-        markets = tuple(MarketCandlesticks(t, tuple(c)) for t, c in merged.items())
+                by_end = merged.setdefault(market.ticker, {})
+                by_end.update((c.end_period_ts, c) for c in market.candlesticks)
+        markets = tuple(
+            MarketCandlesticks(ticker, tuple(by_end[k] for k in sorted(by_end)))
+            for ticker, by_end in merged.items()
+        )
         return EventCandlesticks(markets=markets, adjusted_end_ts=end_ts)
 
     # ------------------------------------------------------------------ historical tier
@@ -395,12 +428,12 @@ class KalshiClient:
         return paginate(fetch)
 
     async def get_historical_market(self, ticker: str) -> Market:
-        return await self._get(f"/historical/markets/{ticker}", parse.parse_market)
+        return await self._get(f"/historical/markets/{_seg(ticker)}", parse.parse_market)
 
     async def get_historical_market_candlesticks(
         self, ticker: str, *, start_ts: int, end_ts: int, period_interval: int
     ) -> MarketCandlesticks:
-        path = f"/historical/markets/{ticker}/candlesticks"
+        path = f"/historical/markets/{_seg(ticker)}/candlesticks"
         params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
         return await self._get(path, parse.parse_historical_candlesticks, params)
 

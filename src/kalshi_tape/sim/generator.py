@@ -198,11 +198,7 @@ def _latent_path(rng: random.Random, city: City, day: date) -> tuple[float, ...]
     path = []
     for i in range(86400 // PATH_STEP_S):
         hour = i * PATH_STEP_S / 3600.0
-        if 6.0 <= hour <= peak_hour:
-            shape = 0.5 - 0.5 * math.cos(math.pi * (hour - 6.0) / (peak_hour - 6.0))
-        else:
-            since_peak = (hour - peak_hour) % 24.0
-            shape = 0.5 + 0.5 * math.cos(math.pi * since_peak / (30.0 - peak_hour))
+        shape = _diurnal_shape(hour, peak_hour)
         noise = 0.97 * noise + rng.gauss(0.0, 0.35)
         path.append(round(high - amplitude * (1.0 - shape) + noise, 2))
     return tuple(path)
@@ -346,29 +342,60 @@ def _phi(x: float) -> float:
 
 
 class _PathView:
-    """Running max and remaining max of the latent path, by time."""
+    """What the market can know of the latent path at time ts: the temperature now and the
+    maximum so far. Nothing after ts (no look-ahead)."""
 
     def __init__(self, spec: EventSpec) -> None:
         self.start = spec.day_start_ts
-        path = spec.path
-        self.prefix = list(path)
-        for i in range(1, len(path)):
-            self.prefix[i] = max(self.prefix[i - 1], path[i])
-        self.suffix = list(path)
-        for i in range(len(path) - 2, -1, -1):
-            self.suffix[i] = max(self.suffix[i + 1], path[i])
+        self.path = spec.path
+        self.prefix = list(spec.path)
+        for i in range(1, len(self.prefix)):
+            self.prefix[i] = max(self.prefix[i - 1], self.prefix[i])
+
+    def _index(self, ts: int) -> int | None:
+        j = (ts - self.start) // PATH_STEP_S
+        return None if j < 0 else min(j, len(self.path) - 1)
 
     def observed_max(self, ts: int) -> float | None:
-        j = (ts - self.start) // PATH_STEP_S
-        if j < 0:
-            return None
-        return self.prefix[min(j, len(self.prefix) - 1)]
+        j = self._index(ts)
+        return None if j is None else self.prefix[j]
 
-    def future_max(self, ts: int) -> float | None:
-        j = (ts - self.start) // PATH_STEP_S + 1
-        if j >= len(self.suffix):
-            return None
-        return self.suffix[max(j, 0)]
+    def current(self, ts: int) -> float | None:
+        j = self._index(ts)
+        return None if j is None else self.path[j]
+
+
+# The market's model of a day: the forecast high, a mean diurnal shape peaking here.
+MEAN_PEAK_HOUR = 15.25
+FORECAST_SD = 2.5
+
+
+def _diurnal_shape(hour: float, peak_hour: float) -> float:
+    """0 at the morning low (06:00), 1 at the peak; the latent path uses the same curve."""
+    if 6.0 <= hour <= peak_hour:
+        return 0.5 - 0.5 * math.cos(math.pi * (hour - 6.0) / (peak_hour - 6.0))
+    since_peak = (hour - peak_hour) % 24.0
+    return 0.5 + 0.5 * math.cos(math.pi * since_peak / (30.0 - peak_hour))
+
+
+def market_belief(spec: EventSpec, view: _PathView, ts: int) -> tuple[float, float]:
+    """(mean, sd) of the rest-of-day maximum as the market sees it at ts: the forecast,
+    corrected by how far the temperature now runs from what the forecast implied for this
+    hour, with less doubt as the day heats up. Uses nothing observed after ts."""
+    current = view.current(ts)
+    if current is None:
+        return spec.forecast, FORECAST_SD
+    hour = (ts - spec.day_start_ts) / 3600.0
+    if hour >= 24.0:
+        return current, 0.05  # the day is over: the maximum is known
+    expected_now = spec.forecast - spec.city.diurnal_range * (
+        1.0 - _diurnal_shape(hour, MEAN_PEAK_HOUR)
+    )
+    progress = min(1.0, max(0.0, (hour - 6.0) / (MEAN_PEAK_HOUR - 6.0)))
+    mean = spec.forecast + (0.3 + 0.7 * progress) * (current - expected_now)
+    if hour > MEAN_PEAK_HOUR:  # cooling: little room left above the temperature now
+        mean = min(mean, current + 2.0 * max(0.0, 17.5 - hour) / (17.5 - MEAN_PEAK_HOUR))
+    return mean, 0.3 + (FORECAST_SD - 0.3) * (1.0 - progress)
 
 
 def bracket_probabilities(
@@ -437,19 +464,15 @@ def make_timeline(spec: EventSpec, whole: bool) -> EventTimeline:
     prev: list[Quote] = [EMPTY_QUOTE] * len(spec.markets)
     oi = [0] * len(spec.markets)
     volume = [0] * len(spec.markets)
-    peak_ts = spec.day_start_ts + 17 * 3600
     drift = 0.0
     sizes = _SIZES[whole]
     ts = spec.open_ts
     while ts < spec.close_ts:
-        weight = max(0.0, min(1.0, (peak_ts - ts) / (peak_ts - spec.open_ts)))
         drift = 0.98 * drift + rng.gauss(0.0, 0.25)
         observed = view.observed_max(ts)
-        future = view.future_max(ts)
-        base = future if future is not None else (observed or spec.forecast) - 5.0
-        mean = base * (1.0 - weight) + spec.forecast * weight + drift * weight
+        mean, sd = market_belief(spec, view, ts)
         probs = bracket_probabilities(
-            low, mean, 0.35 + 2.65 * weight, None if observed is None else round(observed)
+            low, mean + drift * sd / FORECAST_SD, sd, None if observed is None else round(observed)
         )
         for k, p in enumerate(probs):
             quote = _quote(rng, p, prev[k], sizes)

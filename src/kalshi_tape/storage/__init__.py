@@ -15,6 +15,7 @@ import os
 from urllib.parse import parse_qs, urlsplit
 
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.storage.base import BookInputs, Store, StoreInfo
 from kalshi_tape.storage.records import (
@@ -69,7 +70,9 @@ def open_store(
 
         store = PostgresStore(url, clock=clock)
     else:
-        raise ConfigError("db", f"unsupported database URL {url!r} (duckdb:/// or postgresql://)")
+        raise ConfigError(
+            "db", f"unsupported database URL {redact_url(url)!r} (duckdb:/// or postgresql://)"
+        )
     if migrate:
         try:
             store.migrate()

@@ -256,6 +256,11 @@ def conform(table: schema.Table, data: pa.Table) -> pa.Table:
     arrays = []
     for col in table.columns:
         array = data.column(col.name)
+        if pa.types.is_decimal(col.arrow_type) and pa.types.is_floating(array.type):
+            raise ValueError(
+                f"{table.name}.{col.name}: {array.type} would be rounded into "
+                f"{col.arrow_type}; give exact decimals, integers or strings"
+            )
         if array.type != col.arrow_type:
             array = pc.cast(array, col.arrow_type, safe=True)
         arrays.append(array)

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 from psycopg import errors as pgerrors
 
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.config import redact_url
 from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import arrowconv, schema, timescale
 from kalshi_tape.storage.core import SqlStore
@@ -43,7 +44,7 @@ class PostgresStore(SqlStore):
     )
 
     def __init__(self, url: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
-        super().__init__(_redact(url), clock)
+        super().__init__(redact_url(url), clock)
         try:
             self._con = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
@@ -187,15 +188,3 @@ def _parse_csv(columns: Sequence[schema.Column], payload: bytes) -> pa.Table:
         ),
     )
     return table.cast(target)
-
-
-def _redact(url: str) -> str:
-    """The URL without its password."""
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    if "password" not in info:
-        return url
-    head, sep, tail = url.partition("@")
-    if sep and "://" in head:
-        scheme, _, userinfo = head.partition("://")
-        return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
-    return url

@@ -223,7 +223,13 @@ MARKETS = Table(
         _key("ticker", "text", "", "Market ticker"),
         _c("event_ticker", "text", "", "Event ticker"),
         _c("market_type", "text", "", "binary or scalar"),
-        _c("status", "text", "", "Lifecycle status (initialized, active, closed, settled, ...)"),
+        _c(
+            "status",
+            "text",
+            "",
+            "Lifecycle status (initialized, active, inactive, closed, determined, finalized, "
+            "...); legacy settled/open are stored as finalized/active",
+        ),
         _c("title", "text", "", "Title"),
         _c("subtitle", "text", "", "Subtitle"),
         _c("yes_sub_title", "text", "", "YES side label, e.g. '80° to 81°'"),

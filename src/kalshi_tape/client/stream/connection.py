@@ -31,6 +31,10 @@ Frame = tuple[bytes, int]
 RECONNECT_BACKOFF = Backoff(base_s=0.5, cap_s=30.0)
 
 
+HEALTHY_S = 5.0  # a connection that lasted this long, or carried HEALTHY_FRAMES, was fine
+HEALTHY_FRAMES = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionOptions:
     open_timeout: float = 10.0
@@ -96,10 +100,11 @@ class Connection:
             self._ws = ws
             self.connects += 1
             yield Connected(self.url, self.connects > 1, failures + 1, self._clock.now_ns())
-            failures = 0
+            opened, frames = self._clock.monotonic(), 0
             reason = "closed"
             try:
                 async for frame in self._frames(ws):
+                    frames += 1
                     yield frame
             except ConnectionClosed as exc:
                 reason = f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
@@ -111,7 +116,11 @@ class Connection:
             if self._closed.is_set():
                 return
             yield Disconnected(reason, self._clock.now_ns())
-            await self._pause(1)
+            # A server that accepts and drops at once is flapping: back off further each
+            # time. A connection that lived or carried data resets the count.
+            healthy = frames >= HEALTHY_FRAMES or self._clock.monotonic() - opened >= HEALTHY_S
+            failures = 0 if healthy else failures + 1
+            await self._pause(failures + 1)
 
     async def _open(self) -> ClientConnection:
         headers = self._signer.headers("GET", urlsplit(self.url).path) if self._signer else {}

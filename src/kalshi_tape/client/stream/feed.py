@@ -226,9 +226,13 @@ class FeedState:
             self.stats.ignored_deltas += 1
             return []
         last = self._seq_table.get(sid)
-        self._seq_table[sid] = msg.seq
         if last is not None and msg.seq != last + 1:
+            if msg.seq <= last:  # a replayed frame: already applied, never a gap
+                self.stats.ignored_deltas += 1
+                return []
+            self._seq_table[sid] = msg.seq
             return self._on_gap(SequenceGap(sid, last + 1, msg.seq), msg.received_ns)
+        self._seq_table[sid] = msg.seq
         ticker = msg.market_ticker
         events = (
             self._judge_crossed(ticker, msg.exchange_ts_ms, msg.received_ns)

@@ -2,12 +2,12 @@
 
 Kalshi books hold only bids. The YES ask is 1 - best NO bid and the NO ask is
 1 - best YES bid. Sizes are exact `Decimal`s; a level whose size reaches zero is removed.
-Invariants: no level below zero, and the book not crossed (best YES bid + best NO bid
-<= 1, i.e. YES bid <= YES ask). A negative size raises `BookInvariantError` at once; a
-crossing is reported by `crossed` and judged by the feed once the exchange event that
-caused it has finished. Either way the feed drops the book and asks for a snapshot.
-The best bid of each side is tracked incrementally, so a delta costs O(1) except when
-the best level empties.
+Invariants: no level below zero, and the book neither crossed nor locked (best YES bid +
+best NO bid < 1, i.e. YES bid < YES ask: at equality the two bids would have matched).
+A negative size raises `BookInvariantError` at once; a crossing is reported by `crossed`
+and judged by the feed once the exchange event that caused it has finished. Either way
+the feed drops the book and asks for a snapshot. The best bid of each side is tracked
+incrementally, so a delta costs O(1) except when the best level empties.
 """
 
 from __future__ import annotations
@@ -87,9 +87,9 @@ class OrderBook:
 
     @property
     def crossed(self) -> bool:
-        """Best YES bid + best NO bid > 1 (a YES bid above the YES ask)."""
+        """Best YES bid + best NO bid >= 1 (a YES bid at or above the YES ask)."""
         yes, no = self._best_yes, self._best_no
-        return yes is not None and no is not None and yes + no > _ONE
+        return yes is not None and no is not None and yes + no >= _ONE
 
     def _emptied(self, side: Side, price: Price) -> None:
         if side == "yes":
@@ -105,8 +105,8 @@ class OrderBook:
                 if size <= _ZERO:
                     raise BookInvariantError(self.ticker, f"{side} size {size} at {price}")
         yes, no = self._best_yes, self._best_no
-        if yes is not None and no is not None and yes + no > _ONE:
-            raise BookInvariantError(self.ticker, f"crossed: yes bid {yes} + no bid {no} > 1")
+        if yes is not None and no is not None and yes + no >= _ONE:
+            raise BookInvariantError(self.ticker, f"crossed: yes bid {yes} + no bid {no} >= 1")
 
     # ------------------------------------------------------------------ derived quotes
 

@@ -24,8 +24,11 @@ class SequenceTracker:
         return self._last
 
     def check(self, sid: int, seq: int) -> SequenceGap | None:
-        """Record `seq` for `sid`; return the gap when it is not the expected next one."""
+        """Record `seq` for `sid`; return the gap when frames were skipped. A repeated or
+        older seq (a replayed frame) is not recorded, so it never moves the count back."""
         last = self._last.get(sid)
+        if last is not None and seq <= last:
+            return None
         self._last[sid] = seq
         if last is None or seq == last + 1:
             return None

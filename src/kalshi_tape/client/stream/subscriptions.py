@@ -136,14 +136,26 @@ class SubscriptionManager:
     # ------------------------------------------------------------------ replies
 
     def on_subscribed(self, command_id: int | None, channel: str, sid: int) -> list[bytes]:
-        """Record the sid; send markets added meanwhile."""
+        """Record the sid; send markets added meanwhile. When a retried subscribe is
+        answered after the first one, the sid it supersedes is unsubscribed."""
         pending = self.pending.pop(command_id, None) if command_id is not None else None
         chan = self.channels.get(channel)
-        if chan is None or (pending is None and chan.sid is not None):
+        if chan is None or (pending is None and chan.sid is not None) or sid in self.retired:
             return []
+        superseded = chan.sid if chan.sid not in (None, sid) else None
+        commands = []
+        if superseded is not None:
+            self.retired.add(superseded)
+            commands.append(
+                self._command(
+                    "unsubscribe", {"sids": [superseded]}, Pending("unsubscribe", channel)
+                )
+            )
         chan.sid, chan.subscribing = sid, False
         extra, chan.deferred_add = chan.deferred_add, set()
-        return [self._update(chan, "add_markets", extra)] if extra else []
+        if extra:
+            commands.append(self._update(chan, "add_markets", extra))
+        return commands
 
     def on_reply(self, command_id: int | None) -> Pending | None:
         """The command an `ok`, `unsubscribed` or `error` answers (None if unknown)."""

@@ -1,0 +1,78 @@
+"""The batching writer settles every chunk once, also on failure and cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from kalshi_tape.backfill.writer import BatchingWriter
+from kalshi_tape.errors import StorageError
+from kalshi_tape.storage import open_store
+from kalshi_tape.storage.records import BackfillProgress
+
+
+def checkpoint(key: str) -> BackfillProgress:
+    return BackfillProgress(task_key=key, kind="test", rows=0, requests=1, detail="")
+
+
+def test_chunks_commit_together_and_all_checkpoints_land(tmp_path: Path) -> None:
+    async def go() -> int:
+        with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as store:
+            async with BatchingWriter(store) as writer:
+                await asyncio.gather(*(writer.write(checkpoint(f"k{i}")) for i in range(50)))
+                assert store.finished_tasks("k") == {f"k{i}" for i in range(50)}
+                return writer.commits
+
+    commits = asyncio.run(go())
+    assert 1 <= commits < 50, "chunks that wait together commit together"
+
+
+def test_a_cancelled_waiter_does_not_stop_the_writer(tmp_path: Path) -> None:
+    async def go() -> set[str]:
+        with open_store(f"duckdb:///{tmp_path / 'c.duckdb'}") as store:
+            async with BatchingWriter(store) as writer:
+                first = asyncio.create_task(writer.write(checkpoint("a")))
+                await asyncio.sleep(0)  # queued, maybe committing
+                first.cancel()
+                await asyncio.gather(first, return_exceptions=True)
+                await asyncio.wait_for(writer.write(checkpoint("b")), timeout=10)
+            return store.finished_tasks("")
+
+    assert "b" in asyncio.run(go())
+
+
+def test_a_failed_commit_fails_its_chunks_and_the_writer_goes_on(tmp_path: Path) -> None:
+    class Flaky:
+        def __init__(self, store: object) -> None:
+            self.store = store
+            self.calls = 0
+
+        def commit_chunk(self, **chunk: object) -> int:
+            self.calls += 1
+            if self.calls == 1:
+                raise StorageError("disk full")
+            return self.store.commit_chunk(**chunk)  # type: ignore[attr-defined, no-any-return]
+
+    async def go() -> set[str]:
+        with open_store(f"duckdb:///{tmp_path / 'f.duckdb'}") as store:
+            async with BatchingWriter(Flaky(store)) as writer:  # type: ignore[arg-type]
+                with pytest.raises(StorageError, match="disk full"):
+                    await writer.write(checkpoint("lost"))
+                await asyncio.wait_for(writer.write(checkpoint("kept")), timeout=10)
+            return store.finished_tasks("")
+
+    assert asyncio.run(go()) == {"kept"}
+
+
+def test_writes_after_the_writer_stopped_are_refused(tmp_path: Path) -> None:
+    async def go() -> None:
+        with open_store(f"duckdb:///{tmp_path / 's.duckdb'}") as store:
+            writer = BatchingWriter(store)
+            async with writer:
+                pass
+            with pytest.raises(StorageError, match="not running"):
+                await writer.write(checkpoint("late"))
+
+    asyncio.run(go())
