@@ -115,3 +115,14 @@ def test_basic_tier_uses_the_budget_without_a_429(tmp_path: Path) -> None:
     sent = report.requests  # discovery (incl. the cutoff) + fetch
     possible = 40 + 20 * elapsed
     assert sent >= 0.9 * possible, f"{sent} requests in {elapsed:.1f} s of {possible:.0f} possible"
+
+
+def test_an_event_named_twice_is_fetched_once(sim: SimServer, tmp_path: Path) -> None:
+    historical_event = "KXHIGHNY-26NOV10"  # behind the cutoff: markets only in /historical
+    db = f"duckdb:///{tmp_path / 'twice.duckdb'}"
+    report = run(sim.base_url, db, Selection(event_tickers=(historical_event,) * 2))
+    assert report.events == 1 and report.markets == 6
+    once = run(
+        sim.base_url, f"duckdb:///{tmp_path / 'once.duckdb'}", Selection((historical_event,))
+    )
+    assert report.plan.request_lower_bound == once.plan.request_lower_bound

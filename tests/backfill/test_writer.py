@@ -76,3 +76,51 @@ def test_writes_after_the_writer_stopped_are_refused(tmp_path: Path) -> None:
                 await writer.write(checkpoint("late"))
 
     asyncio.run(go())
+
+
+class _Slow:
+    """A real store whose commits take a while (to stop the writer in the middle)."""
+
+    def __init__(self, store: object, seconds: float) -> None:
+        self.store, self.seconds = store, seconds
+
+    def commit_chunk(self, **chunk: object) -> int:
+        import time
+
+        time.sleep(self.seconds)
+        return self.store.commit_chunk(**chunk)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_stopping_during_a_commit_reports_its_true_outcome(tmp_path: Path) -> None:
+    async def go() -> tuple[BaseException | None, set[str]]:
+        with open_store(f"duckdb:///{tmp_path / 'm.duckdb'}") as store:
+            writer = BatchingWriter(_Slow(store, 0.3))  # type: ignore[arg-type]
+            async with writer:
+                job = asyncio.create_task(writer.write(checkpoint("mid")))
+                await asyncio.sleep(0.1)  # the commit is running on the writer thread
+            (outcome,) = await asyncio.gather(job, return_exceptions=True)
+            return outcome, store.finished_tasks("")
+
+    outcome, finished = asyncio.run(go())
+    assert outcome is None and finished == {"mid"}, "committed, and reported as committed"
+
+
+def test_writers_waiting_for_room_are_released_when_the_writer_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kalshi_tape.backfill.writer as module
+
+    monkeypatch.setattr(module, "MAX_PENDING_CHUNKS", 1)
+
+    async def go() -> list[BaseException | None]:
+        with open_store(f"duckdb:///{tmp_path / 'q.duckdb'}") as store:
+            writer = BatchingWriter(_Slow(store, 0.2))  # type: ignore[arg-type]
+            async with writer:
+                jobs = [asyncio.create_task(writer.write(checkpoint(f"k{i}"))) for i in range(4)]
+                await asyncio.sleep(0.05)
+            done = await asyncio.wait_for(asyncio.gather(*jobs, return_exceptions=True), 5)
+            return list(done)
+
+    outcomes = asyncio.run(go())
+    assert len(outcomes) == 4, "every waiter settled; none hangs"
+    assert all(o is None or isinstance(o, StorageError) for o in outcomes)

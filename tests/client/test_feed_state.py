@@ -232,18 +232,45 @@ def test_a_replayed_delta_is_ignored_and_is_no_gap() -> None:
     assert state.stats.gaps == 0
 
 
-def test_a_late_second_subscribed_unsubscribes_the_superseded_sid() -> None:
+def _two_subscribes() -> tuple[Any, dict[str, Any], dict[str, Any]]:
     from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
 
     subs = SubscriptionManager()
     (first,) = [json.loads(c) for c in subs.add(ORDERBOOK, [A])]
+    subs.add(ORDERBOOK, [B])  # deferred while the first is in flight
     subs.channels[ORDERBOOK].subscribing = False  # what the feed does when a reply is overdue
     (second,) = [json.loads(c) for c in subs.resubscribe(ORDERBOOK)]
     assert first["cmd"] == second["cmd"] == "subscribe"
-    assert subs.on_subscribed(first["id"], ORDERBOOK, 1) == []  # the slow reply arrives
-    (cmd,) = [json.loads(c) for c in subs.on_subscribed(second["id"], ORDERBOOK, 2)]
-    assert cmd["cmd"] == "unsubscribe" and cmd["params"] == {"sids": [1]}
+    assert second["params"]["market_tickers"] == [A, B]
+    return subs, first, second
+
+
+def test_replies_in_order_keep_the_newest_subscription() -> None:
+    from kalshi_tape.client.stream.subscriptions import ORDERBOOK
+
+    subs, first, second = _two_subscribes()
+    (cmd,) = [json.loads(c) for c in subs.on_subscribed(first["id"], ORDERBOOK, 1)]
+    assert cmd["cmd"] == "unsubscribe" and cmd["params"] == {"sids": [1]}, "already replaced"
+    assert subs.on_subscribed(second["id"], ORDERBOOK, 2) == []  # covers A and B: no add
     assert subs.sid_of(ORDERBOOK) == 2 and 1 in subs.retired
+
+
+def test_replies_out_of_order_keep_the_newest_subscription() -> None:
+    from kalshi_tape.client.stream.subscriptions import ORDERBOOK
+
+    subs, first, second = _two_subscribes()
+    subs.on_subscribed(second["id"], ORDERBOOK, 2)  # the newer reply comes first
+    (cmd,) = [json.loads(c) for c in subs.on_subscribed(first["id"], ORDERBOOK, 1)]
+    assert cmd["cmd"] == "unsubscribe" and cmd["params"] == {"sids": [1]}
+    assert subs.sid_of(ORDERBOOK) == 2, "the subscription covering A and B stays"
+
+
+def test_a_replayed_snapshot_does_not_rewind_the_book() -> None:
+    state = synced_state()
+    state.handle_frame(delta(3, A, "yes", "0.4100", "2.00"), 4)
+    assert state.handle_frame(snap(1, A, [["0.4000", "10.00"]], [["0.5000", "5.00"]]), 5) == []
+    assert state.books[A].yes[Price("0.41")] == 2
+    assert state.stats.gaps == 0
 
 
 def test_a_locked_book_counts_as_crossed() -> None:

@@ -185,6 +185,13 @@ def test_named_constructors() -> None:
         ("host=h password='hun ter2' dbname=db", "host=h password=*** dbname=db"),
         ("duckdb:///data/kalshi.duckdb", "duckdb:///data/kalshi.duckdb"),
         ("postgresql://postgres@127.0.0.1:5432/k", "postgresql://postgres@127.0.0.1:5432/k"),
+        (
+            "postgresql:///db?host=/tmp&password=hunter2&sslmode=require",
+            "postgresql:///db?host=/tmp&password=***&sslmode=require",
+        ),
+        ("postgresql://u:hunter2@[::1/db", "postgresql://u:***@[::1/db"),
+        ("postgresql://u:hunter2@[::1]:5432/db", "postgresql://u:***@[::1]:5432/db"),
+        ("postgresql://u@h/db?sslmode", "postgresql://u@h/db?sslmode"),
     ],
 )
 def test_database_passwords_never_show(url: str, shown: str) -> None:

@@ -11,7 +11,7 @@ from kalshi_tape.backfill.cli import backfill
 from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.report import print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
-from kalshi_tape.config import load_settings
+from kalshi_tape.config import load_settings, redact_url
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
@@ -25,7 +25,7 @@ def run_demo(*, db_url: str, days: int, seed: int, console: Console) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     end = (now - SETTLED_LAG).date()
     start = end - timedelta(days=days - 1)
-    console.print(f"[bold]kalshi-tape demo[/]: simulator (seed {seed}) -> {db_url}")
+    console.print(f"[bold]kalshi-tape demo[/]: simulator (seed {seed}) -> {redact_url(db_url)}")
     with SimServer(SimConfig(seed=seed, now=now, tier="unlimited", speed=0)) as sim:
         console.print(f"simulator listening at {sim.base_url}")
         settings = load_settings({"base_url": sim.base_url, "db_url": db_url, "tier": "unlimited"})
@@ -49,6 +49,7 @@ def _print_stored(console: Console, counts: dict[str, int]) -> None:
 
 
 def _print_next_steps(console: Console, db_url: str) -> None:
+    db_url = redact_url(db_url)
     path = db_url.removeprefix("duckdb:///")
     console.print(
         "\n[bold]Try next[/]\n"

@@ -77,7 +77,7 @@ async def resolve_targets(
     targets = Targets()
     for series_ticker in _series_tickers(selection):
         targets.series.append(await _series(client, series_ticker))
-    explicit = [await _event(client, ticker) for ticker in selection.event_tickers]
+    explicit = [await _event(client, t) for t in dict.fromkeys(selection.event_tickers)]
     events = list(explicit)
     for series_ticker in selection.series:
         events += await _series_events(client, series_ticker, selection, events)
@@ -133,7 +133,8 @@ async def _series_events(
 def _may_hold_historical(event: Event, market_cutoff: datetime) -> bool:
     """Whether some market of the event may have settled before the cutoff: it has no
     live markets, or it is dated on or before the cutoff day, or (undated) one of its
-    markets opened before the cutoff."""
+    markets opened before the cutoff. (A dated event whose markets settle well before its
+    date could be missed; daily weather events settle the day after theirs.)"""
     if not event.markets:
         return True
     day = event_date(event)
@@ -165,8 +166,14 @@ async def _historical_markets(
 
 
 def _new_tickers(live: Sequence[Market], extra: Sequence[Market]) -> list[Market]:
+    """`extra` markets not among `live`, each ticker once."""
     known = {m.ticker for m in live}
-    return [m for m in extra if m.ticker not in known]
+    fresh = []
+    for market in extra:
+        if market.ticker not in known:
+            known.add(market.ticker)
+            fresh.append(market)
+    return fresh
 
 
 def _min_close_ts(start: date | None) -> int | None:

@@ -49,6 +49,7 @@ class _Chunk:
             self.done.set_result(None)
         else:
             self.done.set_exception(error)
+            self.done.exception()  # retrieved: its waiter may have been cancelled meanwhile
 
 
 class BatchingWriter:
@@ -57,7 +58,7 @@ class BatchingWriter:
         self._pending: asyncio.Queue[_Chunk] = asyncio.Queue(MAX_PENDING_CHUNKS)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktape-writer")
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: list[_Chunk] = []
+        self._stopped = False
         self.commits = 0
 
     async def __aenter__(self) -> Self:
@@ -70,6 +71,7 @@ class BatchingWriter:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self._stop()  # also when the task was cancelled before it ever ran
         await asyncio.to_thread(self._thread.shutdown, True)
 
     async def write(
@@ -80,35 +82,44 @@ class BatchingWriter:
         trades: list[Trade] | None = None,
     ) -> None:
         """Queue one chunk and wait until it is committed; raise if its commit failed."""
-        if self._task is None or self._task.done():
+        if self._task is None or self._stopped:
             raise StorageError("the backfill writer is not running")
         chunk = _Chunk(candles or [], trades or [], progress)
         await self._pending.put(chunk)
+        if self._stopped:  # stopped while we waited for room: nobody will take it
+            chunk.settle(_stopped())
         await asyncio.shield(chunk.done)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 batch = [await self._pending.get()]
                 while not self._pending.empty() and sum(c.rows for c in batch) < MAX_BATCH_ROWS:
                     batch.append(self._pending.get_nowait())
-                self._in_flight = batch
-                try:
-                    await loop.run_in_executor(self._thread, self._commit, batch)
-                except Exception as exc:  # the commit failed: every chunk in it did
-                    error: BaseException | None = exc
-                else:
-                    error = None
-                for chunk in batch:
-                    chunk.settle(error)
-                self._in_flight = []
+                await self._commit_batch(batch)
         finally:
-            stopped = StorageError("the backfill writer stopped before this chunk was committed")
-            for chunk in self._in_flight:
-                chunk.settle(stopped)
-            while not self._pending.empty():
-                self._pending.get_nowait().settle(stopped)
+            self._stop()
+
+    def _stop(self) -> None:
+        """No more commits: fail what is queued; writers still waiting for room fail
+        their own chunk once they get in (see `write`)."""
+        self._stopped = True
+        while not self._pending.empty():
+            self._pending.get_nowait().settle(_stopped())
+
+    async def _commit_batch(self, batch: list[_Chunk]) -> None:
+        """Commit on the writer thread and settle the chunks with the true outcome, also
+        when the writer is stopped while the commit runs."""
+        commit = asyncio.get_running_loop().run_in_executor(self._thread, self._commit, batch)
+        try:
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            _settle_all(batch, await _outcome(commit))
+            raise
+        except Exception as exc:
+            _settle_all(batch, exc)
+        else:
+            _settle_all(batch, None)
 
     def _commit(self, batch: list[_Chunk]) -> None:
         self._store.commit_chunk(
@@ -117,3 +128,20 @@ class BatchingWriter:
             progress=[chunk.progress for chunk in batch if chunk.progress is not None],
         )
         self.commits += 1
+
+
+def _stopped() -> StorageError:
+    return StorageError("the backfill writer stopped before this chunk was committed")
+
+
+def _settle_all(batch: list[_Chunk], error: BaseException | None) -> None:
+    for chunk in batch:
+        chunk.settle(error)
+
+
+async def _outcome(commit: asyncio.Future[None]) -> BaseException | None:
+    try:
+        await commit
+    except Exception as exc:
+        return exc
+    return None

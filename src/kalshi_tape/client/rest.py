@@ -37,7 +37,7 @@ from kalshi_tape.domain import (
     Series,
     Trade,
 )
-from kalshi_tape.errors import NotFound
+from kalshi_tape.errors import KalshiError, NotFound
 
 T = TypeVar("T")
 
@@ -332,7 +332,7 @@ class KalshiClient:
         end_ts: int,
         period_interval: int,
     ) -> EventCandlesticks:
-        """One request; when `adjusted_end_ts < end_ts` continue from `adjusted_end_ts + 1`
+        """One request; when `adjusted_end_ts < end_ts` continue from `adjusted_end_ts`
         (or use `get_event_candlesticks_all`)."""
         path = f"/series/{_seg(series_ticker)}/events/{_seg(event_ticker)}/candlesticks"
         params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
@@ -362,8 +362,13 @@ class KalshiClient:
             )
             yield part
             reached = part.adjusted_end_ts
-            if reached is None or reached >= end_ts or reached <= start:
+            if reached is None or reached >= end_ts:
                 return
+            if reached <= start:  # cut short without progress: never pretend it is complete
+                raise KalshiError(
+                    f"event candlesticks of {event_ticker}: the exchange cut [{start}, {end_ts}]"
+                    f" short at {reached} without progress"
+                )
             start = reached
 
     async def get_event_candlesticks_all(

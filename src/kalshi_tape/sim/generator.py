@@ -386,8 +386,9 @@ def market_belief(spec: EventSpec, view: _PathView, ts: int) -> tuple[float, flo
     if current is None:
         return spec.forecast, FORECAST_SD
     hour = (ts - spec.day_start_ts) / 3600.0
-    if hour >= 24.0:
-        return current, 0.05  # the day is over: the maximum is known
+    if hour >= 24.0:  # the day is over: its maximum is known
+        observed = view.observed_max(ts)
+        return (current if observed is None else observed), 0.05
     expected_now = spec.forecast - spec.city.diurnal_range * (
         1.0 - _diurnal_shape(hour, MEAN_PEAK_HOUR)
     )

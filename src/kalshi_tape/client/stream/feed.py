@@ -277,6 +277,9 @@ class FeedState:
         if not self._is_ours(msg.sid):
             return []
         ticker = msg.market_ticker
+        last = self.seq.last(msg.sid)
+        if last is not None and msg.seq <= last:  # a replayed snapshot would rewind the book
+            return []
         gap = self.seq.check(msg.sid, msg.seq)
         events = self._on_gap(gap, msg.received_ns, ticker) if gap is not None else []
         if ticker not in self.tickers:

@@ -37,6 +37,8 @@ class Channel:
     subscribing: bool = False
     # markets added while the subscribe was in flight; sent as add_markets once confirmed
     deferred_add: set[str] = field(default_factory=set)
+    # id of the newest subscribe sent: only its reply may set `sid`
+    subscribe_id: int | None = None
 
 
 class SubscriptionManager:
@@ -136,21 +138,17 @@ class SubscriptionManager:
     # ------------------------------------------------------------------ replies
 
     def on_subscribed(self, command_id: int | None, channel: str, sid: int) -> list[bytes]:
-        """Record the sid; send markets added meanwhile. When a retried subscribe is
-        answered after the first one, the sid it supersedes is unsubscribed."""
+        """Record the sid; send markets added meanwhile. Only the newest subscribe's reply
+        sets the sid: a slower reply to an older, replaced subscribe is unsubscribed, and a
+        sid that a newer reply replaces is unsubscribed too."""
         pending = self.pending.pop(command_id, None) if command_id is not None else None
         chan = self.channels.get(channel)
         if chan is None or (pending is None and chan.sid is not None) or sid in self.retired:
             return []
-        superseded = chan.sid if chan.sid not in (None, sid) else None
-        commands = []
-        if superseded is not None:
-            self.retired.add(superseded)
-            commands.append(
-                self._command(
-                    "unsubscribe", {"sids": [superseded]}, Pending("unsubscribe", channel)
-                )
-            )
+        newest = chan.subscribe_id
+        if command_id is not None and newest is not None and command_id < newest:
+            return self._retire(channel, sid)
+        commands = self._retire(channel, chan.sid) if chan.sid not in (None, sid) else []
         chan.sid, chan.subscribing = sid, False
         extra, chan.deferred_add = chan.deferred_add, set()
         if extra:
@@ -176,6 +174,8 @@ class SubscriptionManager:
         ordered = sorted(tickers)
         if ordered:
             params["market_tickers"] = ordered
+        chan.subscribe_id = self._next_id
+        chan.deferred_add -= set(ordered)  # this subscribe covers them
         return self._command("subscribe", params, Pending("subscribe", chan.name, tuple(ordered)))
 
     def _update(self, chan: Channel, action: str, tickers: Iterable[str]) -> bytes:
@@ -183,6 +183,13 @@ class SubscriptionManager:
         params = {"sids": [chan.sid], "market_tickers": ordered, "action": action}
         pending = Pending("update_subscription", chan.name, tuple(ordered), action)
         return self._command("update_subscription", params, pending)
+
+    def _retire(self, channel: str, sid: int | None) -> list[bytes]:
+        """Unsubscribe a sid we no longer use; its late frames are ignored."""
+        if sid is None:
+            return []
+        self.retired.add(sid)
+        return [self._command("unsubscribe", {"sids": [sid]}, Pending("unsubscribe", channel))]
 
     def _drop(self, chan: Channel) -> list[bytes]:
         sid, chan.sid = chan.sid, None
