@@ -1,9 +1,11 @@
 """Run a backfill: resolve targets, plan, fetch concurrently within the rate budget, and
 commit each request's rows together with its checkpoint.
 
-Every planned request is a unit of resume: its rows and its `backfill_progress` row are
-written in one transaction, so a run killed at any moment and started again skips what
-is done and ends with exactly the rows of an uninterrupted run.
+Every planned request whose markets have closed is a unit of resume: its rows and its
+`backfill_progress` row are committed in the same transaction (the writer may batch
+several requests into one), so a run killed at any moment and started again skips what
+is done and ends with exactly the rows of an uninterrupted run. Requests for markets
+still trading are written without a checkpoint and fetched again by the next run.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from kalshi_tape.backfill.discover import Selection, Targets, resolve_targets
@@ -61,7 +63,6 @@ class BackfillReport:
     candle_rows: int = 0
     trade_rows: int = 0
     elapsed_s: float = 0.0
-    by_route: dict[str, int] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -154,7 +155,6 @@ async def _execute(
             records, sent = await fetch_candles(client, request)
         await writer.write(_progress(request, records, sent), candles=records)
         report.candle_rows += len(records)
-        report.by_route[request.route] = report.by_route.get(request.route, 0) + sent
         if on_progress:
             on_progress("candles", 1)
 
