@@ -71,7 +71,7 @@ def ready_state() -> FeedState:
 
 
 def bench_book(count: int = 300_000, rounds: int = 3) -> float:
-    """Deltas per CPU-second through `FeedState.handle_frame`: decode (parse.py), seq check,
+    """Deltas per CPU-second through `FeedState.handle_frame`: decode (parse), seq check,
     apply. CPU time, not wall time, because the benchmark machine is shared."""
     frames = make_frames(count)
     best = 0.0

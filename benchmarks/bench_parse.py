@@ -33,7 +33,7 @@ def _dollars(rng: random.Random) -> str:
 
 
 def _size(rng: random.Random, unique: bool) -> str:
-    if unique:  # every size distinct: the value caches in parse.py never hit
+    if unique:  # every size distinct: the value caches in parse.common never hit
         return f"{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}"
     if rng.random() < 0.1:  # real books carry some fractional sizes ("531.10")
         return f"{rng.randint(1, 2000)}.{rng.randint(0, 99):02d}"

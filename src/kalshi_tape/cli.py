@@ -1,6 +1,8 @@
 """The `ktape` command line: a thin layer over the library.
 
-Each subsystem defines its commands next to its code; this module only gathers them.
+Each subsystem defines its commands next to its code; this module only gathers them, and
+imports a subsystem only when one of its commands runs (or help lists them), so that
+`ktape sim` never pays for scikit-learn or FastAPI.
 """
 
 from __future__ import annotations
@@ -11,33 +13,62 @@ import click
 
 from kalshi_tape import __version__
 
-# (module, attribute) of every command, in the order `ktape --help` lists them.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("kalshi_tape.backfill.cli", "demo_command"),
-    ("kalshi_tape.backfill.cli", "backfill_command"),
-    ("kalshi_tape.client.cli", "watch_command"),
-    ("kalshi_tape.sim.cli", "sim_command"),
-    ("kalshi_tape.storage.cli", "db_group"),
-    ("kalshi_tape.storage.cli", "export_command"),
-    ("kalshi_tape.storage.cli", "import_command"),
+# (name, module, attribute) of every command, in the order `ktape --help` lists them.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("demo", "kalshi_tape.backfill.cli", "demo_command"),
+    ("backfill", "kalshi_tape.backfill.cli", "backfill_command"),
+    ("watch", "kalshi_tape.client.cli", "watch_command"),
+    ("collect", "kalshi_tape.collector.cli", "collect_command"),
+    ("book", "kalshi_tape.collector.cli", "book_command"),
+    ("sim", "kalshi_tape.sim.cli", "sim_command"),
+    ("db", "kalshi_tape.storage.cli", "db_group"),
+    ("export", "kalshi_tape.storage.cli", "export_command"),
+    ("import", "kalshi_tape.storage.cli", "import_command"),
+    ("serve", "kalshi_tape.api.cli", "serve_command"),
+    ("cache", "kalshi_tape.api.cli", "cache_group"),
+    ("apikey", "kalshi_tape.api.cli", "apikey_group"),
+    ("backtest", "kalshi_tape.backtest.cli", "backtest_command"),
+    ("weather", "kalshi_tape.weather.cli", "weather_group"),
+    ("paper", "kalshi_tape.paper.cli", "paper_group"),
+)
+
+# (group, module, attribute) of subcommands a subsystem adds to another one's group.
+SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("import", "kalshi_tape.backtest.cli", "quotes_command"),
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, _, _ in COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            spec = next((c for c in COMMANDS if c[0] == cmd_name), None)
+            if spec is None:
+                return None
+            self.add_command(_load(spec[1], spec[2]), cmd_name)
+            _attach_subcommands(self.commands[cmd_name], cmd_name)
+        return self.commands[cmd_name]
+
+
+def _load(module_name: str, attribute: str) -> click.Command:
+    command = getattr(importlib.import_module(module_name), attribute)
+    assert isinstance(command, click.Command), f"{module_name}.{attribute} is not a command"
+    return command
+
+
+def _attach_subcommands(command: click.Command, name: str) -> None:
+    if not isinstance(command, click.Group):
+        return
+    for group_name, module_name, attribute in SUBCOMMANDS:
+        if group_name == name:
+            command.add_command(_load(module_name, attribute))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ktape")
 def main() -> None:
     """kalshi-tape: Kalshi market data, collected, kept exactly, served and backtested."""
-
-
-def _register() -> None:
-    for module_name, attribute in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # subsystem not built yet
-            raise
-        main.add_command(getattr(module, attribute))
-
-
-_register()

@@ -42,8 +42,20 @@ ENV_VARS = {
     "ws_url": "KALSHI_WS_URL",
     "tier": "KALSHI_TIER",
     "db_url": "KTAPE_DB",
+    "iem_url": "KTAPE_IEM_URL",
+    "awc_url": "KTAPE_AWC_URL",
+    "nws_url": "KTAPE_NWS_URL",
+    "visual_crossing_url": "KTAPE_VISUAL_CROSSING_URL",
+    "visual_crossing_key": "VISUAL_CROSSING_KEY",
 }
+# Weather services (kalshi_tape.weather); point them at `ktape sim` to test offline.
+IEM_URL = "https://mesonet.agron.iastate.edu"
+AWC_URL = "https://aviationweather.gov"
+NWS_URL = "https://api.weather.gov"
+VISUAL_CROSSING_URL = "https://weather.visualcrossing.com"
 CONFIG_FILE_ENV = "KTAPE_CONFIG"
+# Mappings of the YAML file read by subsystems themselves (e.g. `api:` by ktape serve).
+SECTIONS = ("api",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +66,16 @@ class Settings:
     private_key_path: Path | None = None
     tier: str = "basic"
     db_url: str = DEFAULT_DB_URL
+    iem_url: str = IEM_URL
+    awc_url: str = AWC_URL
+    nws_url: str = NWS_URL
+    visual_crossing_url: str = VISUAL_CROSSING_URL
+    visual_crossing_key: str | None = None
 
     def __post_init__(self) -> None:
         _check_http_url("base_url", self.base_url)
+        for key in ("iem_url", "awc_url", "nws_url", "visual_crossing_url"):
+            _check_http_url(key, getattr(self, key))
         if self.ws_url is not None:
             _check_url("ws_url", self.ws_url, ("ws", "wss"))
         if self.tier not in TIERS:
@@ -84,6 +103,7 @@ class Settings:
         shown["ws_url"] = self.resolved_ws_url
         shown["api_key_id"] = _mask(self.api_key_id)
         shown["db_url"] = redact_url(self.db_url)
+        shown["visual_crossing_key"] = _mask(self.visual_crossing_key)
         return shown
 
     def __repr__(self) -> str:
@@ -122,6 +142,17 @@ def load_settings(
         {k: env[v] for k, v in ENV_VARS.items() if env.get(v)},
         {k: v for k, v in (overrides or {}).items() if v is not None},
     ]
+    try:
+        return _merge(layers)
+    except ConfigError as exc:
+        from_file, *later = layers
+        if exc.key in from_file and not any(exc.key in layer for layer in later):
+            raise ConfigError(exc.key, f"{exc.reason} (in {path})") from None
+        raise
+
+
+def _merge(layers: list[dict[str, Any]]) -> Settings:
+    """Settings from the layers, later ones winning."""
     values: dict[str, Any] = {}
     for layer in layers:
         if "environment" in layer:  # a named environment is a base_url at its own layer
@@ -141,17 +172,32 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ConfigError("config_file", f"{path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError("config_file", f"cannot read {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError("config_file", f"{path} is not valid YAML: {exc}") from None
+        problem = _yaml_problem(exc)
+        raise ConfigError("config_file", f"{path} is not valid YAML: {problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("config_file", f"{path} must hold a mapping")
-    known = {f.name for f in fields(Settings)} | {"environment"}
+    known = {f.name for f in fields(Settings)} | {"environment"} | set(SECTIONS)
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(unknown[0], f"unknown setting in {path}; known: {sorted(known)}")
-    return dict(data)
+    for key, value in data.items():
+        if key not in SECTIONS and value is not None and not isinstance(value, str):
+            raise ConfigError(key, f"{value!r} is not a string (in {path})")
+    return {k: v for k, v in data.items() if k not in SECTIONS}
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """`line L, column C: problem` on one line (PyYAML's own text spans several)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return str(problem)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
 def _environment_url(name: str) -> str:

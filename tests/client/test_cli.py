@@ -35,11 +35,13 @@ def test_watch_json_prints_the_true_books(frozen_sim: SimServer) -> None:
         assert prices == sorted(prices)
 
 
-def test_watch_reports_a_refused_handshake_cleanly() -> None:
-    args = ["watch", "X", "--seconds", "1", "--base-url", "http://127.0.0.1:9/trade-api/v2"]
-    result = CliRunner().invoke(main, args)
+def test_watch_reports_a_refused_handshake_cleanly(frozen_sim: SimServer) -> None:
+    markets = httpx.get(f"{frozen_sim.base_url}/markets", params={"status": "open"}).json()
+    ticker = markets["markets"][0]["ticker"]
+    args = ["watch", ticker, "--seconds", "1", "--base-url", frozen_sim.base_url]
+    result = CliRunner().invoke(main, [*args, "--ws-url", "ws://127.0.0.1:9/trade-api/ws/v2"])
     assert result.exit_code == 1
-    assert "not in sync at exit: X" in result.stderr
+    assert f"not in sync at exit: {ticker}" in result.stderr
 
 
 def test_watch_a_whole_series_by_name(frozen_sim: SimServer) -> None:

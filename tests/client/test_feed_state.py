@@ -122,11 +122,25 @@ def test_terminal_channel_error_resubscribes() -> None:
     assert state.books == {}
 
 
-def test_malformed_frames_are_reported_and_the_next_seq_catches_the_loss() -> None:
+def test_a_malformed_book_frame_resyncs_at_once() -> None:
+    """The lost frame may be the last before a quiet spell: no later seq would reveal it."""
     state = synced_state()
     events = state.handle_frame(b'{"type":"orderbook_delta","sid":1,"seq":3,"msg":{"mar', 4)
+    assert kinds(events) == ["Malformed", "Resync"]
     assert isinstance(events[0], Malformed) and events[0].received_ns == 4
-    assert kinds(state.handle_frame(delta(4, A, "no", "0.5000", "1.00"), 5)) == ["Gap", "Resync"]
+    assert events[1].reason == "malformed" and events[1].tickers == (A, B)
+    assert not state.synced and state.books == {}
+    asked = commands(state)
+    assert asked and all(c["cmd"] in ("update_subscription", "subscribe") for c in asked)
+    # The next seq still reports the gap, without asking for the same snapshots again.
+    assert kinds(state.handle_frame(delta(4, A, "no", "0.5000", "1.00"), 5)) == ["Gap"]
+    assert commands(state) == []
+
+
+def test_a_malformed_frame_of_another_channel_leaves_the_books() -> None:
+    state = synced_state()
+    events = state.handle_frame(b'{"type":"ticker","sid":2,"seq":9,"msg":{"market_t', 4)
+    assert kinds(events) == ["Malformed"] and state.synced
 
 
 def test_disconnect_clears_books_and_reconnect_restores_subscriptions() -> None:

@@ -26,6 +26,7 @@ from kalshi_tape.storage.records import (
     DailyClimateRow,
     MarketSnapshotRow,
     SequenceGapRow,
+    WeatherForecastRow,
     WeatherObservationRow,
 )
 
@@ -216,6 +217,9 @@ def everything() -> dict[str, Any]:
                 "KNYC", date(2026, 8, 8), "cli", Decimal("84"), Decimal("71"), True, T0
             ),
             DailyClimateRow("KNYC", date(2026, 8, 9), "cli"),
+        ],
+        "weather_forecasts": [
+            WeatherForecastRow("KNYC", "nws_hourly", T0, T0, None, Decimal("80"), None, 20),
         ],
         "progress": BackfillProgress("candles/KXHIGHNY-26AUG08/1", "candles", 13, 2, "cursor=abc"),
     }

@@ -11,6 +11,7 @@ from kalshi_tape.cli import main
 from kalshi_tape.errors import ConfigError, StorageError
 from kalshi_tape.storage import Store, default_url, open_store
 from kalshi_tape.storage.duckdb_store import DuckDBStore
+from kalshi_tape.storage.migrations import LATEST_VERSION
 from tests.storage import samples
 
 
@@ -67,7 +68,7 @@ def test_cli_db_export_import(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["db", "init", "--db", source])
     assert result.exit_code == 0, result.output
-    assert "schema version 1" in result.output
+    assert f"schema version {LATEST_VERSION}" in result.output
     with open_store(source) as store:
         store.commit_chunk(**samples.everything())
     result = runner.invoke(main, ["db", "migrate", "--db", source])

@@ -1,2 +1,3 @@
 """Backfill: resolve targets (`discover`), plan the fewest requests (`plan`), fetch and
-store resumably (`runner`); `cli` and `demo` are the command-line layers."""
+store resumably (`runner`), with progress bars (`progress.backfill`); `cli` and `demo` are
+the command-line layers."""

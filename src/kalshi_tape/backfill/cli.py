@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_plan, print_summary
-from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
-from kalshi_tape.client import KalshiClient
-from kalshi_tape.config import Settings, load_settings
-from kalshi_tape.errors import BackfillError, KtapeError, TransportError
-from kalshi_tape.storage import open_store
+from kalshi_tape.backfill.runner import BackfillOptions
+from kalshi_tape.config import load_settings
+from kalshi_tape.errors import KtapeError
 
 _PERIOD_CHOICE = click.Choice([str(p) for p in PERIODS])
 
@@ -78,50 +74,10 @@ def backfill_command(
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     console = Console()
-    print_plan(console, report) if dry_run else print_summary(console, report)
-
-
-def backfill(
-    settings: Settings,
-    selection: Selection,
-    options: BackfillOptions,
-    console: Console | None = None,
-) -> BackfillReport:
-    """Run one backfill with Rich progress bars; the library entry point behind the CLI."""
-    console = console or Console(stderr=True)
-    with open_store(settings.db_url) as store:
-        try:
-            return asyncio.run(_backfill(settings, store, selection, options, console))
-        except TransportError as exc:
-            raise BackfillError(
-                f"cannot reach the exchange at {settings.base_url}: {exc}"
-            ) from None
-
-
-async def _backfill(
-    settings: Settings, store: Any, selection: Selection, options: BackfillOptions, console: Console
-) -> BackfillReport:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(
-        *columns,
-        console=console,
-        transient=True,
-        disable=options.dry_run or not console.is_terminal,
-    ) as progress:
-        bars: dict[str, Any] = {}
-
-        def advance(phase: str, done: int) -> None:
-            if phase not in bars:
-                bars[phase] = progress.add_task(phase, total=None)
-            progress.advance(bars[phase], done)
-
-        async with KalshiClient(settings) as client:
-            return await run_backfill(client, store, selection, options, on_progress=advance)
+    if dry_run:
+        print_plan(console, report, database=settings.db_url)
+    else:
+        print_summary(console, report, database=settings.db_url)
 
 
 @click.command("demo")

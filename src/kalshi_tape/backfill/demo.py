@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
-from kalshi_tape.backfill.cli import backfill
 from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
 from kalshi_tape.config import load_settings, redact_url
@@ -32,7 +32,7 @@ def run_demo(*, db_url: str, days: int, seed: int, console: Console) -> None:
         selection = Selection(series=DEMO_SERIES, start=start, end=end)
         console.print(f"backfilling {', '.join(DEMO_SERIES)} for {start} .. {end}")
         report = backfill(settings, selection, BackfillOptions(concurrency=16), console)
-    print_summary(console, report)
+    print_summary(console, report, database=db_url)
     with open_store(db_url) as store:
         _print_stored(console, dict(store.info().row_counts))
     _print_next_steps(console, db_url)

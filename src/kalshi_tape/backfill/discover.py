@@ -80,7 +80,10 @@ async def resolve_targets(
     explicit = [await _event(client, t) for t in dict.fromkeys(selection.event_tickers)]
     events = list(explicit)
     for series_ticker in selection.series:
-        events += await _series_events(client, series_ticker, selection, events)
+        found = await _series_events(client, series_ticker, selection, events)
+        if not found and not any(e.series_ticker == series_ticker for e in events):
+            raise BackfillError(await _empty_selection(client, series_ticker, selection))
+        events += found
     maybe_historical = [e for e in events if _may_hold_historical(e, market_cutoff)]
     historical = await _historical_markets(client, maybe_historical)
     for event in events:
@@ -128,6 +131,19 @@ async def _series_events(
         )
         if selection.wants(e) and e.event_ticker not in seen
     ]
+
+
+async def _empty_selection(client: KalshiClient, series_ticker: str, selection: Selection) -> str:
+    """Why a series gave no events: no events at all, or the dates it does have."""
+    days = [
+        day
+        async for e in client.iter_events(series_ticker=series_ticker)
+        if (day := event_date(e)) is not None
+    ]
+    wanted = f"between {selection.start or 'the first event'} and {selection.end or 'today'}"
+    if not days:
+        return f"no {series_ticker} events {wanted}; the series has no dated events"
+    return f"no {series_ticker} events {wanted}; its events exist from {min(days)} to {max(days)}"
 
 
 def _may_hold_historical(event: Event, market_cutoff: datetime) -> bool:

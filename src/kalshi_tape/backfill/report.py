@@ -8,9 +8,17 @@ from rich.console import Console
 from rich.table import Table
 
 from kalshi_tape.backfill.runner import BackfillReport
+from kalshi_tape.config import redact_url
 
 
-def print_plan(console: Console, report: BackfillReport) -> None:
+def print_database(console: Console, database: str) -> None:
+    """Where the rows go, password redacted; one unwrapped line, easy to copy."""
+    console.print(
+        f"database: {redact_url(database)}", markup=False, highlight=False, soft_wrap=True
+    )
+
+
+def print_plan(console: Console, report: BackfillReport, *, database: str | None = None) -> None:
     plan, todo = report.plan, report.todo
     table = Table(title="Backfill plan", show_edge=False)
     table.add_column("requests for")
@@ -28,9 +36,11 @@ def print_plan(console: Console, report: BackfillReport) -> None:
         f"{report.discovery_requests} requests; the fetch needs at least "
         f"{todo.request_lower_bound} requests ({plan.request_lower_bound} for a fresh run)."
     )
+    if database is not None:
+        print_database(console, database)
 
 
-def print_summary(console: Console, report: BackfillReport) -> None:
+def print_summary(console: Console, report: BackfillReport, *, database: str | None = None) -> None:
     skipped = report.plan.request_lower_bound - report.todo.request_lower_bound
     table = Table(title="Backfill done", show_edge=False, show_header=False)
     table.add_column("what")
@@ -46,3 +56,5 @@ def print_summary(console: Console, report: BackfillReport) -> None:
     table.add_row("requests per 1,000 rows", f"{report.requests_per_1000_rows:.2f}")
     table.add_row("elapsed", f"{report.elapsed_s:.1f} s")
     console.print(table)
+    if database is not None:
+        print_database(console, database)

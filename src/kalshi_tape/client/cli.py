@@ -17,9 +17,10 @@ from rich.table import Table
 from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.client.stream import BookFeed, Connected, Disconnected, FeedEvent, Gap, Resync
 from kalshi_tape.config import Settings, load_settings
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.errors import KtapeError, NotFound, TransportError
 
 SETTLE_S = 3.0  # at exit, wait this long for books being resynchronised
+STATUS_EVERY_S = 5.0  # plain status lines when the output is not a terminal
 
 
 @click.command("watch")
@@ -30,10 +31,22 @@ SETTLE_S = 3.0  # at exit, wait this long for books being resynchronised
     multiple=True,
     help="Also watch every open market of this series (repeatable).",
 )
-@click.option("--seconds", type=float, default=None, help="Stop after N seconds (default: Ctrl-C).")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after N seconds, N > 0 (default: Ctrl-C).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final books as JSON on exit.")
 @click.option("--base-url", default=None, help="REST base URL (or KALSHI_BASE_URL).")
 @click.option("--ws-url", default=None, help="WebSocket URL (default: derived from the base URL).")
+@click.option(
+    "--status-every",
+    type=click.FloatRange(min=0, min_open=True),
+    default=STATUS_EVERY_S,
+    show_default=True,
+    help="Seconds between plain status lines when the output is not a terminal.",
+)
 def watch_command(
     tickers: tuple[str, ...],
     series: tuple[str, ...],
@@ -41,13 +54,14 @@ def watch_command(
     as_json: bool,
     base_url: str | None,
     ws_url: str | None,
+    status_every: float,
 ) -> None:
     """Watch the order books of TICKER... (or of whole series) live (compact view)."""
     if not tickers and not series:
         raise click.UsageError("give market tickers, or --series SERIES")
     try:
         settings = load_settings({"base_url": base_url, "ws_url": ws_url})
-        tickers = tuple(dict.fromkeys(tickers + asyncio.run(open_markets(settings, series))))
+        tickers = asyncio.run(_resolve(settings, tickers, series))
         if not tickers:
             raise click.ClickException(f"no open markets in {', '.join(series)}")
         err = Console(stderr=True)
@@ -57,7 +71,7 @@ def watch_command(
                 " the handshake is unsigned (Kalshi requires a signed one)"
             )
         view = Console(stderr=True) if as_json else Console()
-        books = asyncio.run(watch(settings, tickers, seconds, view if view.is_terminal else None))
+        books = asyncio.run(watch(settings, tickers, seconds, view, status_every))
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -66,6 +80,25 @@ def watch_command(
     if missing:
         click.echo(f"not in sync at exit: {', '.join(missing)}", err=True)
         sys.exit(1)
+
+
+async def _resolve(
+    settings: Settings, tickers: Sequence[str], series: Sequence[str]
+) -> tuple[str, ...]:
+    """The markets to watch; an unknown ticker fails here with the exchange's 404, and an
+    unreachable exchange is named (the WebSocket would otherwise retry quietly)."""
+    try:
+        async with KalshiClient(settings) as client:
+            for ticker in tickers:
+                try:
+                    await client.get_market(ticker)
+                except NotFound as exc:
+                    raise click.ClickException(f"unknown market {ticker!r}: {exc}") from None
+        return tuple(dict.fromkeys(tuple(tickers) + await open_markets(settings, series)))
+    except TransportError as exc:
+        raise click.ClickException(
+            f"cannot reach the exchange at {settings.base_url}: {exc}"
+        ) from None
 
 
 async def open_markets(settings: Settings, series: Sequence[str]) -> tuple[str, ...]:
@@ -87,20 +120,30 @@ async def watch(
     tickers: Sequence[str],
     seconds: float | None,
     console: Console | None = None,
+    status_every: float = STATUS_EVERY_S,
 ) -> dict[str, dict[str, list[list[str]]] | None]:
-    """Run a `BookFeed` for `seconds` (or until SIGINT/SIGTERM); return the final books."""
+    """Run a `BookFeed` for `seconds` (or until SIGINT/SIGTERM); return the final books.
+
+    On a terminal `console` the books are a live table; on any other console (a pipe, a
+    log file) a plain status block is printed every `status_every` seconds."""
     stop = asyncio.Event()
     _on_signals(stop)
     counters = {"gaps": 0, "resyncs": 0, "reconnects": 0, "disconnects": 0}
     async with BookFeed(settings, tickers) as feed:
         task = asyncio.create_task(_consume(feed, counters))
-        live = (
-            Live(_table(feed, counters), console=console, refresh_per_second=4) if console else None
-        )
+        live = None
+        if console is not None and console.is_terminal:
+            live = Live(_table(feed, counters), console=console, refresh_per_second=4)
+        loop = asyncio.get_running_loop()
+        next_status = loop.time() + status_every
 
         def refresh() -> None:
+            nonlocal next_status
             if live is not None:
                 live.update(_table(feed, counters))
+            elif console is not None and loop.time() >= next_status:
+                next_status = loop.time() + status_every
+                _print_status(console, feed, tickers, counters)
 
         with live or contextlib.nullcontext():
             await _until(stop, task, seconds, refresh)
@@ -179,6 +222,28 @@ def _table(feed: BookFeed, counters: dict[str, int]) -> Table:
             "[green]live",
         )
     return table
+
+
+def _print_status(
+    console: Console, feed: BookFeed, tickers: Sequence[str], counters: dict[str, int]
+) -> None:
+    """One plain summary line, then one line per market (no colours, no cursor moves)."""
+    live = sum(1 for t in tickers if t in feed.books)
+    lines = [
+        f"watch: {live}/{len(tickers)} books live  deltas {feed.stats.deltas}"
+        f"  gaps {counters['gaps']}  resyncs {counters['resyncs']}"
+        f"  reconnects {counters['reconnects']}"
+    ]
+    for ticker in tickers:
+        book = feed.books.get(ticker)
+        if book is None:
+            lines.append(f"  {ticker}  syncing")
+            continue
+        lines.append(
+            f"  {ticker}  bid {_text(book.best_yes_bid)} x {_text(book.yes_bid_size)}"
+            f"  ask {_text(book.best_yes_ask)} x {_text(book.yes_ask_size)}"
+        )
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def _text(value: object) -> str:

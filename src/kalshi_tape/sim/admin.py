@@ -14,7 +14,7 @@ from kalshi_tape.errors import ConfigError
 from kalshi_tape.sim.encode import dollars, fp, utc
 
 if TYPE_CHECKING:
-    from kalshi_tape.sim.app import SimState
+    from kalshi_tape.sim.state import SimState
 
 
 def admin_routes(state: SimState) -> list[Route]:
@@ -34,7 +34,13 @@ def admin_routes(state: SimState) -> list[Route]:
 
     async def book(request: Request) -> Response:
         ex.sync()
-        levels = ex.book(request.path_params["ticker"])
+        at_ms = request.query_params.get("at_ms")
+        if at_ms is not None and not at_ms.isdigit():
+            return JSONResponse({"error": "at_ms must be Unix milliseconds"}, 400)
+        if at_ms is not None:  # the true book at a past moment (quotes move on whole seconds)
+            levels = _book_at(state, request.path_params["ticker"], int(at_ms) // 1000)
+        else:
+            levels = ex.book(request.path_params["ticker"])
         if levels is None:
             return JSONResponse({"error": "unknown market"}, 404)
         yes, no = levels
@@ -102,6 +108,23 @@ def admin_routes(state: SimState) -> list[Route]:
         Route("/_sim/faults", faults, methods=["GET", "POST"]),
         Route("/_sim/truth/{event_ticker}", truth, methods=["GET"]),
     ]
+
+
+def _book_at(
+    state: SimState, ticker: str, at_s: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    from kalshi_tape.sim.exchange import market_status
+    from kalshi_tape.sim.generator import book_levels
+
+    ex = state.exchange
+    found = ex.find_market(ticker)
+    if found is None:
+        return None
+    spec, market = found
+    if market_status(spec, at_s) != "active" or at_s > ex.now_s:
+        return [], []
+    quote = ex.market_timeline(spec, market).quote_at(at_s)
+    return book_levels(market, quote, ex.config.whole)
 
 
 async def _json_body(request: Request) -> dict[str, object] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,33 +17,14 @@ from kalshi_tape.sim.admin import admin_routes
 from kalshi_tape.sim.auth import AuthFailure, Verifier
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.encode import encode
-from kalshi_tape.sim.exchange import Exchange
-from kalshi_tape.sim.faults import FaultInjector
-from kalshi_tape.sim.ratelimit import RateLimiter
 from kalshi_tape.sim.rest import RestApi
-from kalshi_tape.sim.stats import SimStats
-from kalshi_tape.sim.ws import WS_PATH, StreamHub
+from kalshi_tape.sim.state import SimState
+from kalshi_tape.sim.weather import weather_routes
+from kalshi_tape.sim.ws import WS_PATH
 
 REST_PREFIX = "/trade-api/v2"
 PRIVATE_PREFIXES = ("/trade-api/v2/portfolio", "/trade-api/v2/account", "/trade-api/v2/api_keys")
 TICK_S = 0.02
-
-
-class SimState:
-    """Everything the app shares: the exchange and the cross-cutting machinery."""
-
-    def __init__(self, config: SimConfig, exchange: Exchange | None = None) -> None:
-        self.config = config
-        self.exchange = exchange or Exchange(config)
-        self.stats = SimStats()
-        self.faults = FaultInjector(config.faults, config.seed)
-        self.verifier = Verifier(config.trusted_keys)
-        self.limiter = RateLimiter(config.tier, self.exchange.clock.monotonic)
-        self.hub = StreamHub(self)
-
-    def now_ms(self) -> int:
-        """Wall-clock milliseconds for signature windows (signatures use real time)."""
-        return time.time_ns() // 1_000_000
 
 
 def _error(status: int, code: str, message: str) -> bytes:
@@ -145,6 +125,7 @@ def create_app(config: SimConfig, state: SimState | None = None) -> Starlette:
     routes: list[Any] = [
         *rest_routes,
         *admin_routes(state),
+        *weather_routes(config.seed, state.exchange.clock),
         WebSocketRoute(WS_PATH, state.hub.endpoint),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

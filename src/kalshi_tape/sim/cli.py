@@ -34,9 +34,21 @@ def _parse_keys(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("sim")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on; 0 picks a free one (the banner shows which).",
+)
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed and --now give the same exchange.",
+)
 @click.option(
     "--now", "now_text", default=None, help="Market clock at start (ISO-8601; default: wall clock)."
 )
@@ -51,13 +63,25 @@ def _parse_keys(values: tuple[str, ...]) -> dict[str, str]:
     type=int,
     help="Age of the historical cutoff.",
 )
-@click.option("--wire-era", type=click.Choice(WIRE_ERAS), default="fixed", show_default=True)
+@click.option(
+    "--wire-era",
+    type=click.Choice(WIRE_ERAS),
+    default="fixed",
+    show_default=True,
+    help="Which historical Kalshi wire format to speak (price and count fields).",
+)
 @click.option(
     "--whole-contracts",
     is_flag=True,
     help="Whole contracts (implied by --wire-era dual and cents).",
 )
-@click.option("--tier", type=click.Choice(list(TIERS)), default="basic", show_default=True)
+@click.option(
+    "--tier",
+    type=click.Choice(list(TIERS)),
+    default="basic",
+    show_default=True,
+    help="Rate-limit tier the exchange enforces.",
+)
 @click.option(
     "--trust-key",
     "trust_keys",
@@ -65,8 +89,19 @@ def _parse_keys(values: tuple[str, ...]) -> dict[str, str]:
     help="KEY_ID=PUBLIC_KEY_PEM or KEY_ID=@path (repeatable).",
 )
 @click.option("--faults", "faults_text", default="", help="e.g. http_5xx=0.05,ws_drop_every=500")
-@click.option("--series", "series_text", default=",".join(DEFAULT_SERIES), show_default=True)
-@click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--series",
+    "series_text",
+    default=",".join(DEFAULT_SERIES),
+    show_default=True,
+    help="Comma-separated weather series to generate.",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    help="uvicorn log level (debug, info, warning, error).",
+)
 def sim_command(
     host: str,
     port: int,
@@ -87,7 +122,7 @@ def sim_command(
     import uvicorn
 
     from kalshi_tape.sim.app import create_app
-    from kalshi_tape.sim.server import uvicorn_config
+    from kalshi_tape.sim.server import bind_socket, uvicorn_config
 
     try:
         config = SimConfig(
@@ -106,6 +141,11 @@ def sim_command(
         app = create_app(config)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        sock = bind_socket(host, port)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    port = sock.getsockname()[1]
     if not config.trusted_keys:
         click.echo("warning: no --trust-key given; running open (no signature checks)", err=True)
     click.echo(
@@ -113,4 +153,9 @@ def sim_command(
         f"  admin http://{host}:{port}/_sim  (seed={seed}, era={wire_era}, tier={tier})",
         err=True,
     )
-    uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()
+    click.echo(
+        f"ktape sim: weather KTAPE_IEM_URL=http://{host}:{port}/iem "
+        f"KTAPE_AWC_URL=http://{host}:{port}/awc KTAPE_NWS_URL=http://{host}:{port}/nws",
+        err=True,
+    )
+    uvicorn.Server(uvicorn_config(app, host, port, log_level)).run(sockets=[sock])

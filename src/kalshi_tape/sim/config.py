@@ -43,6 +43,7 @@ class Faults:
     ws_drop_every: int = 0
     ws_seq_gap: float = 0.0
     ws_malformed: float = 0.0
+    ws_stall_after: int = 0  # a connection goes silent (no frames, no pongs) after N frames
 
     @property
     def any_active(self) -> bool:
@@ -77,7 +78,7 @@ def _fault_value(name: str, raw: object) -> float | int:
         raise ConfigError(f"faults.{name}", f"not a number: {raw!r}") from None
     if number < 0:
         raise ConfigError(f"faults.{name}", "must be >= 0")
-    if name == "ws_drop_every":
+    if name in ("ws_drop_every", "ws_stall_after"):
         return int(number)
     if name in ("http_5xx", "ws_seq_gap", "ws_malformed") and number > 1:
         raise ConfigError(f"faults.{name}", "a fraction must be <= 1")

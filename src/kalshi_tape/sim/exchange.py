@@ -12,9 +12,9 @@ import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.sim.candles import Candle, active_period_ends, candle, synthetic_candle
 from kalshi_tape.sim.cities import CITIES, City
 from kalshi_tape.sim.clock import SimClock
 from kalshi_tape.sim.config import SimConfig
@@ -32,6 +32,33 @@ from kalshi_tape.sim.generator import (
     make_event,
     make_timeline,
 )
+from kalshi_tape.sim.stream_items import (
+    BookChange,
+    EventCreated,
+    Lifecycle,
+    Listener,
+    StreamItem,
+    TickerChange,
+    TradeEvent,
+    market_changes,
+)
+
+__all__ = [
+    "DAY_S",
+    "US",
+    "BookChange",
+    "Candle",
+    "EventCreated",
+    "Exchange",
+    "Lifecycle",
+    "Listener",
+    "MarketState",
+    "StreamItem",
+    "TickerChange",
+    "TradeEvent",
+    "market_status",
+    "parse_event_ticker",
+]
 
 US = 1_000_000
 DAY_S = 86400
@@ -60,76 +87,6 @@ class MarketState:
     @property
     def settled(self) -> bool:
         return self.status == "finalized"
-
-
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One candle in integer units; trade fields None when nothing traded."""
-
-    end_ts: int
-    bid: tuple[int, int, int, int]  # open, high, low, close (cents)
-    ask: tuple[int, int, int, int]
-    open: int | None
-    high: int | None
-    low: int | None
-    close: int | None
-    mean: Decimal | None  # cents, volume-weighted
-    previous: int | None
-    volume: int
-    open_interest: int
-
-
-# Stream items handed to listeners, in time order within one sync.
-# Items are lazy: the book diff and the market state are computed only for subscribers.
-@dataclass(frozen=True, slots=True)
-class BookChange:
-    ts_us: int
-    market: MarketSpec
-    old: Quote
-    new: Quote
-    whole: bool
-
-    @property
-    def ticker(self) -> str:
-        return self.market.ticker
-
-    def deltas(self) -> tuple[tuple[str, int, int], ...]:
-        """(side, price cents, size change in hundredths): every removal before any addition
-        (as an exchange sends them, so no intermediate book is crossed), then yes side
-        first, by price."""
-        return _book_diff(self.market, self.old, self.new, self.whole)
-
-
-@dataclass(frozen=True, slots=True)
-class TickerChange:
-    ts_us: int
-    event: EventSpec
-    market: MarketSpec
-    last_trade_size: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TradeEvent:
-    ticker: str
-    trade: SimTrade
-
-
-@dataclass(frozen=True, slots=True)
-class Lifecycle:
-    ts_us: int
-    event_type: str  # created | determined | settled
-    event: EventSpec
-    market: MarketSpec
-
-
-@dataclass(frozen=True, slots=True)
-class EventCreated:
-    ts_us: int
-    event: EventSpec
-
-
-StreamItem = BookChange | TickerChange | TradeEvent | Lifecycle | EventCreated
-Listener = Callable[[list[StreamItem]], None]
 
 
 def market_status(spec: EventSpec, now_s: int) -> str:
@@ -386,73 +343,13 @@ class Exchange:
         if first_end > last_end or market_status(spec, self.now_s) == "initialized":
             return []
         tl = self.market_timeline(spec, market)
-        ends = self._active_period_ends(tl, first_end - period, last_end, period)
-        out = [self._candle(tl, end, period) for end in ends]
+        ends = active_period_ends(tl, first_end - period, last_end, period)
+        out = [candle(tl, end, period) for end in ends]
         if include_latest_before_start and (not ends or ends[0] != first_end):
-            synthetic = self._synthetic_candle(tl, first_end, period)
+            synthetic = synthetic_candle(tl, first_end, period)
             if synthetic is not None:
                 out.insert(0, synthetic)
         return out
-
-    @staticmethod
-    def _active_period_ends(tl: MarketTimeline, after: int, until: int, period: int) -> list[int]:
-        ends: set[int] = set()
-        qa = bisect.bisect_right(tl.quote_ts, after)
-        qb = bisect.bisect_right(tl.quote_ts, until)
-        for ts in tl.quote_ts[qa:qb]:
-            ends.add(-(-ts // period) * period)
-        ta = bisect.bisect_right(tl.trade_us, after * US)
-        tb = bisect.bisect_right(tl.trade_us, until * US)
-        p_us = period * US
-        for us in tl.trade_us[ta:tb]:
-            ends.add(-(-us // p_us) * period)
-        return sorted(ends)
-
-    @staticmethod
-    def _candle(tl: MarketTimeline, end: int, period: int) -> Candle:
-        start = end - period
-        opening = tl.quote_at(start)
-        qa = bisect.bisect_right(tl.quote_ts, start)
-        qb = bisect.bisect_right(tl.quote_ts, end)
-        quotes = [opening, *tl.quotes[qa:qb]]
-        bids = [q[0] for q in quotes]
-        asks = [q[1] for q in quotes]
-        ta = bisect.bisect_right(tl.trade_us, start * US)
-        tb = bisect.bisect_right(tl.trade_us, end * US)
-        trades = tl.trades[ta:tb]
-        previous = tl.trades[ta - 1].yes_cents if ta > 0 else None
-        volume = sum(t.count_h for t in trades)
-        oi = tl.open_interest[tb - 1] if tb > 0 else 0
-        bid = (bids[0], max(bids), min(bids), bids[-1])
-        ask = (asks[0], max(asks), min(asks), asks[-1])
-        if not trades:
-            return Candle(end, bid, ask, None, None, None, None, None, previous, 0, oi)
-        prices = [t.yes_cents for t in trades]
-        mean = Decimal(sum(t.yes_cents * t.count_h for t in trades)) / Decimal(volume)
-        return Candle(
-            end_ts=end,
-            bid=bid,
-            ask=ask,
-            open=prices[0],
-            high=max(prices),
-            low=min(prices),
-            close=prices[-1],
-            mean=mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN),
-            previous=previous,
-            volume=volume,
-            open_interest=oi,
-        )
-
-    @staticmethod
-    def _synthetic_candle(tl: MarketTimeline, end: int, period: int) -> Candle | None:
-        start = end - period
-        if tl.quote_index(start) < 0 and tl.trade_count_at(start * US) == 0:
-            return None
-        q = tl.quote_at(start)
-        previous = tl.last_price_at(start * US)
-        bid, ask = (q[0],) * 4, (q[1],) * 4
-        oi = tl.open_interest_at(start * US)
-        return Candle(end, bid, ask, None, None, None, None, None, previous, 0, oi)
 
     # ------------------------------------------------------------------ stream
 
@@ -491,35 +388,9 @@ class Exchange:
                 continue
             tl = self.timeline(spec)
             for market, mtl in zip(spec.markets, tl.markets, strict=True):
-                self._market_changes(spec, market, mtl, lo_us, hi_us, whole, timed)
+                market_changes(spec, market, mtl, lo_us, hi_us, whole, timed)
         timed.sort(key=lambda x: (x[0], x[1]))
         return [item for _, _, item in timed]
-
-    def _market_changes(
-        self,
-        spec: EventSpec,
-        market: MarketSpec,
-        tl: MarketTimeline,
-        lo_us: int,
-        hi_us: int,
-        whole: bool,
-        out: list[tuple[int, int, StreamItem]],
-    ) -> None:
-        qa = bisect.bisect_right(tl.quote_ts, lo_us // US)
-        qb = bisect.bisect_right(tl.quote_ts, hi_us // US)
-        for i in range(qa, qb):
-            ts_us = tl.quote_ts[i] * US
-            if ts_us <= lo_us:
-                continue
-            old = tl.quotes[i - 1] if i > 0 else (0, 100, 0, 0)
-            out.append((ts_us, 2, BookChange(ts_us, market, old, tl.quotes[i], whole)))
-            out.append((ts_us, 3, TickerChange(ts_us, spec, market, None)))
-        ta = bisect.bisect_right(tl.trade_us, lo_us)
-        tb = bisect.bisect_right(tl.trade_us, hi_us)
-        for trade in tl.trades[ta:tb]:
-            out.append((trade.created_us, 4, TradeEvent(market.ticker, trade)))
-            change = TickerChange(trade.created_us, spec, market, trade.count_h)
-            out.append((trade.created_us, 5, change))
 
     def state_at(self, spec: EventSpec, market: MarketSpec, ts_us: int) -> MarketState:
         """The market's state at an earlier instant `ts_us` (for streamed ticker updates)."""
@@ -529,18 +400,3 @@ class Exchange:
             return self.state(spec, market)
         finally:
             self._now_us = saved
-
-
-def _book_diff(
-    market: MarketSpec, old: Quote, new: Quote, whole: bool
-) -> tuple[tuple[str, int, int], ...]:
-    old_yes, old_no = book_levels(market, old, whole)
-    new_yes, new_no = book_levels(market, new, whole)
-    out: list[tuple[str, int, int]] = []
-    for side, before, after in (("yes", old_yes, new_yes), ("no", old_no, new_no)):
-        a, b = dict(before), dict(after)
-        for price in sorted(a.keys() | b.keys()):
-            change = b.get(price, 0) - a.get(price, 0)
-            if change:
-                out.append((side, price, change))
-    return tuple(sorted(out, key=lambda item: item[2] > 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -10,9 +11,10 @@ from types import TracebackType
 import uvicorn
 
 from kalshi_tape.errors import ConfigError
-from kalshi_tape.sim.app import SimState, create_app
+from kalshi_tape.sim.app import create_app
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.exchange import Exchange
+from kalshi_tape.sim.state import SimState
 
 WS_PING_INTERVAL_S = 10.0
 
@@ -68,7 +70,10 @@ class SimServer:
         return f"{self.root_url}/_sim"
 
     def start(self) -> SimServer:
-        self._thread = threading.Thread(target=self._server.run, name="ktape-sim", daemon=True)
+        sock = bind_socket(self.host, self.port)  # a busy port fails here, clearly
+        self._thread = threading.Thread(
+            target=self._server.run, args=([sock],), name="ktape-sim", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 10.0
         while not self._server.started:
@@ -93,6 +98,24 @@ class SimServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on host:port (port 0: the OS picks a free one).
+
+    Binding before the server starts lets callers print the real port and fail early,
+    with a clear ConfigError, when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "port already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise ConfigError("port", f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _free_port(host: str) -> int:

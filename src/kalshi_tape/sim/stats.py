@@ -13,6 +13,7 @@ class WsStats:
     seq_gaps: int = 0
     malformed: int = 0
     connections: int = 0
+    stalls: int = 0
 
 
 @dataclass
@@ -33,5 +34,6 @@ class SimStats:
                 "seq_gaps": self.ws.seq_gaps,
                 "malformed": self.ws.malformed,
                 "connections": self.ws.connections,
+                "stalls": self.ws.stalls,
             },
         }

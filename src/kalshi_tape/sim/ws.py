@@ -9,105 +9,83 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import uuid
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import msgspec
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from kalshi_tape import wire as w
-from kalshi_tape.sim.auth import AuthFailure
-from kalshi_tape.sim.encode import ENCODER, dollars, fp, utc_us
+from kalshi_tape.sim.auth import AuthFailure, Verifier
+from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.exchange import (
-    US,
     BookChange,
     EventCreated,
+    Exchange,
     Lifecycle,
     StreamItem,
     TickerChange,
     TradeEvent,
 )
-
-if TYPE_CHECKING:
-    from kalshi_tape.sim.app import SimState
+from kalshi_tape.sim.faults import FaultInjector
+from kalshi_tape.sim.stats import SimStats
+from kalshi_tape.sim.ws_bodies import market_id
+from kalshi_tape.sim.ws_commands import ACTIONS, CommandError, CommandHandler
+from kalshi_tape.sim.ws_connection import (
+    CHANNELS,
+    DEFAULT_MAX_QUEUE,
+    LIFECYCLE,
+    ORDERBOOK,
+    PRIVATE_CHANNELS,
+    TICKER,
+    TRADE,
+    Connection,
+    Subscription,
+)
 
 WS_PATH = "/trade-api/ws/v2"
-ORDERBOOK = "orderbook_delta"
-TICKER = "ticker"
-TRADE = "trade"
-LIFECYCLE = "market_lifecycle_v2"
-CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
-PRIVATE_CHANNELS = (
-    "fill",
-    "market_positions",
-    "user_orders",
-    "order_group_updates",
-    "communications",
-)
-MAX_QUEUE = 200_000
-ACTIONS = ("add_markets", "delete_markets", "get_snapshot")
+MAX_QUEUE = DEFAULT_MAX_QUEUE  # read per connection, so tests can lower it
+
+__all__ = [
+    "ACTIONS",
+    "CHANNELS",
+    "LIFECYCLE",
+    "MAX_QUEUE",
+    "ORDERBOOK",
+    "PRIVATE_CHANNELS",
+    "TICKER",
+    "TRADE",
+    "WS_PATH",
+    "CommandError",
+    "Connection",
+    "StreamHub",
+    "Subscription",
+    "market_id",
+]
 
 
-@functools.lru_cache(maxsize=65536)
-def market_id(ticker: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kalshi-tape-sim:{ticker}"))
+class HubHost(Protocol):
+    """What the hub uses of its owner (`SimState`); a protocol, so this module need not
+    import the state that builds the hub."""
+
+    config: SimConfig
+    exchange: Exchange
+    stats: SimStats
+    faults: FaultInjector
+    verifier: Verifier
+
+    def now_ms(self) -> int: ...
 
 
-@dataclass
-class Subscription:
-    sid: int
-    channel: str
-    tickers: set[str] | None  # None = every market
-    seq: int = 0
+class StreamHub(CommandHandler):
+    """Every WebSocket connection: accepts them, runs their writers and fans stream items
+    out to matching subscriptions (commands and message bodies come from the mixins)."""
 
-
-@dataclass(eq=False)
-class Connection:
-    ws: WebSocket
-    subs: dict[int, Subscription] = field(default_factory=dict)
-    out: deque[str] = field(default_factory=deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    frames: int = 0
-    closed: bool = False
-    overflowed: bool = False  # until the client sends a command again
-
-    def push(self, frame: str) -> None:
-        if self.overflowed:
-            return
-        if len(self.out) >= MAX_QUEUE:
-            self._overflow()
-            return
-        self.out.append(frame)
-        self.wake.set()
-
-    def _overflow(self) -> None:
-        """A reader too slow for its subscriptions: drop them all, as Kalshi does (code 25)."""
-        self.out.clear()
-        self.subs.clear()
-        self.overflowed = True
-        self.out.append('{"type":"error","msg":{"code":25,"msg":"Subscription buffer overflow"}}')
-        self.wake.set()
-
-
-class CommandError(Exception):
-    def __init__(self, code: int, msg: str, market_ticker: str | None = None) -> None:
-        super().__init__(msg)
-        self.code = code
-        self.msg = msg
-        self.market_ticker = market_ticker
-
-
-class StreamHub:
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: HubHost) -> None:
         self.state = state
         self.ex = state.exchange
         self.era = state.config.wire_era
         self.connections: set[Connection] = set()
+        self.stalled: set[Connection] = set()  # silent on purpose (fault), still open
         self._next_sid = 0
         self.ex.listeners.append(self.on_items)
         self.ex.stream_enabled = lambda: bool(self.connections)
@@ -124,7 +102,7 @@ class StreamHub:
                 await _deny(ws)
                 return
         await ws.accept()
-        conn = Connection(ws)
+        conn = Connection(ws, max_queue=MAX_QUEUE)
         self.connections.add(conn)
         self.state.stats.ws.connections += 1
         writer = asyncio.create_task(self._writer(conn))
@@ -142,6 +120,7 @@ class StreamHub:
         finally:
             conn.closed = True
             self.connections.discard(conn)
+            self.stalled.discard(conn)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
@@ -165,6 +144,10 @@ class StreamHub:
                     return
                 stats.frames_sent += 1
                 conn.frames += 1
+                stall = faults.faults.ws_stall_after
+                if stall and conn.frames >= stall:
+                    self._stall(conn)
+                    return
                 drop = faults.faults.ws_drop_every
                 if drop and conn.frames % drop == 0:
                     stats.disconnects += 1
@@ -174,6 +157,17 @@ class StreamHub:
                         await conn.ws.close(code=1011)
                     return
 
+    def _stall(self, conn: Connection) -> None:
+        """Fault `ws_stall_after`: the connection goes silent without closing. Nothing more
+        is sent, and the socket is no longer read, so pings get no pong (the protocol layer
+        answers them only while reading). Its uvicorn keep-alive closes it after its ping
+        timeout, or the client gives up first."""
+        conn.stalled = True
+        self.connections.discard(conn)
+        self.stalled.add(conn)
+        self.state.stats.ws.stalls += 1
+        stop_reading(conn.ws)
+
     def _fault_frame(self, frame: str) -> str:
         faults = self.state.faults
         if faults.faults.ws_malformed and faults.malformed():
@@ -182,183 +176,16 @@ class StreamHub:
         return frame
 
     async def close_all(self) -> None:
-        for conn in list(self.connections):
+        for conn in [*self.connections, *self.stalled]:
             conn.closed = True
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001)
         self.connections.clear()
+        self.stalled.clear()
 
     # ------------------------------------------------------------------ commands
 
-    def handle(self, conn: Connection, text: str) -> None:
-        conn.overflowed = False  # a command means the client is reading again
-        try:
-            cmd = msgspec.json.decode(text, type=w.WCommand)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            self._error(conn, None, CommandError(1, "Unable to process message"))
-            return
-        self.ex.sync()
-        try:
-            handler = {
-                "subscribe": self._subscribe,
-                "unsubscribe": self._unsubscribe,
-                "list_subscriptions": self._list,
-                "update_subscription": self._update,
-            }.get(cmd.cmd)
-            if handler is None:
-                raise CommandError(5, "Unknown command")
-            handler(conn, cmd)
-        except CommandError as exc:
-            self._error(conn, cmd.id, exc)
-
-    def _error(self, conn: Connection, cmd_id: int | None, exc: CommandError) -> None:
-        frame = w.WError(
-            id=cmd_id or None,
-            msg=w.WErrorMsg(code=exc.code, msg=exc.msg, market_ticker=exc.market_ticker),
-        )
-        conn.push(ENCODER.encode(frame).decode())
-
-    def _tickers(self, params: w.WCommandParams) -> list[str] | None:
-        tickers = list(params.market_tickers or [])
-        if params.market_ticker:
-            tickers.append(params.market_ticker)
-        return tickers or None
-
-    def _subscribe(self, conn: Connection, cmd: w.WCommand) -> None:
-        params = cmd.params
-        if params is None:
-            raise CommandError(2, "Params required")
-        if not params.channels:
-            raise CommandError(3, "Channels required")
-        for channel in params.channels:
-            if channel not in CHANNELS and channel not in PRIVATE_CHANNELS:
-                raise CommandError(8, "Unknown channel name")
-        tickers = self._tickers(params)
-        if tickers:
-            for ticker in tickers:
-                if self.ex.find_market(ticker) is None:
-                    raise CommandError(16, "Market not found", ticker)
-        for channel in params.channels:
-            if channel in PRIVATE_CHANNELS:
-                self._error(conn, cmd.id, CommandError(9, "Authentication required"))
-                continue
-            if channel == ORDERBOOK and not tickers:
-                raise CommandError(14, "Market ticker required")
-            wanted = None if channel == LIFECYCLE or not tickers else set(tickers)
-            sub = next((s for s in conn.subs.values() if s.channel == channel), None)
-            if sub is None:
-                self._next_sid += 1
-                sub = Subscription(self._next_sid, channel, wanted)
-                conn.subs[sub.sid] = sub
-                new = tickers or []
-            else:
-                new = [t for t in tickers or [] if sub.tickers is not None and t not in sub.tickers]
-                if sub.tickers is not None:
-                    sub.tickers = None if wanted is None else sub.tickers | wanted
-            ack = w.WSubscribed(
-                id=cmd.id or None, msg=w.WSubscribedMsg(channel=channel, sid=sub.sid)
-            )
-            conn.push(ENCODER.encode(ack).decode())
-            if channel == ORDERBOOK:
-                for ticker in new:
-                    self._snapshot(conn, sub, ticker)
-            elif channel == TICKER and params.send_initial_snapshot:
-                for ticker in new:
-                    self._ticker_snapshot(conn, sub, ticker)
-
-    def _sids(self, params: w.WCommandParams | None) -> list[int]:
-        if params is None:
-            raise CommandError(2, "Params required")
-        sids = list(params.sids or [])
-        if params.sid is not None:
-            sids.append(params.sid)
-        return sids
-
-    def _unsubscribe(self, conn: Connection, cmd: w.WCommand) -> None:
-        sids = self._sids(cmd.params)
-        if not sids:
-            raise CommandError(4, "Subscription IDs required")
-        for sid in sids:
-            sub = conn.subs.pop(sid, None)
-            if sub is None:
-                self._error(conn, cmd.id, CommandError(7, "Unknown subscription ID"))
-                continue
-            seq = sub.seq if sub.channel == ORDERBOOK else None
-            frame = w.WUnsubscribed(id=cmd.id or None, sid=sid, seq=seq)
-            conn.push(ENCODER.encode(frame).decode())
-
-    def _list(self, conn: Connection, cmd: w.WCommand) -> None:
-        subs = [w.WSubscribedMsg(channel=s.channel, sid=s.sid) for s in conn.subs.values()]
-        conn.push(ENCODER.encode(w.WOk(id=cmd.id or None, msg=subs)).decode())
-
-    def _update(self, conn: Connection, cmd: w.WCommand) -> None:
-        sids = self._sids(cmd.params)
-        if len(sids) != 1:
-            raise CommandError(12, "Exactly one subscription ID required")
-        params = cmd.params
-        assert params is not None
-        if not params.action:
-            raise CommandError(15, "Action required")
-        if params.action not in ACTIONS:
-            raise CommandError(13, "Unsupported action")
-        sub = conn.subs.get(sids[0])
-        if sub is None:
-            raise CommandError(7, "Unknown subscription ID")
-        tickers = self._tickers(params)
-        if not tickers:
-            raise CommandError(14, "Market ticker required")
-        for ticker in tickers:
-            if self.ex.find_market(ticker) is None:
-                raise CommandError(16, "Market not found", ticker)
-        snapshots: list[str] = []
-        if params.action == "add_markets":
-            if sub.tickers is not None:
-                snapshots = [t for t in tickers if t not in sub.tickers]
-                sub.tickers |= set(tickers)
-        elif params.action == "delete_markets":
-            if sub.tickers is not None:
-                sub.tickers -= set(tickers)
-        else:
-            snapshots = tickers
-        current = sorted(sub.tickers) if sub.tickers is not None else []
-        seq = sub.seq if sub.channel == ORDERBOOK else None
-        ok = w.WOk(id=cmd.id or None, sid=sub.sid, seq=seq, msg=w.WOkMsg(market_tickers=current))
-        conn.push(ENCODER.encode(ok).decode())
-        if sub.channel == ORDERBOOK:
-            for ticker in snapshots:
-                self._snapshot(conn, sub, ticker)
-
     # ------------------------------------------------------------------ snapshots
-
-    def _snapshot(self, conn: Connection, sub: Subscription, ticker: str) -> None:
-        book = self.ex.book(ticker) or ([], [])
-        msg = self._snapshot_msg(ticker, *book)
-        sub.seq += 1
-        body = ENCODER.encode(msg).decode()
-        conn.push(f'{{"type":"orderbook_snapshot","sid":{sub.sid},"seq":{sub.seq},"msg":{body}}}')
-
-    def _snapshot_msg(
-        self, ticker: str, yes: list[tuple[int, int]], no: list[tuple[int, int]]
-    ) -> w.WSnapshotMsg:
-        msg = w.WSnapshotMsg(market_ticker=ticker)
-        if self.era in ("fixed", "dual"):
-            msg.market_id = market_id(ticker)
-            msg.yes_dollars_fp = [(dollars(p), fp(s)) for p, s in yes] or None
-            msg.no_dollars_fp = [(dollars(p), fp(s)) for p, s in no] or None
-        if self.era in ("dual", "cents"):
-            msg.yes = [(p, s // 100) for p, s in yes] or None
-            msg.no = [(p, s // 100) for p, s in no] or None
-        if self.era == "dual":
-            msg.yes_dollars = [(dollars(p), s // 100) for p, s in yes] or None
-            msg.no_dollars = [(dollars(p), s // 100) for p, s in no] or None
-        return msg
-
-    def _ticker_snapshot(self, conn: Connection, sub: Subscription, ticker: str) -> None:
-        found = self.ex.find_market(ticker)
-        if found is None:
-            return
-        body = self._ticker_body(TickerChange(self.ex.now_us, *found, None))
-        conn.push(f'{{"type":"ticker","sid":{sub.sid},"msg":{body}}}')
 
     # ------------------------------------------------------------------ stream
 
@@ -423,119 +250,6 @@ class StreamHub:
 
     # ------------------------------------------------------------------ message bodies
 
-    def _delta_body(self, item: BookChange, side: str, price: int, delta: int) -> str:
-        msg = w.WDeltaMsg(market_ticker=item.ticker, side=side)
-        if self.era in ("fixed", "dual"):
-            msg.market_id = market_id(item.ticker)
-            msg.price_dollars = dollars(price)
-            msg.delta_fp = fp(delta)
-            msg.ts = _rfc3339(item.ts_us)
-            msg.ts_ms = item.ts_us // 1000
-        if self.era in ("dual", "cents"):
-            msg.price = price
-            msg.delta = delta // 100
-        return ENCODER.encode(msg).decode()
-
-    def _ticker_body(self, item: TickerChange) -> str:
-        st = self.ex.state_at(item.event, item.market, item.ts_us)
-        ticker = st.market.ticker
-        bid, ask, bid_size, ask_size = st.quote
-        ts_s = item.ts_us // US
-        msg = w.WTickerMsg(market_ticker=ticker, ts=ts_s)
-        dollar_volume = (st.volume // 100) // 2
-        dollar_oi = (st.open_interest // 100) // 2
-        if self.era in ("fixed", "dual"):
-            msg.market_id = market_id(ticker)
-            msg.price_dollars = dollars(st.last_price)
-            msg.yes_bid_dollars = dollars(bid)
-            msg.yes_ask_dollars = dollars(ask)
-            msg.volume_fp = fp(st.volume)
-            msg.open_interest_fp = fp(st.open_interest)
-            msg.dollar_volume, msg.dollar_open_interest = dollar_volume, dollar_oi
-            msg.ts_ms = item.ts_us // 1000
-            msg.time = _rfc3339(ts_s * US)
-        if self.era == "fixed":
-            msg.yes_bid_size_fp = fp(bid_size)
-            msg.yes_ask_size_fp = fp(ask_size)
-            if item.last_trade_size is not None:
-                msg.last_trade_size_fp = fp(item.last_trade_size)
-        if self.era in ("dual", "cents"):
-            msg.price, msg.yes_bid, msg.yes_ask = st.last_price, bid, ask
-            msg.volume, msg.open_interest = st.volume // 100, st.open_interest // 100
-            msg.dollar_volume, msg.dollar_open_interest = dollar_volume, dollar_oi
-            msg.time = _rfc3339(ts_s * US)
-        return ENCODER.encode(msg).decode()
-
-    def _trade_body(self, item: TradeEvent) -> str:
-        t = item.trade
-        taker = "yes" if t.taker_yes else "no"
-        msg = w.WTradeMsg(
-            trade_id=t.trade_id, market_ticker=item.ticker, taker_side=taker, ts=t.created_us // US
-        )
-        if self.era in ("fixed", "dual"):
-            msg.yes_price_dollars = dollars(t.yes_cents)
-            msg.no_price_dollars = dollars(100 - t.yes_cents)
-            msg.count_fp = fp(t.count_h)
-        if self.era == "fixed":
-            msg.taker_outcome_side = taker
-            msg.taker_book_side = "bid" if t.taker_yes else "ask"
-            msg.is_block_trade = False
-            msg.ts_ms = t.created_us // 1000
-        if self.era in ("dual", "cents"):
-            msg.yes_price, msg.no_price = t.yes_cents, 100 - t.yes_cents
-            msg.count = t.count_h // 100
-        return ENCODER.encode(msg).decode()
-
-    def _lifecycle_body(self, item: Lifecycle) -> str:
-        spec, m = item.event, item.market
-        msg = w.WLifecycleMsg(market_ticker=m.ticker, event_type=item.event_type)
-        if item.event_type == "created":
-            msg.exchange_index = 0
-            msg.open_ts, msg.close_ts = spec.open_ts, spec.close_ts
-            msg.price_level_structure = "linear_cent"
-            msg.additional_metadata = {
-                "name": m.ticker,
-                "title": m.title,
-                "yes_sub_title": m.yes_sub_title,
-                "no_sub_title": m.yes_sub_title,
-                "rules_primary": m.rules_primary,
-                "rules_secondary": spec.rules_secondary,
-                "can_close_early": True,
-                "event_ticker": spec.event_ticker,
-                "expected_expiration_ts": spec.expected_expiration_ts,
-                "strike_type": m.strike_type,
-                **({"floor_strike": m.floor} if m.floor is not None else {}),
-                **({"cap_strike": m.cap} if m.cap is not None else {}),
-            }
-        elif item.event_type == "determined":
-            msg.result = spec.result(m)
-            msg.determination_ts = spec.determination_ts
-            msg.settlement_value = dollars(100 if msg.result == "yes" else 0)
-        elif item.event_type == "settled":
-            msg.settled_ts = spec.settlement_ts
-        return ENCODER.encode(msg).decode()
-
-    def _event_body(self, item: EventCreated) -> str:
-        spec = item.event
-        msg = w.WEventLifecycleMsg(
-            event_ticker=spec.event_ticker,
-            exchange_index=0,
-            title=spec.title,
-            subtitle=spec.sub_title,
-            collateral_return_type="MECNET",
-            series_ticker=spec.series,
-        )
-        return ENCODER.encode(msg).decode()
-
-
-def _rfc3339(us: int) -> str:
-    return _rfc3339_s(us // US)
-
-
-@functools.lru_cache(maxsize=4096)
-def _rfc3339_s(ts: int) -> str:
-    return utc_us(ts * US).isoformat().replace("+00:00", "Z")
-
 
 async def _deny(ws: WebSocket) -> None:
     body = b'{"error":{"code":"authentication_error","message":"authentication required"}}'
@@ -543,3 +257,15 @@ async def _deny(ws: WebSocket) -> None:
         await ws.send_denial_response(Response(body, 401, media_type="application/json"))
     except RuntimeError:
         await ws.close(code=1008)
+
+
+def stop_reading(ws: WebSocket) -> None:
+    """Stop reading the socket under `ws` (uvicorn's protocol object is the owner of the ASGI
+    `receive` callable); the peer's frames, pings included, then stay unanswered."""
+    protocol: Any = getattr(ws._receive, "__self__", None)
+    transport = getattr(protocol, "transport", None)
+    if protocol is None or transport is None:
+        raise RuntimeError("ws_stall_after needs the simulator to run under uvicorn")
+    if hasattr(protocol, "read_paused"):
+        protocol.read_paused = True  # so uvicorn does not resume reading on its own
+    transport.pause_reading()

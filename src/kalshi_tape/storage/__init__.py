@@ -24,6 +24,7 @@ from kalshi_tape.storage.records import (
     DailyClimateRow,
     MarketSnapshotRow,
     SequenceGapRow,
+    WeatherForecastRow,
     WeatherObservationRow,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "SequenceGapRow",
     "Store",
     "StoreInfo",
+    "WeatherForecastRow",
     "WeatherObservationRow",
     "default_url",
     "open_store",

@@ -23,6 +23,7 @@ from kalshi_tape.storage.records import (
     DailyClimateRow,
     MarketSnapshotRow,
     SequenceGapRow,
+    WeatherForecastRow,
     WeatherObservationRow,
 )
 
@@ -230,6 +231,10 @@ def daily_climate_table(items: Iterable[DailyClimateRow]) -> pa.Table:
     return _struct_table(schema.DAILY_CLIMATE, items)
 
 
+def weather_forecasts_table(items: Iterable[WeatherForecastRow]) -> pa.Table:
+    return _struct_table(schema.WEATHER_FORECASTS, items)
+
+
 def backfill_progress_table(items: Iterable[BackfillProgress]) -> pa.Table:
     return _struct_table(schema.BACKFILL_PROGRESS, items)
 
@@ -292,4 +297,5 @@ CONVERTERS: dict[str, Callable[[Iterable[Any]], pa.Table]] = {
     "weather_observations": weather_observations_table,
     "daily_climate": daily_climate_table,
     "backfill_progress": backfill_progress_table,
+    "weather_forecasts": weather_forecasts_table,
 }

@@ -17,6 +17,7 @@ from kalshi_tape.storage.records import (
     DailyClimateRow,
     MarketSnapshotRow,
     SequenceGapRow,
+    WeatherForecastRow,
     WeatherObservationRow,
 )
 
@@ -91,6 +92,7 @@ class Store(Protocol):
         sequence_gaps: Iterable[SequenceGapRow] = (),
         weather_observations: Iterable[WeatherObservationRow] = (),
         daily_climate: Iterable[DailyClimateRow] = (),
+        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
     ) -> int:
         """Upsert everything given and the optional checkpoint in ONE transaction."""

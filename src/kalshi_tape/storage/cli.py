@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from kalshi_tape.config import load_settings
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.errors import KtapeError, StorageError
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet
 
@@ -27,6 +28,15 @@ def _db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _open(url: str | None, *, migrate: bool = True) -> Store:
     """The store at --db, else the configured one (environment, YAML file, default)."""
     return open_store(load_settings({"db_url": url}).db_url, migrate=migrate)
+
+
+def _require_existing(url: str) -> None:
+    """A DuckDB URL must name an existing file (DuckDB would create an empty one)."""
+    if not url.lower().startswith("duckdb:///"):
+        return
+    path = Path(urlsplit(url).path[1:])
+    if str(path) != ":memory:" and not path.exists():
+        raise StorageError(f"no warehouse at {path}; create one with `ktape db init --db {url}`")
 
 
 def _fail(exc: KtapeError) -> click.ClickException:
@@ -68,6 +78,7 @@ def migrate_command(url: str | None) -> None:
 def info_command(url: str | None) -> None:
     """Backend, schema version, TimescaleDB state and row counts."""
     try:
+        _require_existing(load_settings({"db_url": url}).db_url)
         with _open(url) as store:
             info = store.info()
     except KtapeError as exc:
@@ -84,9 +95,20 @@ def info_command(url: str | None) -> None:
 @click.command("export")
 @_db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet"]),
+    default="parquet",
+    show_default=True,
+    help="File format (Parquet, hive-partitioned by table and date).",
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (created if missing; one subfolder per table).",
+)
 @click.option("--table", "tables", multiple=True, help="Export only these tables (repeatable).")
 @click.option("--overwrite", is_flag=True, help="Replace table folders already in --out.")
 def export_command(
@@ -96,16 +118,31 @@ def export_command(
     try:
         with _open(url) as store:
             written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
-    except (KtapeError, KeyError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except KtapeError as exc:
+        raise _fail(exc) from exc
     for name, rows in written.items():
         click.echo(f"{name:<22} {rows:>12,} rows")
 
 
-@click.command("import")
+class _DefaultParquetGroup(click.Group):
+    """`ktape import DIR` keeps meaning `ktape import parquet DIR`; other formats are
+    subcommands (`ktape import quotes FILE...`, added by the backtest package)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["parquet", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("import", cls=_DefaultParquetGroup)
+def import_command() -> None:
+    """Load data: a Parquet export (`ktape import DIR`) or another format (subcommands)."""
+
+
+@import_command.command("parquet")
 @_db_option
 @click.argument("in_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_command(url: str | None, in_dir: Path) -> None:
+def import_parquet_command(url: str | None, in_dir: Path) -> None:
     """Upsert a Parquet export (from `ktape export`) into the warehouse."""
     try:
         with _open(url) as store:

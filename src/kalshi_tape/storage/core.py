@@ -29,6 +29,7 @@ from kalshi_tape.storage.records import (
     DailyClimateRow,
     MarketSnapshotRow,
     SequenceGapRow,
+    WeatherForecastRow,
     WeatherObservationRow,
 )
 
@@ -161,6 +162,7 @@ class SqlStore(ABC):
         sequence_gaps: Iterable[SequenceGapRow] = (),
         weather_observations: Iterable[WeatherObservationRow] = (),
         daily_climate: Iterable[DailyClimateRow] = (),
+        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
     ) -> int:
         given: dict[str, Iterable[Any]] = {
@@ -175,11 +177,12 @@ class SqlStore(ABC):
             "sequence_gaps": sequence_gaps,
             "weather_observations": weather_observations,
             "daily_climate": daily_climate,
+            "weather_forecasts": weather_forecasts,
             "backfill_progress": _checkpoints(progress),
         }
         batches = []
         for spec in schema.TABLES:
-            items = list(given[spec.name])
+            items = list(given.get(spec.name, ()))  # tables without a kwarg: write_arrow
             if items:
                 data = self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))
                 batches.append((spec, data))

@@ -40,7 +40,34 @@ def _create_tables(dialect: Dialect) -> list[str]:
     return statements
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create_tables", _create_tables),)
+_WEATHER_OBSERVATION_GROUPS = ("max_6h_f", "min_6h_f", "max_24h_f", "min_24h_f")
+
+
+def _weather_forecasts(dialect: Dialect) -> list[str]:
+    """weather_forecasts, and the METAR max/min group columns on older databases."""
+    obs = schema.WEATHER_OBSERVATIONS
+    statements = [schema.WEATHER_FORECASTS.create_sql(dialect)]
+    statements += [
+        f"ALTER TABLE {obs.name} ADD COLUMN IF NOT EXISTS {name} "
+        f"{obs.column(name).sql_type(dialect)}"
+        for name in _WEATHER_OBSERVATION_GROUPS
+    ]
+    if dialect == "postgresql":
+        statements += schema.WEATHER_FORECASTS.index_sql()
+    return statements
+
+
+def _paper_tables(dialect: Dialect) -> list[str]:
+    """paper_sessions, paper_orders, paper_fills (`ktape paper`)."""
+    return [t.create_sql(dialect) for t in schema.PAPER_TABLES]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create_tables", _create_tables),
+    Migration(3, "weather_forecasts", _weather_forecasts),
+    Migration(4, "api_keys", lambda dialect: [schema.API_KEYS.create_sql(dialect)]),
+    Migration(6, "paper_trading", _paper_tables),
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import schema
@@ -39,11 +40,14 @@ def export_parquet(
         target = root / spec.name
         if target.exists():
             if not overwrite:
-                raise StorageError(f"{target} exists; pass overwrite=True (--overwrite) to replace")
+                raise StorageError(f"{target} already exists; pass --overwrite to replace it")
             shutil.rmtree(target)
         data = store.read_table(spec.name)
         if data.num_rows:
-            _write(spec, data, target)
+            try:
+                _write(spec, data, target)
+            except OSError as exc:
+                raise StorageError(f"cannot write {root}: {_reason(exc)}") from None
         written[spec.name] = data.num_rows
     return written
 
@@ -55,16 +59,30 @@ def import_parquet(
     root = Path(in_dir)
     if not root.is_dir():
         raise StorageError(f"{root} is not a directory")
-    read = {}
-    for spec in _tables(tables):
-        source = root / spec.name
-        if source.is_dir():
-            read[spec.name] = _import_table(store, spec, source)
-    return read
+    sources = {
+        spec.name: root / spec.name for spec in _tables(tables) if (root / spec.name).is_dir()
+    }
+    files = [path for source in sources.values() for path in sorted(source.rglob("*.parquet"))]
+    if not files:
+        raise StorageError(
+            f"no Parquet files in {root}: expected table folders such as {root / 'candles'}"
+            " (the layout `ktape export` writes)"
+        )
+    for path in files:  # name a bad file before writing anything
+        _check_parquet(path)
+    return {name: _import_table(store, schema.table(name), src) for name, src in sources.items()}
 
 
 def _tables(names: tuple[str, ...] | None) -> list[schema.Table]:
-    return list(schema.TABLES) if names is None else [schema.table(n) for n in names]
+    try:
+        return list(schema.TABLES) if names is None else [schema.table(n) for n in names]
+    except KeyError as exc:
+        raise StorageError(str(exc.args[0])) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The operating system's words for `exc`, without pyarrow's wrapping."""
+    return exc.strerror or str(exc).rsplit("Detail: ", 1)[-1]
 
 
 def _write(spec: schema.Table, data: pa.Table, target: Path) -> None:
@@ -93,10 +111,21 @@ def _utc_dates(column: pa.ChunkedArray, axis: schema.TimeAxis) -> pa.ChunkedArra
     return pc.cast(pc.cast(column, pa.date32()), pa.string())
 
 
+def _check_parquet(path: Path) -> None:
+    try:
+        pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError):
+        raise StorageError(f"{path} is not a Parquet file") from None
+
+
 def _import_table(store: Store, spec: schema.Table, source: Path) -> int:
     dataset = ds.dataset(source, format="parquet", partitioning=_PARTITIONING)
     total = 0
-    for batch in dataset.to_batches(columns=list(spec.column_names), batch_size=IMPORT_BATCH_ROWS):
-        if batch.num_rows:
-            total += store.write_arrow(spec.name, pa.Table.from_batches([batch]))
+    try:
+        batches = dataset.to_batches(columns=list(spec.column_names), batch_size=IMPORT_BATCH_ROWS)
+        for batch in batches:
+            if batch.num_rows:
+                total += store.write_arrow(spec.name, pa.Table.from_batches([batch]))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise StorageError(f"cannot read {source}: {exc}") from None
     return total

@@ -80,6 +80,8 @@ class PostgresStore(SqlStore):
     # ------------------------------------------------------------------ writes
 
     def _merge(self, table: schema.Table, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return  # e.g. the levels of an empty book: nothing to write
         if not self._any_key_exists(table, data):
             try:
                 with self._con.transaction():  # a savepoint

@@ -11,12 +11,13 @@ import msgspec
 from kalshi_tape.domain import Candlestick, Trade, TradeUpdate
 from kalshi_tape.money import Count, Price
 
-CandleSource = Literal["kalshi", "trades"]
+CandleSource = Literal["kalshi", "trades", "collector"]
 GapKind = Literal["gap", "resync", "reconnect"]
 
 
 class CandleRecord(msgspec.Struct, frozen=True, gc=False):
-    """One candle of one market: Kalshi's (`source="kalshi"`) or computed from trades."""
+    """One candle of one market: Kalshi's (`source="kalshi"`), computed from stored trades
+    (`"trades"`) or built live by the collector from its quotes and trades (`"collector"`)."""
 
     market_ticker: str
     period_minutes: int
@@ -72,6 +73,10 @@ class WeatherObservationRow(msgspec.Struct, frozen=True):
     temperature_f: Decimal | None = None
     dewpoint_f: Decimal | None = None
     raw_text: str | None = None
+    max_6h_f: Decimal | None = None
+    min_6h_f: Decimal | None = None
+    max_24h_f: Decimal | None = None
+    min_24h_f: Decimal | None = None
 
 
 class DailyClimateRow(msgspec.Struct, frozen=True):
@@ -83,6 +88,21 @@ class DailyClimateRow(msgspec.Struct, frozen=True):
     is_final: bool | None = None
     issued_at: datetime | None = None
     raw_text: str | None = None
+
+
+class WeatherForecastRow(msgspec.Struct, frozen=True):
+    """One hourly period of one issued forecast (table weather_forecasts)."""
+
+    station: str
+    source: str
+    issued_at: datetime
+    valid_start: datetime
+    valid_end: datetime | None = None
+    temperature_f: Decimal | None = None
+    dewpoint_f: Decimal | None = None
+    precip_probability: int | None = None
+    short_forecast: str | None = None
+    fetched_at: datetime | None = None
 
 
 def trade_from_update(update: TradeUpdate) -> Trade:

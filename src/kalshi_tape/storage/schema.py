@@ -14,260 +14,58 @@ Arrow type, so money stays exact end to end:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from kalshi_tape.storage.schema_model import (
+    _ARROW_TYPES,
+    _DUCKDB_TYPES,
+    _POSTGRES_TYPES,
+    INGESTED_AT,
+    Column,
+    Dialect,
+    Kind,
+    Table,
+    TimeAxis,
+    _c,
+    _ingested,
+    _key,
+    _ohlc,
+)
+from kalshi_tape.storage.schema_reference import EVENTS, MARKETS, SERIES, TRADES
+from kalshi_tape.storage.schema_weather import (
+    DAILY_CLIMATE,
+    WEATHER_FORECASTS,
+    WEATHER_OBSERVATIONS,
+)
 
-import pyarrow as pa
-
-Kind = Literal[
-    "text",
-    "bool",
-    "int",
-    "bigint",
-    "price",
-    "count",
-    "decimal",
-    "temp",
-    "timestamp",
-    "date",
-    "json",
+__all__ = [
+    "DAILY_CLIMATE",
+    "EVENTS",
+    "INGESTED_AT",
+    "MARKETS",
+    "SERIES",
+    "TRADES",
+    "WEATHER_FORECASTS",
+    "WEATHER_OBSERVATIONS",
+    "Column",
+    "Dialect",
+    "Kind",
+    "Table",
+    "TimeAxis",
 ]
 
-_DUCKDB_TYPES: dict[Kind, str] = {
-    "text": "VARCHAR",
-    "bool": "BOOLEAN",
-    "int": "INTEGER",
-    "bigint": "BIGINT",
-    "price": "DECIMAL(10,6)",
-    "count": "DECIMAL(18,2)",
-    "decimal": "DECIMAL(18,6)",
-    "temp": "DECIMAL(7,2)",
-    "timestamp": "TIMESTAMPTZ",
-    "date": "DATE",
-    "json": "VARCHAR",
-}
-
-# Text sorts bytewise on both engines (DuckDB's default); "C" also keeps PostgreSQL's
-# key comparisons fast whatever the database locale.
-_POSTGRES_TYPES: dict[Kind, str] = {
-    "text": 'TEXT COLLATE "C"',
-    "bool": "BOOLEAN",
-    "int": "INTEGER",
-    "bigint": "BIGINT",
-    "price": "NUMERIC(10,6)",
-    "count": "NUMERIC(18,2)",
-    "decimal": "NUMERIC(18,6)",
-    "temp": "NUMERIC(7,2)",
-    "timestamp": "TIMESTAMPTZ",
-    "date": "DATE",
-    "json": 'TEXT COLLATE "C"',
-}
-
-_ARROW_TYPES: dict[Kind, pa.DataType] = {
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "int": pa.int32(),
-    "bigint": pa.int64(),
-    "price": pa.decimal128(10, 6),
-    "count": pa.decimal128(18, 2),
-    "decimal": pa.decimal128(18, 6),
-    "temp": pa.decimal128(7, 2),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "date": pa.date32(),
-    "json": pa.string(),
-}
-
-Dialect = Literal["duckdb", "postgresql"]
-INGESTED_AT = "ingested_at"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    kind: Kind
-    unit: str
-    description: str
-    nullable: bool = True
-
-    def sql_type(self, dialect: Dialect) -> str:
-        return (_DUCKDB_TYPES if dialect == "duckdb" else _POSTGRES_TYPES)[self.kind]
-
-    @property
-    def arrow_type(self) -> pa.DataType:
-        return _ARROW_TYPES[self.kind]
-
-
-@dataclass(frozen=True, slots=True)
-class TimeAxis:
-    """How a table is partitioned in time: hypertable chunks and Parquet `date=` folders.
-
-    `unit` is "timestamp" for TIMESTAMPTZ columns, "ns"/"ms" for integer Unix clocks.
-    """
-
-    column: str
-    unit: Literal["timestamp", "ns", "ms"] = "timestamp"
-    segment_by: str = "market_ticker"
-    hypertable: bool = True  # False when the natural key lacks the time column
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...]
-    time: TimeAxis | None = None
-    indexes: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    @property
-    def value_columns(self) -> tuple[str, ...]:
-        """Columns an upsert compares and overwrites: not the key, not `ingested_at`."""
-        return tuple(
-            c.name for c in self.columns if c.name not in self.primary_key and c.name != INGESTED_AT
-        )
-
-    def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(f"{self.name}.{name}")
-
-    @property
-    def arrow_schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in self.columns]
-        )
-
-    def create_sql(self, dialect: Dialect) -> str:
-        lines = [
-            f"    {c.name} {c.sql_type(dialect)}{'' if c.nullable else ' NOT NULL'}"
-            for c in self.columns
-        ]
-        lines.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
-        body = ",\n".join(lines)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n{body}\n)"
-
-    def index_sql(self) -> list[str]:
-        """Secondary indexes (PostgreSQL only: DuckDB's min-max zone maps serve range scans)."""
-        return [
-            f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(cols)}_idx "
-            f"ON {self.name} ({', '.join(cols)})"
-            for cols in self.indexes
-        ]
-
-
-def _c(name: str, kind: Kind, unit: str, description: str, nullable: bool = True) -> Column:
-    return Column(name, kind, unit, description, nullable)
-
-
-def _key(name: str, kind: Kind, unit: str, description: str) -> Column:
-    return Column(name, kind, unit, description, nullable=False)
-
-
-def _ingested() -> Column:
-    return _key(INGESTED_AT, "timestamp", "UTC", "When this row's content was last written")
-
-
-def _ohlc(prefix: str, what: str) -> tuple[Column, ...]:
-    return tuple(
-        _c(f"{prefix}_{part}", "price", "$", f"{what}: {label}")
-        for part, label in (("open", "open"), ("high", "high"), ("low", "low"), ("close", "close"))
-    )
-
-
-SERIES = Table(
-    "series",
-    "Kalshi series (a family of recurring events such as KXHIGHNY).",
-    (
-        _key("ticker", "text", "", "Series ticker"),
-        _c("title", "text", "", "Title"),
-        _c("category", "text", "", "Category"),
-        _c("frequency", "text", "", "Recurrence (daily, weekly, ...)"),
-        _c("fee_type", "text", "", "Fee schedule name"),
-        _c("fee_multiplier", "decimal", "", "Fee multiplier"),
-        _c("contract_url", "text", "", "Contract terms URL"),
-        _c("last_updated_ts", "timestamp", "UTC", "When Kalshi last changed the series"),
-        _c("raw_json", "json", "", "The JSON object exactly as received"),
-        _ingested(),
-    ),
-    ("ticker",),
-)
-
-EVENTS = Table(
-    "events",
-    "Kalshi events (one climate day of a series; holds the bracket markets).",
-    (
-        _key("event_ticker", "text", "", "Event ticker, e.g. KXHIGHNY-26AUG08"),
-        _c("series_ticker", "text", "", "Series ticker"),
-        _c("title", "text", "", "Title"),
-        _c("sub_title", "text", "", "Subtitle"),
-        _c("collateral_return_type", "text", "", "Collateral return type"),
-        _c("mutually_exclusive", "bool", "", "Whether at most one market settles YES"),
-        _c("strike_date", "timestamp", "UTC", "Strike date"),
-        _c("strike_period", "text", "", "Strike period"),
-        _c("raw_json", "json", "", "The JSON object exactly as received"),
-        _ingested(),
-    ),
-    ("event_ticker",),
-    indexes=(("series_ticker",),),
-)
-
-MARKETS = Table(
-    "markets",
-    "Kalshi markets: key fields as columns, the full object in raw_json.",
-    (
-        _key("ticker", "text", "", "Market ticker"),
-        _c("event_ticker", "text", "", "Event ticker"),
-        _c("market_type", "text", "", "binary or scalar"),
-        _c(
-            "status",
-            "text",
-            "",
-            "Lifecycle status (initialized, active, inactive, closed, determined, finalized, "
-            "...); legacy settled/open are stored as finalized/active",
-        ),
-        _c("title", "text", "", "Title"),
-        _c("subtitle", "text", "", "Subtitle"),
-        _c("yes_sub_title", "text", "", "YES side label, e.g. '80° to 81°'"),
-        _c("no_sub_title", "text", "", "NO side label"),
-        _c("strike_type", "text", "", "between, greater, less, ..."),
-        _c("floor_strike", "decimal", "°F (weather)", "Lower strike"),
-        _c("cap_strike", "decimal", "°F (weather)", "Upper strike"),
-        _c("open_time", "timestamp", "UTC", "Trading opens"),
-        _c("close_time", "timestamp", "UTC", "Trading closes"),
-        _c("expected_expiration_time", "timestamp", "UTC", "Expected expiration"),
-        _c("latest_expiration_time", "timestamp", "UTC", "Latest possible expiration"),
-        _c("updated_time", "timestamp", "UTC", "When Kalshi last changed the market"),
-        _c("yes_bid", "price", "$", "Best YES bid when fetched"),
-        _c("yes_ask", "price", "$", "Best YES ask when fetched"),
-        _c("no_bid", "price", "$", "Best NO bid when fetched"),
-        _c("no_ask", "price", "$", "Best NO ask when fetched"),
-        _c("last_price", "price", "$", "Last traded YES price"),
-        _c("volume", "count", "contracts", "Lifetime volume"),
-        _c("volume_24h", "count", "contracts", "Volume over the last 24 h"),
-        _c("open_interest", "count", "contracts", "Open interest"),
-        _c("result", "text", "", "yes, no, or empty while unsettled"),
-        _c("settlement_value", "price", "$", "YES payout per contract at settlement"),
-        _c("settlement_ts", "timestamp", "UTC", "When the market settled"),
-        _c("raw_json", "json", "", "The JSON object exactly as received"),
-        _ingested(),
-    ),
-    ("ticker",),
-    indexes=(("event_ticker",),),
-)
 
 CANDLES = Table(
     "candles",
-    "Candlesticks per market and period: Kalshi's (source 'kalshi') and our own from trades "
-    "(source 'trades').",
+    "Candlesticks per market and period: Kalshi's (source 'kalshi'), our own from stored "
+    "trades (source 'trades') and the collector's live 1-minute candles (source 'collector').",
     (
         _key("market_ticker", "text", "", "Market ticker"),
         _key("period_minutes", "int", "minutes", "Period length: 1, 60 or 1440"),
-        _key("source", "text", "", "'kalshi' (from the API) or 'trades' (computed here)"),
+        _key(
+            "source",
+            "text",
+            "",
+            "'kalshi' (from the API), 'trades' (from stored trades) or 'collector' (live)",
+        ),
         _key("end_period_ts", "timestamp", "UTC", "Inclusive end of the period"),
         *_ohlc("yes_bid", "Best YES bid"),
         *_ohlc("yes_ask", "Best YES ask"),
@@ -284,26 +82,6 @@ CANDLES = Table(
     time=TimeAxis("end_period_ts"),
 )
 
-TRADES = Table(
-    "trades",
-    "Public trades (REST /markets/trades, /historical/trades and the trade channel).",
-    (
-        _key("trade_id", "text", "", "Kalshi trade id"),
-        _key("created_time", "timestamp", "UTC", "Execution time"),
-        _key("market_ticker", "text", "", "Market ticker"),
-        _key("yes_price", "price", "$", "YES price"),
-        _key("no_price", "price", "$", "NO price (1 - yes_price)"),
-        _key("count", "count", "contracts", "Contracts traded"),
-        _c("taker_side", "text", "", "yes or no; NULL when not reported"),
-        _key("is_block_trade", "bool", "", "Block trade"),
-        _ingested(),
-    ),
-    ("trade_id",),
-    # REST and the trade channel stamp one trade with different precision, so the key is
-    # trade_id alone; TimescaleDB needs time in every unique key, so no hypertable here.
-    time=TimeAxis("created_time", hypertable=False),
-    indexes=(("market_ticker", "created_time"),),
-)
 
 MARKET_SNAPSHOTS = Table(
     "market_snapshots",
@@ -311,7 +89,13 @@ MARKET_SNAPSHOTS = Table(
     (
         _key("market_ticker", "text", "", "Market ticker"),
         _key("received_ns", "bigint", "Unix ns", "Our clock when the snapshot was taken"),
-        _key("trigger", "text", "", "What caused it: interval, delta, ticker, trade, resync, ..."),
+        _key(
+            "trigger",
+            "text",
+            "",
+            "What caused it: interval, spike, snapshot (exchange book snapshot, also after "
+            "a resync), poll (REST), ticker (ticker-channel state: last price, volume, OI)",
+        ),
         _c("exchange_ts_ms", "bigint", "Unix ms", "Exchange time of the triggering message"),
         _c("sid", "bigint", "", "WebSocket subscription id"),
         _c("seq", "bigint", "", "Sequence number of the last applied message"),
@@ -382,39 +166,6 @@ SEQUENCE_GAPS = Table(
     time=TimeAxis("received_ns", unit="ns", segment_by="kind"),
 )
 
-WEATHER_OBSERVATIONS = Table(
-    "weather_observations",
-    "Station observations (ASOS 1-minute, METAR, ...).",
-    (
-        _key("station", "text", "", "Station id, e.g. KNYC"),
-        _key("source", "text", "", "asos1min, metar, ..."),
-        _key("observed_at", "timestamp", "UTC", "Observation time"),
-        _c("temperature_f", "temp", "°F", "Air temperature"),
-        _c("dewpoint_f", "temp", "°F", "Dew point"),
-        _c("raw_text", "text", "", "The report as received (e.g. the METAR)"),
-        _ingested(),
-    ),
-    ("station", "source", "observed_at"),
-    time=TimeAxis("observed_at", segment_by="station"),
-)
-
-DAILY_CLIMATE = Table(
-    "daily_climate",
-    "Daily climate values per station and climate day (local standard time).",
-    (
-        _key("station", "text", "", "Station id, e.g. KNYC"),
-        _key("climate_date", "date", "LST day", "Climate day in local standard time"),
-        _key("source", "text", "", "cli, cf6, computed, ..."),
-        _c("max_temp_f", "temp", "°F", "Maximum temperature"),
-        _c("min_temp_f", "temp", "°F", "Minimum temperature"),
-        _c("is_final", "bool", "", "Whether the report is final (not preliminary)"),
-        _c("issued_at", "timestamp", "UTC", "When the report was issued"),
-        _c("raw_text", "text", "", "The report as received"),
-        _ingested(),
-    ),
-    ("station", "climate_date", "source"),
-)
-
 BACKFILL_PROGRESS = Table(
     "backfill_progress",
     "Backfill checkpoints: a task is done when its row says so.",
@@ -430,6 +181,102 @@ BACKFILL_PROGRESS = Table(
     ("task_key",),
 )
 
+API_KEYS = Table(
+    "api_keys",
+    "API keys of `ktape serve`: only a SHA-256 hash of each key is stored.",
+    (
+        _key("key_id", "text", "", "Public id (8 hex digits); the key is kt_<id>_<secret>"),
+        _c("name", "text", "", "Who or what the key is for"),
+        _key("key_hash", "text", "", "SHA-256 (hex) of the whole key"),
+        _key("issued_at", "timestamp", "UTC", "When the key was created"),
+        _c("revoked_at", "timestamp", "UTC", "When the key was revoked (NULL while active)"),
+        _c("rate_per_s", "int", "requests/s", "Sustained rate limit (NULL: server default)"),
+        _c("burst", "int", "requests", "Burst allowance (NULL: server default)"),
+        _ingested(),
+    ),
+    ("key_id",),
+)
+
+PAPER_SESSIONS = Table(
+    "paper_sessions",
+    "Paper-trading sessions (`ktape paper`): the strategy, its parameters and the outcome.",
+    (
+        _key("session_id", "text", "", "Session id (UTC start time and a random suffix)"),
+        _c("strategy", "text", "", "Strategy name"),
+        _c("params_json", "json", "", "Strategy parameters as given (--param), JSON object"),
+        _c("series_ticker", "text", "", "Series traded"),
+        _c("base_url", "text", "", "Exchange REST base URL"),
+        _c("event_tickers", "text", "", "Events traded, comma-separated"),
+        _c("started_ns", "bigint", "Unix ns", "Our clock when the session started"),
+        _c("ended_ns", "bigint", "Unix ns", "Our clock when it ended (NULL while running)"),
+        _c("tape_from_ns", "bigint", "Unix ns", "Our clock at the first book message used"),
+        _c("tape_to_ns", "bigint", "Unix ns", "Our clock at the last book message used"),
+        _c("trades_from_ms", "bigint", "Unix ms", "Exchange time of the first trade window"),
+        _c("trades_to_ms", "bigint", "Unix ms", "Exchange time of the last message used"),
+        _c("bars", "int", "bars", "Bars closed (one a minute of exchange time)"),
+        _c("first_bar_ts", "bigint", "Unix s", "Exchange time of the first bar end"),
+        _c("last_bar_ts", "bigint", "Unix s", "Exchange time of the last bar end"),
+        _c("fills", "int", "", "Fills journaled"),
+        _c("fees", "decimal", "$", "Fees paid"),
+        _c("cash", "decimal", "$", "Cash after fees (starts at 0)"),
+        _c("pnl", "decimal", "$", "Cash plus positions valued at settlement (else last mid)"),
+        _c("settled", "bool", "", "Whether every position was valued at a settlement"),
+        _ingested(),
+    ),
+    ("session_id",),
+)
+
+PAPER_ORDERS = Table(
+    "paper_orders",
+    "Orders a paper-trading strategy placed, as simulated against the live book.",
+    (
+        _key("session_id", "text", "", "Paper session"),
+        _key("order_id", "text", "", "Order id within the session"),
+        _c("decided_ts", "timestamp", "UTC", "Exchange time of the bar end it was decided at"),
+        _c("received_ns", "bigint", "Unix ns", "Our clock when it was decided"),
+        _c("event_ticker", "text", "", "Event ticker"),
+        _c("market_ticker", "text", "", "Market ticker"),
+        _c("side", "text", "", "yes or no"),
+        _c("action", "text", "", "buy or sell"),
+        _c("count", "count", "contracts", "Contracts ordered"),
+        _c("liquidity", "text", "", "taker (fill now against the book) or maker (rest)"),
+        _c("limit_price", "price", "$", "Limit in the side's own terms (NULL: none)"),
+        _c("ttl_bars", "int", "bars", "Maker orders: bars to rest before expiring"),
+        _c("queue_ahead", "count", "contracts", "Maker orders: resting size ahead at placement"),
+        _c("status", "text", "", "filled, partial, unfilled, rejected (post-only cross), resting"),
+        _c("filled_count", "count", "contracts", "Contracts filled so far"),
+        _c("tag", "text", "", "The strategy's tag"),
+        _ingested(),
+    ),
+    ("session_id", "order_id"),
+)
+
+PAPER_FILLS = Table(
+    "paper_fills",
+    "Simulated executions of paper orders, with the position and cash after each.",
+    (
+        _key("session_id", "text", "", "Paper session"),
+        _key("fill_id", "text", "", "order_id/n"),
+        _c("order_id", "text", "", "The order filled"),
+        _c("exchange_ts", "timestamp", "UTC", "Exchange time: the bar end (taker) or trade time"),
+        _c("received_ns", "bigint", "Unix ns", "Our clock when the fill was simulated"),
+        _c("event_ticker", "text", "", "Event ticker"),
+        _c("market_ticker", "text", "", "Market ticker"),
+        _c("side", "text", "", "yes or no"),
+        _c("action", "text", "", "buy or sell"),
+        _c("count", "count", "contracts", "Contracts filled"),
+        _c("price", "price", "$", "Price in the side's own terms"),
+        _c("liquidity", "text", "", "taker or maker"),
+        _c("fee", "decimal", "$", "Fee charged (backtest fee schedule)"),
+        _c("position_after", "count", "contracts", "Net YES contracts in the market after it"),
+        _c("cash_after", "decimal", "$", "Session cash after it, fees included"),
+        _ingested(),
+    ),
+    ("session_id", "fill_id"),
+)
+
+PAPER_TABLES = (PAPER_SESSIONS, PAPER_ORDERS, PAPER_FILLS)
+
 TABLES: tuple[Table, ...] = (
     SERIES,
     EVENTS,
@@ -443,6 +290,9 @@ TABLES: tuple[Table, ...] = (
     WEATHER_OBSERVATIONS,
     DAILY_CLIMATE,
     BACKFILL_PROGRESS,
+    WEATHER_FORECASTS,
+    API_KEYS,
+    *PAPER_TABLES,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

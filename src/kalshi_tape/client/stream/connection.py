@@ -42,6 +42,8 @@ class ConnectionOptions:
     pong_timeout: float = 10.0
     backoff: Backoff = RECONNECT_BACKOFF
     max_size: int | None = 2**24
+    close_timeout: float = 10.0  # wait for the close handshake (websockets' default)
+    watchdog: bool = True  # False: wait for frames forever (only to prove the watchdog matters)
 
 
 class _Watchdog(Exception):
@@ -112,7 +114,7 @@ class Connection:
                 reason = "no pong from server (watchdog)"
             finally:
                 self._ws = None
-                await ws.close()
+                await _close(ws, dead=reason.endswith("(watchdog)"))
             if self._closed.is_set():
                 return
             yield Disconnected(reason, self._clock.now_ns())
@@ -129,6 +131,7 @@ class Connection:
                 self.url,
                 additional_headers=headers,
                 open_timeout=self.options.open_timeout,
+                close_timeout=self.options.close_timeout,
                 ping_interval=None,
                 max_size=self.options.max_size,
                 compression=None,
@@ -146,7 +149,7 @@ class Connection:
             raise
 
     async def _frames(self, ws: ClientConnection) -> AsyncIterator[Frame]:
-        idle = self.options.idle_timeout
+        idle = self.options.idle_timeout if self.options.watchdog else None
         while True:
             try:
                 data = await asyncio.wait_for(ws.recv(decode=False), idle)
@@ -166,6 +169,15 @@ class Connection:
         delay = self.options.backoff.delay(attempt - 1, self._rng)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), delay)
+
+
+async def _close(ws: ClientConnection, *, dead: bool) -> None:
+    """Close politely, but abort at once a server that stopped answering: it would never
+    answer the close handshake either, and waiting would delay the reconnect."""
+    if dead:
+        ws.transport.abort()
+    else:
+        await ws.close()
 
 
 def _describe(exc: BaseException) -> str:

@@ -52,7 +52,7 @@ class Gap(msgspec.Struct, frozen=True, tag="gap"):
 class Resync(msgspec.Struct, frozen=True, tag="resync"):
     """Books dropped and fresh snapshots requested.
 
-    `reason`: gap | channel_error | invariant | snapshot_refused | reconnect;
+    `reason`: gap | malformed | channel_error | invariant | snapshot_refused | reconnect;
     `method`: get_snapshot | resubscribe."""
 
     tickers: tuple[str, ...]

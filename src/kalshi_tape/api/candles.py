@@ -1,0 +1,254 @@
+"""The candle service: stored candles first, Kalshi's event candlesticks for the rest.
+
+`source=auto` serves our own candles (`collector`, else `trades`) when we hold any for
+the market and period, else Kalshi's. Kalshi's come from the warehouse when the event's
+checkpoint says they are all there (or, for an event still trading, when they were
+fetched less than `live_ttl_s` ago); otherwise one fetch per event and period runs
+(single-flight), guarded by a negative cache, a circuit breaker and timeouts. When
+Kalshi cannot be reached, what is stored is served marked stale; with nothing stored
+the answer is 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kalshi_tape.api.errors import ApiProblem, not_found
+from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
+from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.api.upstream import FetchResult, Upstream, coverage_key
+from kalshi_tape.clock import Clock
+from kalshi_tape.errors import (
+    AuthError,
+    BackfillError,
+    KalshiError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from kalshi_tape.storage import Store
+
+SourceChoice = Literal["auto", "own", "kalshi"]
+OWN_SOURCES = ("collector", "trades")  # in order of preference
+UPSTREAM_FAILURES = (TransportError, ServerError, RateLimited, AuthError, TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class CandleResult:
+    table: pa.Table
+    source: str  # collector, trades, kalshi, or none
+    complete: bool  # the market's whole life is covered and can no longer change
+    stale: bool  # Kalshi was unreachable: this is what we had
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    complete: bool
+    stale: bool
+    fetched: bool = False  # rows were fetched from Kalshi just now
+
+
+def _own_source(table: pa.Table) -> str | None:
+    """Our own source among the rows: `collector`, else `trades`, else any non-Kalshi one."""
+    present = set(pc.unique(table.column("source")).to_pylist()) - {"kalshi"}
+    for name in OWN_SOURCES:
+        if name in present:
+            return name
+    return min(present) if present else None
+
+
+def _only(table: pa.Table, source: str) -> pa.Table:
+    return table.filter(pc.equal(table.column("source"), source))
+
+
+class CandleService:
+    def __init__(
+        self, store: Store, upstream: Upstream | None, settings: ApiSettings, clock: Clock
+    ) -> None:
+        self.store = store
+        self.upstream = upstream
+        self.settings = settings
+        self.clock = clock
+        self.flights: SingleFlight[object] = SingleFlight()
+        self.unknown = NegativeCache(settings.negative_ttl_s, clock)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock)
+        self._fetched_at: dict[tuple[str, int], float] = {}
+        self.upstream_fetches = 0
+
+    # ------------------------------------------------------------------ markets
+
+    async def market_candles(
+        self,
+        ticker: str,
+        period: int,
+        source: SourceChoice,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> CandleResult:
+        stored = await self._read(ticker, None, period, None, start, end)  # every source
+        if source != "kalshi":
+            own = _own_source(stored)
+            if own is not None or source == "own":
+                closed = await asyncio.to_thread(self._closed, ticker)
+                table = _only(stored, own or "none")
+                return CandleResult(table, own or "none", closed and own is not None, False)
+        event = await self._event_of(ticker)
+        coverage = await self.ensure_event(event, period)
+        if coverage.fetched:  # new rows arrived: read again
+            stored = await self._read(ticker, None, period, "kalshi", start, end)
+        table = _only(stored, "kalshi")
+        self._refuse_empty_stale(coverage, table, ticker)
+        return CandleResult(table, "kalshi", coverage.complete, coverage.stale)
+
+    async def event_candles(
+        self, event_ticker: str, period: int, start: datetime | None, end: datetime | None
+    ) -> CandleResult:
+        coverage = await self.ensure_event(event_ticker, period)
+        table = await self._read(None, event_ticker, period, "kalshi", start, end)
+        self._refuse_empty_stale(coverage, table, event_ticker)
+        return CandleResult(table, "kalshi", coverage.complete, coverage.stale)
+
+    def _refuse_empty_stale(self, coverage: Coverage, table: pa.Table, what: str) -> None:
+        if coverage.stale and table.num_rows == 0:
+            raise _unavailable(f"no candles of {what} are stored")
+
+    async def _read(
+        self,
+        market: str | None,
+        event: str | None,
+        period: int,
+        source: str | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> pa.Table:
+        return await asyncio.to_thread(
+            self.store.candles,
+            market_ticker=market,
+            event_ticker=event,
+            period_minutes=period,
+            source=source,
+            start=start,
+            end=end,
+        )
+
+    def _closed(self, ticker: str) -> bool:
+        p = self.store.placeholder
+        rows = self.store.sql(f"SELECT close_time FROM markets WHERE ticker = {p}", (ticker,))
+        if not rows or rows[0][0] is None:
+            return False
+        return bool(rows[0][0].timestamp() <= self.clock.now_ns() / 1e9)
+
+    async def _event_of(self, ticker: str) -> str:
+        p = self.store.placeholder
+        rows = await asyncio.to_thread(
+            self.store.sql, f"SELECT event_ticker FROM markets WHERE ticker = {p}", (ticker,)
+        )
+        if rows and rows[0][0]:
+            return str(rows[0][0])
+        upstream = self._require_upstream(ticker)
+        if ("market", ticker) in self.unknown:
+            raise not_found("market", ticker)
+        try:
+            found = await self._guarded(
+                ("market", ticker), lambda: upstream.event_of_market(ticker)
+            )
+        except NotFound:
+            self.unknown.add(("market", ticker))
+            raise not_found("market", ticker) from None
+        assert isinstance(found, str)
+        return found
+
+    # ------------------------------------------------------------------ events
+
+    async def ensure_event(self, event_ticker: str, period: int) -> Coverage:
+        """Make the store hold Kalshi's candles of the event and period, if it can."""
+        key = coverage_key(event_ticker, period)
+        done = await asyncio.to_thread(self.store.progress, key)
+        if done is not None and done.done:
+            return Coverage(complete=True, stale=False)
+        fetched = self._fetched_at.get((event_ticker, period))
+        if fetched is not None and self.clock.monotonic() - fetched < self.settings.live_ttl_s:
+            return Coverage(complete=False, stale=False)
+        if ("event", event_ticker) in self.unknown:
+            raise not_found("event", event_ticker)
+        upstream = self._require_upstream(event_ticker)
+        try:
+            result = await self._guarded(
+                ("event", event_ticker, period),
+                lambda: upstream.fetch_event_candles(event_ticker, period),
+            )
+        except (NotFound, BackfillError):
+            self.unknown.add(("event", event_ticker))
+            raise not_found("event", event_ticker) from None
+        except ApiProblem as problem:
+            if problem.status != 503:
+                raise
+            if await asyncio.to_thread(self._has_kalshi_candles, event_ticker, period):
+                return Coverage(complete=False, stale=True)
+            raise
+        assert isinstance(result, FetchResult)
+        self._fetched_at[(event_ticker, period)] = self.clock.monotonic()
+        return Coverage(complete=result.final, stale=False, fetched=True)
+
+    def _has_kalshi_candles(self, event_ticker: str, period: int) -> bool:
+        p = self.store.placeholder
+        rows = self.store.sql(
+            f"SELECT count(*) FROM candles WHERE source = 'kalshi' AND period_minutes = {p} "
+            f"AND market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {p})",
+            (period, event_ticker),
+        )
+        return bool(rows[0][0])
+
+    def _require_upstream(self, ticker: str) -> Upstream:
+        if self.upstream is None or not self.settings.fetch_through:
+            raise ApiProblem(
+                404, "not_stored", f"nothing stored for {ticker!r} and fetch-through is off"
+            )
+        return self.upstream
+
+    async def _guarded(
+        self, key: tuple[object, ...], make: Callable[[], Awaitable[object]]
+    ) -> object:
+        """One shared upstream call per key, through the breaker, within the deadline;
+        upstream trouble becomes a 503 ApiProblem."""
+
+        async def flight() -> object:
+            self.upstream_fetches += 1
+            return await self.breaker.call(
+                lambda: asyncio.wait_for(make(), self.settings.fetch_deadline_s),
+                lambda exc: isinstance(exc, UPSTREAM_FAILURES),
+            )
+
+        try:
+            return await self.flights.run(key, flight, self.settings.upstream_timeout_s)
+        except CircuitOpen as exc:
+            raise _unavailable(str(exc)) from None
+        except UPSTREAM_FAILURES as exc:
+            raise _unavailable(_describe(exc)) from None
+        except KalshiError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            raise _unavailable(_describe(exc)) from None
+
+
+def _unavailable(detail: str) -> ApiProblem:
+    return ApiProblem(
+        503,
+        "upstream_unavailable",
+        f"Kalshi could not be reached and the data is not stored here: {detail}",
+        {"Retry-After": "30"},
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "Kalshi did not answer in time"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,200 @@
+"""`ktape serve`, `ktape cache warm` and `ktape apikey create|list|revoke`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from kalshi_tape.api.keys import create_key, list_keys, revoke_key
+from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
+from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.errors import ConfigError, KtapeError
+from kalshi_tape.storage import open_store
+
+
+def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSettings:
+    return load_api_settings(api, {"db_url": db_url}, config_file=config_file)
+
+
+@click.command("serve")
+@click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+@click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events.")
+@click.option(
+    "--require-keys/--no-require-keys",
+    default=None,
+    help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
+)
+@click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable).")
+def serve_command(
+    db_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    config_file: str | None,
+    warm: bool,
+    require_keys: bool | None,
+    cors: tuple[str, ...],
+) -> None:
+    """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
+    import uvicorn
+
+    from kalshi_tape.api.app import SETTINGS_ENV, create_app
+
+    try:
+        settings = _settings(
+            config_file, db_url, require_keys=require_keys, cors_origins=cors or None
+        )
+        if (
+            workers > 1
+            and settings.db_url.startswith("duckdb")
+            and "read_only" not in settings.db_url
+        ):
+            raise ConfigError(
+                "workers",
+                "several workers cannot share a writable DuckDB file: use PostgreSQL, "
+                "a read-only URL (?read_only=true) or --workers 1",
+            )
+        if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
+            click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
+            settings = replace(settings, fetch_through=False)
+        if workers > 1:
+            os.environ[SETTINGS_ENV] = settings_to_json(settings)
+            uvicorn.run(
+                "kalshi_tape.api.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,
+            )
+            return
+        app = create_app(settings, warm=warm)
+        uvicorn.run(app, host=host, port=port, access_log=False)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("cache")
+def cache_group() -> None:
+    """The Kalshi candle cache of the API."""
+
+
+@cache_group.command("warm")
+@click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
+@click.option("--base-url", help="Exchange REST base URL (default $KALSHI_BASE_URL).")
+@click.option("--series", multiple=True, help="Only events of this series (repeatable).")
+@click.option(
+    "--period",
+    "periods",
+    multiple=True,
+    type=click.Choice([str(p) for p in PERIODS]),
+    help="Candle period in minutes (repeatable; default 1, 60 and 1440).",
+)
+@click.option("--concurrency", default=4, show_default=True, help="Events fetched at once.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+def warm_command(
+    db_url: str | None,
+    base_url: str | None,
+    series: tuple[str, ...],
+    periods: tuple[str, ...],
+    concurrency: int,
+    config_file: str | None,
+) -> None:
+    """Fetch Kalshi's candles of settled events in the warehouse that lack them (resumable)."""
+    from kalshi_tape.api.upstream import Upstream
+    from kalshi_tape.api.warm import warm_cache
+    from kalshi_tape.client import KalshiClient
+    from kalshi_tape.clock import SYSTEM_CLOCK
+
+    try:
+        settings = load_api_settings(
+            {}, {"db_url": db_url, "base_url": base_url}, config_file=config_file
+        )
+
+        async def run() -> Any:
+            async with KalshiClient(settings.kalshi) as client:
+                with open_store(settings.db_url) as store:
+                    upstream = Upstream(client, store, SYSTEM_CLOCK)
+                    return await warm_cache(
+                        upstream,
+                        periods=tuple(int(p) for p in periods) or PERIODS,
+                        series=tuple(s.upper() for s in series),
+                        concurrency=concurrency,
+                    )
+
+        report = asyncio.run(run())
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{report.candidates} event/period pairs lacked candles; fetched {report.fetched} "
+        f"({report.rows} candles, {report.requests} requests); failed {len(report.failed)}"
+    )
+    for line in report.failed:
+        click.echo(f"  failed: {line}", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """API keys of `ktape serve` (only their hashes are stored)."""
+
+
+_db = click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
+
+
+@apikey_group.command("create")
+@click.argument("name")
+@click.option("--rate", type=int, help="Requests per second for this key (default: server's).")
+@click.option("--burst", type=int, help="Burst allowance for this key (default: server's).")
+@_db
+def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | None) -> None:
+    """Create a key for NAME; the key is printed once and cannot be shown again."""
+    try:
+        with open_store(_settings(None, db_url).db_url) as store:
+            key, record = create_key(store, name, rate, burst)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"id {record.key_id} ({name}); the key, shown once:", err=True)
+    click.echo(key)
+
+
+@apikey_group.command("list")
+@_db
+def apikey_list(db_url: str | None) -> None:
+    """List keys: id, name, created, revoked, limits (never the keys)."""
+    try:
+        with open_store(_settings(None, db_url).db_url) as store:
+            keys = list_keys(store)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for k in keys:
+        revoked = k.revoked_at.isoformat() if k.revoked_at else "active"
+        limits = f"{k.rate_per_s or 'default'}/s burst {k.burst or 'default'}"
+        click.echo(f"{k.key_id}  {k.name}  issued {k.issued_at.isoformat()}  {revoked}  {limits}")
+
+
+@apikey_group.command("revoke")
+@click.argument("key_id")
+@_db
+def apikey_revoke(key_id: str, db_url: str | None) -> None:
+    """Revoke the key with KEY_ID (servers refuse it within seconds)."""
+    try:
+        with open_store(_settings(None, db_url).db_url) as store:
+            record = revoke_key(store, key_id)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"revoked {record.key_id} ({record.name})")

@@ -1,0 +1,168 @@
+"""Arrow tables to response bodies: JSON, CSV and Parquet; and a cache of rendered bodies.
+
+JSON and CSV carry prices and counts as exact decimal strings: 4 decimal places when the
+column holds no finer value, else 6 (counts keep 2). Timestamps are ISO 8601 UTC with a
+`Z`. Parquet keeps the warehouse's own types (decimal128, UTC timestamps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from typing import Any, Literal
+
+import msgspec
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+Format = Literal["json", "csv", "parquet"]
+MEDIA_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
+_DROP = ("ingested_at",)
+GZIP_MIN_BYTES = 2048
+
+
+def as_text_columns(table: pa.Table) -> pa.Table:
+    """Every decimal and timestamp column as strings, exact; other columns unchanged."""
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_decimal(column.type):
+            column = _decimal_text(column)
+        elif pa.types.is_timestamp(column.type):
+            column = _timestamp_text(column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _decimal_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    scale = column.type.scale
+    if scale > 4:
+        with contextlib.suppress(pa.ArrowInvalid):  # a sub-penny value: keep all 6 places
+            column = column.cast(pa.decimal128(column.type.precision - (scale - 4), 4))
+    return column.cast(pa.string())
+
+
+def _timestamp_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO 8601 UTC (`2026-11-20T00:01:00Z`); whole seconds unless a value has a fraction.
+    Cast as naive UTC to text and patched: much faster than a zoned strftime."""
+    with contextlib.suppress(pa.ArrowInvalid):
+        column = column.cast(pa.timestamp("s", tz="UTC"))
+    naive = column.cast(pa.timestamp(column.type.unit)).cast(pa.string())
+    return pc.binary_join_element_wise(pc.replace_substring(naive, " ", "T"), "Z", "")
+
+
+def public(table: pa.Table) -> pa.Table:
+    return table.drop_columns([c for c in _DROP if c in table.column_names])
+
+
+def render_rows(
+    table: pa.Table,
+    fmt: Format,
+    envelope: Mapping[str, Any],
+    rows_key: str = "rows",
+    json_omit: tuple[str, ...] = (),
+) -> bytes:
+    """The body of a table response: JSON `{...envelope, rows_key: [...]}` (rows without
+    the `json_omit` columns, which the envelope states once), CSV (a header row, every
+    column) or Parquet (every column, warehouse types)."""
+    table = public(table)
+    if fmt == "parquet":
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression="zstd")
+        return sink.getvalue()
+    if fmt == "json":
+        table = table.drop_columns([c for c in json_omit if c in table.column_names])
+    text = as_text_columns(table)
+    if fmt == "csv":
+        return pl.from_arrow(text).write_csv(quote_style="necessary").encode()  # type: ignore[union-attr]
+    head = msgspec.json.encode({**envelope, rows_key: None})
+    return head[: -len(b"null}")] + _json_rows(text) + b"}"
+
+
+def _json_rows(text: pa.Table) -> bytes:
+    """A JSON array of row objects, written by polars (Rust) from the Arrow columns."""
+    if text.num_rows == 0:
+        return b"[]"
+    return pl.from_arrow(text).write_json().encode()  # type: ignore[union-attr]
+
+
+def accepts_gzip(scope: Mapping[str, Any]) -> bool:
+    return any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+
+
+def cache_key(scope: Mapping[str, Any]) -> tuple[str, bytes, bool]:
+    """Responses are cached by exact path, query string and gzip acceptance, so the access
+    middleware can answer a repeated request before routing and validation run."""
+    return scope["path"], scope["query_string"], accepts_gzip(scope)
+
+
+def maybe_gzip(body: bytes, fmt: str, gzip_ok: bool) -> tuple[bytes, dict[str, str]]:
+    """Text bodies gzip-compressed for clients that accept it (Parquet is compressed)."""
+    if fmt == "parquet":
+        return body, {}
+    if not gzip_ok or len(body) < GZIP_MIN_BYTES:
+        return body, {"vary": "Accept-Encoding"}
+    # level 3: 1.7 ms and 21 kB for a day of JSON candles (level 5: 4.2 ms, 20 kB)
+    return gzip.compress(body, compresslevel=3, mtime=0), {
+        "content-encoding": "gzip",
+        "vary": "Accept-Encoding",
+    }
+
+
+class ResponseCache:
+    """Rendered bodies by key, each kept `ttl_s` seconds, at most `max_bytes` in all."""
+
+    def __init__(self, ttl_s: float, max_bytes: int) -> None:
+        self._ttl = ttl_s
+        self._max = max_bytes
+        self._items: OrderedDict[Hashable, tuple[float, bytes, dict[str, str]]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._ttl > 0
+
+    def get(self, key: Hashable) -> tuple[bytes, dict[str, str]] | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if time.monotonic() >= item[0]:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return item[1], item[2]
+
+    def put(self, key: Hashable, body: bytes, headers: dict[str, str]) -> None:
+        if not self.enabled or len(body) > self._max // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = (time.monotonic() + self._ttl, body, headers)
+            self._bytes += len(body)
+            while self._bytes > self._max:
+                self._drop(next(iter(self._items)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def _drop(self, key: Hashable) -> None:
+        _, body, _ = self._items.pop(key)
+        self._bytes -= len(body)

@@ -1,0 +1,236 @@
+"""`GET /v1/candles/{market_ticker}` and `GET /v1/events/{event_ticker}/candles`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from kalshi_tape.api.candles import CandleResult, SourceChoice
+from kalshi_tape.api.errors import ERROR_RESPONSES, ApiProblem, bad_parameter
+from kalshi_tape.api.render import (
+    MEDIA_TYPES,
+    accepts_gzip,
+    cache_key,
+    maybe_gzip,
+    render_rows,
+)
+from kalshi_tape.api.services import Services, services
+
+router = APIRouter(tags=["candles"])
+TICKER = r"^[A-Za-z0-9._-]{1,100}$"
+
+
+class Period(IntEnum):
+    minute = 1
+    hour = 60
+    day = 1440
+
+
+class Source(StrEnum):
+    auto = "auto"
+    own = "own"
+    kalshi = "kalshi"
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+Price = str | None
+
+
+class Candle(BaseModel):
+    """One candle; prices are dollar strings, volume and open interest contract strings."""
+
+    market_ticker: str | None = None  # event candles only (a market's are in the envelope)
+    end_period_ts: str
+    yes_bid_open: Price
+    yes_bid_high: Price
+    yes_bid_low: Price
+    yes_bid_close: Price
+    yes_ask_open: Price
+    yes_ask_high: Price
+    yes_ask_low: Price
+    yes_ask_close: Price
+    price_open: Price
+    price_high: Price
+    price_low: Price
+    price_close: Price
+    price_mean: Price
+    price_previous: Price
+    price_min: Price
+    price_max: Price
+    volume: str
+    open_interest: str
+
+
+class CandlesBody(BaseModel):
+    market_ticker: str | None = None
+    event_ticker: str | None = None
+    period: int
+    source: str  # collector, trades, kalshi or none
+    complete: bool
+    stale: bool
+    candles: list[Candle]
+
+
+_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": CandlesBody,
+        "description": "Candles as JSON, CSV or Parquet (see `format`)",
+        "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["parquet"]: {}},
+        "headers": {
+            "X-Candle-Source": {"schema": {"type": "string"}, "description": "where from"},
+            "X-Candle-Complete": {"schema": {"type": "string"}, "description": "true/false"},
+            "X-Candle-Stale": {"schema": {"type": "string"}, "description": "true/false"},
+        },
+    },
+    **ERROR_RESPONSES,
+}
+
+Start = Annotated[
+    datetime | None, Query(description="First period end to include (ISO 8601 or Unix s)")
+]
+End = Annotated[datetime | None, Query(description="Last period end to include")]
+FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
+PeriodQ = Annotated[Period, Query(description="Minutes per candle: 1, 60 or 1440")]
+
+
+@router.get(
+    "/v1/candles/{market_ticker}",
+    responses=_CONTENT,
+    response_class=Response,
+    summary="Candles of one market: ours, else Kalshi's",
+)
+async def market_candles(
+    market_ticker: Annotated[str, Path(pattern=TICKER)],
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    period: PeriodQ = Period.minute,
+    start: Start = None,
+    end: End = None,
+    source: Annotated[Source, Query(description="auto, own or kalshi")] = Source.auto,
+    format: FormatQ = Format.json,
+) -> Response:
+    start, end = _window(start, end)
+    choice: SourceChoice = source.value
+    omit = ("market_ticker", *_UNIFORM)
+
+    async def produce() -> Rendered:
+        result = await svc.candles.market_candles(market_ticker, int(period), choice, start, end)
+        envelope = {"market_ticker": market_ticker}
+        return await _render(svc, request, result, int(period), format.value, envelope, omit)
+
+    return await _shared(svc, request, produce)
+
+
+@router.get(
+    "/v1/events/{event_ticker}/candles",
+    responses=_CONTENT,
+    response_class=Response,
+    summary="Candles of every market of an event, from Kalshi",
+)
+async def event_candles(
+    event_ticker: Annotated[str, Path(pattern=TICKER)],
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    period: PeriodQ = Period.minute,
+    start: Start = None,
+    end: End = None,
+    format: FormatQ = Format.json,
+) -> Response:
+    start, end = _window(start, end)
+
+    async def produce() -> Rendered:
+        result = await svc.candles.event_candles(event_ticker, int(period), start, end)
+        envelope = {"event_ticker": event_ticker}
+        return await _render(svc, request, result, int(period), format.value, envelope, _UNIFORM)
+
+    return await _shared(svc, request, produce)
+
+
+_UNIFORM = ("period_minutes", "source")  # the same in every row: stated in the envelope
+
+
+Rendered = tuple[bytes, dict[str, str]]
+
+
+async def _shared(
+    svc: Services, request: Request, produce: Callable[[], Awaitable[Rendered]]
+) -> Response:
+    """Identical concurrent requests share one read and render (no thundering herd when a
+    cached body expires under load)."""
+    wait = svc.settings.fetch_deadline_s + svc.settings.upstream_timeout_s
+    try:
+        body, headers = await svc.renders.run(cache_key(request.scope), produce, wait)
+    except TimeoutError:
+        raise ApiProblem(503, "timeout", "the candles could not be prepared in time") from None
+    return Response(body, headers=headers)
+
+
+async def _render(
+    svc: Services,
+    request: Request,
+    result: CandleResult,
+    period: int,
+    fmt: str,
+    envelope: dict[str, Any],
+    omit: tuple[str, ...],
+) -> Rendered:
+    headers = {
+        "content-type": MEDIA_TYPES[fmt],
+        "X-Candle-Source": result.source,
+        "X-Candle-Complete": str(result.complete).lower(),
+        "X-Candle-Stale": str(result.stale).lower(),
+    }
+    envelope = {
+        **envelope,
+        "period": period,
+        "source": result.source,
+        "complete": result.complete,
+        "stale": result.stale,
+    }
+    body, extra = await asyncio.to_thread(
+        _encode, result, fmt, envelope, omit, accepts_gzip(request.scope)
+    )
+    headers.update(extra)
+    if not result.stale:
+        svc.cache.put(cache_key(request.scope), body, headers)
+    return body, headers
+
+
+def _encode(
+    result: CandleResult,
+    fmt: str,
+    envelope: dict[str, Any],
+    omit: tuple[str, ...],
+    gzip_ok: bool,
+) -> Rendered:
+    body = render_rows(result.table, fmt, envelope, "candles", omit)  # type: ignore[arg-type]
+    return maybe_gzip(body, fmt, gzip_ok)
+
+
+def _window(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    start, end = _utc(start), _utc(end)
+    if start is not None and end is not None and end < start:
+        raise bad_parameter("end: must not be before start")
+    return start, end
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if not 1970 <= moment.year <= 2200:
+        raise bad_parameter("start/end: must lie between 1970 and 2200")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

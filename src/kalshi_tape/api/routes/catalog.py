@@ -1,0 +1,78 @@
+"""`/v1/series`, `/v1/events`, `/v1/markets`, `/v1/markets/{ticker}`: the warehouse's
+catalog, filtered, in cursor pages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from kalshi_tape.api import catalog
+from kalshi_tape.api.errors import ApiProblem
+from kalshi_tape.api.routes.common import RESPONSES, Cursor, Filter, Limit, PageBody, RowBody
+from kalshi_tape.api.services import Services, services
+from kalshi_tape.storage import schema
+
+router = APIRouter(tags=["catalog"], responses=RESPONSES)
+TICKER = r"^[A-Za-z0-9._-]{1,100}$"
+
+
+@router.get("/v1/series", response_model=PageBody, summary="Series in the warehouse")
+async def list_series(
+    svc: Annotated[Services, Depends(services)],
+    category: Filter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> PageBody:
+    query = catalog.Query(schema.SERIES, {"category": category}, limit=limit, cursor=cursor)
+    return await _page(svc, query)
+
+
+@router.get("/v1/events", response_model=PageBody, summary="Events in the warehouse")
+async def list_events(
+    svc: Annotated[Services, Depends(services)],
+    series_ticker: Filter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> PageBody:
+    query = catalog.Query(
+        schema.EVENTS, {"series_ticker": series_ticker}, limit=limit, cursor=cursor
+    )
+    return await _page(svc, query)
+
+
+@router.get("/v1/markets", response_model=PageBody, summary="Markets in the warehouse")
+async def list_markets(
+    svc: Annotated[Services, Depends(services)],
+    event_ticker: Filter = None,
+    series_ticker: Filter = None,
+    status: Filter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> PageBody:
+    in_series = "event_ticker IN (SELECT event_ticker FROM events WHERE series_ticker = {p})"
+    query = catalog.Query(
+        schema.MARKETS,
+        {"event_ticker": event_ticker, "status": status},
+        conditions=[(in_series, series_ticker)],
+        limit=limit,
+        cursor=cursor,
+    )
+    return await _page(svc, query)
+
+
+@router.get("/v1/markets/{ticker}", response_model=RowBody, summary="One market")
+async def get_market(
+    ticker: Annotated[str, Path(pattern=TICKER)],
+    svc: Annotated[Services, Depends(services)],
+) -> RowBody:
+    row = await asyncio.to_thread(catalog.one, svc.store, schema.MARKETS, "ticker", ticker)
+    if row is None:
+        raise ApiProblem(404, "unknown_market", f"no market {ticker!r} in the warehouse")
+    return RowBody(row=row)
+
+
+async def _page(svc: Services, query: catalog.Query) -> PageBody:
+    result = await asyncio.to_thread(catalog.page, svc.store, query)
+    return PageBody(rows=result.rows, cursor=result.cursor)

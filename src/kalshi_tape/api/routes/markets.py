@@ -1,0 +1,112 @@
+"""`/v1/markets/{ticker}/trades` and `/v1/markets/{ticker}/orderbook?at=TIME`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
+
+from kalshi_tape.api import catalog
+from kalshi_tape.api.errors import ApiProblem, bad_parameter
+from kalshi_tape.api.routes.common import RESPONSES, Cursor, Limit, PageBody
+from kalshi_tape.api.services import Services, services
+from kalshi_tape.collector.book import BookUnknown, rebuild_book
+from kalshi_tape.storage import schema
+
+router = APIRouter(tags=["markets"], responses=RESPONSES)
+TICKER = r"^[A-Za-z0-9._-]{1,100}$"
+
+
+class BookClock(StrEnum):
+    received = "received"
+    exchange = "exchange"
+
+
+When = Annotated[datetime | None, Query(description="ISO 8601 or Unix seconds")]
+
+
+@router.get("/v1/markets/{ticker}/trades", response_model=PageBody, summary="Stored trades")
+async def market_trades(
+    ticker: Annotated[str, Path(pattern=TICKER)],
+    svc: Annotated[Services, Depends(services)],
+    start: When = None,
+    end: When = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> PageBody:
+    query = catalog.Query(
+        schema.TRADES,
+        {"market_ticker": ticker},
+        conditions=[("created_time >= {p}", _utc(start)), ("created_time < {p}", _utc(end))],
+        key=("created_time", "trade_id"),
+        limit=limit,
+        cursor=cursor,
+    )
+    result = await asyncio.to_thread(catalog.page, svc.store, query)
+    return PageBody(rows=result.rows, cursor=result.cursor)
+
+
+class BookBody(BaseModel):
+    """Bids of each side as [price, size] pairs (exact strings), ascending by price."""
+
+    market_ticker: str
+    at: str
+    clock: str  # received or exchange
+    yes: list[tuple[str, str]]
+    no: list[tuple[str, str]]
+    snapshot_at: str  # the base snapshot (our receive time)
+    snapshot_trigger: str
+    deltas_applied: int
+
+
+@router.get(
+    "/v1/markets/{ticker}/orderbook",
+    response_model=BookBody,
+    summary="The order book at a moment, rebuilt from the collector's snapshot and tape",
+)
+async def market_orderbook(
+    ticker: Annotated[str, Path(pattern=TICKER)],
+    svc: Annotated[Services, Depends(services)],
+    at: When = None,
+    clock: Annotated[
+        BookClock, Query(description="received: as we held it; exchange: by exchange time")
+    ] = BookClock.received,
+) -> BookBody:
+    moment = _utc(at) or datetime.fromtimestamp(svc.clock.now_ns() / 1e9, UTC)
+    at_ns = int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+    try:
+        rebuilt = await asyncio.to_thread(rebuild_book, svc.store, ticker, at_ns, clock=clock.value)
+    except BookUnknown as exc:
+        raise ApiProblem(404, "book_unknown", str(exc)) from None
+    book = rebuilt.book
+    return BookBody(
+        market_ticker=ticker,
+        at=_iso(moment),
+        clock=clock.value,
+        yes=[_level(p, q) for p, q in book.levels("yes")],
+        no=[_level(p, q) for p, q in book.levels("no")],
+        snapshot_at=_iso(datetime.fromtimestamp(rebuilt.base_ns / 1e9, UTC)),
+        snapshot_trigger=rebuilt.base_trigger,
+        deltas_applied=rebuilt.deltas_applied,
+    )
+
+
+def _level(price: Decimal, size: Decimal) -> tuple[str, str]:
+    return catalog.decimal_text(price, "price"), catalog.decimal_text(size, "count")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if not 1970 <= moment.year <= 2200:
+        raise bad_parameter("time: must lie between 1970 and 2200")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,143 @@
+"""`ApiSettings`: how `ktape serve` runs, on top of the shared Kalshi `Settings`.
+
+Read from the `api:` mapping of the YAML file (`--config` / `$KTAPE_CONFIG`), then from
+`KTAPE_API_*` environment variables, then from flags. The Kalshi side (base URL, tier,
+credentials, database URL) stays in `kalshi_tape.config.Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kalshi_tape.config import Settings, load_settings
+from kalshi_tape.errors import ConfigError
+
+ENV_PREFIX = "KTAPE_API_"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """Options of the candle API. Times are in seconds."""
+
+    kalshi: Settings = field(default_factory=Settings)
+    fetch_through: bool = True  # ask Kalshi for candles we do not hold
+    require_keys: bool = False  # refuse requests without a valid API key
+    key_rate_per_s: float = 20.0  # per API key: sustained requests per second
+    key_burst: int = 40  # per API key: bucket capacity
+    cors_origins: tuple[str, ...] = ()  # allowed browser origins ("*" for any)
+    upstream_timeout_s: float = 10.0  # a waiting request gives up after this
+    fetch_deadline_s: float = 60.0  # one upstream fetch (all its requests) at most
+    negative_ttl_s: float = 300.0  # how long an unknown ticker stays unknown
+    live_ttl_s: float = 30.0  # refetch Kalshi candles of open markets after this
+    breaker_failures: int = 3  # consecutive upstream failures that open the breaker
+    breaker_cooldown_s: float = 30.0  # how long it stays open before one trial
+    response_cache_ttl_s: float = 5.0  # rendered responses are reused this long (0 = off)
+    response_cache_mb: int = 64  # memory for rendered responses
+
+    def __post_init__(self) -> None:
+        if self.key_rate_per_s <= 0 or self.key_burst < 1:
+            raise ConfigError("api.key_rate_per_s", "rate and burst must be positive")
+        for name in ("upstream_timeout_s", "fetch_deadline_s", "breaker_cooldown_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"api.{name}", "must be positive")
+        if self.breaker_failures < 1:
+            raise ConfigError("api.breaker_failures", "must be at least 1")
+
+    @property
+    def db_url(self) -> str:
+        return self.kalshi.db_url
+
+
+_CONVERTERS: dict[str, Any] = {
+    "fetch_through": lambda v: _bool(v),
+    "require_keys": lambda v: _bool(v),
+    "cors_origins": lambda v: tuple(
+        s.strip() for s in (v.split(",") if isinstance(v, str) else v) if s.strip()
+    ),
+    "key_burst": int,
+    "breaker_failures": int,
+    "response_cache_mb": int,
+}
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_api_settings(
+    overrides: Mapping[str, Any] | None = None,
+    kalshi_overrides: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> ApiSettings:
+    """Defaults < YAML `api:` mapping < `KTAPE_API_*` environment < `overrides` (flags)."""
+    env = os.environ if env is None else env
+    path = config_file or env.get("KTAPE_CONFIG")
+    yaml_api = _yaml_api(Path(path)) if path else {}
+    kalshi = load_settings(kalshi_overrides, env=env, config_file=path)
+    names = {f.name for f in fields(ApiSettings)} - {"kalshi"}
+    layers = [
+        yaml_api,
+        {n: env[ENV_PREFIX + n.upper()] for n in names if env.get(ENV_PREFIX + n.upper())},
+        {k: v for k, v in (overrides or {}).items() if v is not None},
+    ]
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update(layer)
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"api.{unknown[0]}", "unknown API setting")
+    converted = {}
+    for name, value in values.items():
+        convert = _CONVERTERS.get(name, float)
+        try:
+            converted[name] = convert(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"api.{name}", f"bad value {value!r}") from None
+    return replace(ApiSettings(kalshi=kalshi), **converted)
+
+
+def _yaml_api(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("config_file", f"cannot read {path}: {exc}") from None
+    api = data.get("api", {}) if isinstance(data, dict) else {}
+    if not isinstance(api, dict):
+        raise ConfigError("api", f"{path}: `api` must be a mapping")
+    return dict(api)
+
+
+def settings_to_json(settings: ApiSettings) -> str:
+    """For worker processes: every field (the key file's path, never its content)."""
+    import json
+    from dataclasses import asdict
+
+    data = asdict(settings)
+    kalshi = data.pop("kalshi")
+    kalshi["private_key_path"] = (
+        str(kalshi["private_key_path"]) if kalshi["private_key_path"] else None
+    )
+    data["cors_origins"] = list(data["cors_origins"])
+    return json.dumps({"api": data, "kalshi": kalshi})
+
+
+def settings_from_json(text: str) -> ApiSettings:
+    import json
+
+    data = json.loads(text)
+    kalshi = dict(data["kalshi"])
+    if kalshi.get("private_key_path"):
+        kalshi["private_key_path"] = Path(kalshi["private_key_path"])
+    api = dict(data["api"])
+    api["cors_origins"] = tuple(api.get("cors_origins", ()))
+    return ApiSettings(kalshi=Settings(**kalshi), **api)

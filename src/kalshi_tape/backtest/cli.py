@@ -1,0 +1,227 @@
+"""`ktape backtest` and `ktape import quotes`: thin wrappers over the backtest library."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from kalshi_tape.backtest.calibration import METHODS, Method
+from kalshi_tape.backtest.fills import FillRules
+from kalshi_tape.backtest.panel import BacktestInputError, Delays
+from kalshi_tape.backtest.quotes import import_quotes
+from kalshi_tape.backtest.report import write_report
+from kalshi_tape.backtest.runner import DATA_MODES, BacktestConfig, run_backtest
+from kalshi_tape.backtest.strategies import REGISTRY, create_strategy
+from kalshi_tape.backtest.sweep import parse_grid, run_sweep
+from kalshi_tape.backtest.wxsource import store_weather
+from kalshi_tape.config import load_settings
+from kalshi_tape.errors import KtapeError
+from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, open_store
+
+DB_HELP = (
+    f"Database URL: duckdb:///file.duckdb or postgresql://user@host/db "
+    f"[default: ${ENV_VAR}, else db_url of $KTAPE_CONFIG, else {DEFAULT_URL}]."
+)
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected k=v, got {pair!r}", param_hint="--param")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _decimal(text: str, name: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"not a number: {text!r}", param_hint=name) from None
+
+
+@click.command("backtest")
+@click.option("--series", required=True, help="Series ticker, e.g. KXHIGHNY.")
+@click.option(
+    "--start",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First climate day (YYYY-MM-DD).",
+)
+@click.option(
+    "--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last climate day (YYYY-MM-DD)."
+)
+@click.option(
+    "--strategy", required=True, help=f"Strategy: {', '.join(sorted(REGISTRY.factories))}."
+)
+@click.option("--param", "params", multiple=True, help="Strategy parameter k=v (repeatable).")
+@click.option(
+    "--data",
+    type=click.Choice(DATA_MODES),
+    default="candles",
+    show_default=True,
+    help="candles: stored candles or imported quotes, bar fills by --slippage, --taker-at, "
+    "--participation, --queue-ahead. tape: the recorded order book (snapshots, deltas) and "
+    "trades, takers walk the depth and makers wait behind the queue (the fill options, "
+    "--weather, delays and --calibration do not apply).",
+)
+@click.option("--sweep", "sweeps", multiple=True, help="Grid k=a,b,c run in parallel (repeatable).")
+@click.option(
+    "--cluster", default=None, help="Dask scheduler address, or ray://host:port, for --sweep."
+)
+@click.option("--workers", default=2, show_default=True, help="Local processes for --sweep.")
+@click.option("--db", "url", default=None, help=DB_HELP)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("backtest.html"),
+    show_default=True,
+    help="Report file (one self-contained HTML).",
+)
+@click.option(
+    "--seed", default=0, show_default=True, help="Seed of every random draw (weather Monte-Carlo)."
+)
+@click.option(
+    "--slippage", default="0.01", show_default=True, help="Taker slippage in dollars per contract."
+)
+@click.option(
+    "--taker-at",
+    type=click.Choice(["next_open", "close"]),
+    default="next_open",
+    show_default=True,
+    help="Taker fills at the next bar's opening quotes, or at the deciding bar's close.",
+)
+@click.option(
+    "--participation",
+    default=1.0,
+    show_default=True,
+    help="Share of a bar's volume a maker order may fill.",
+)
+@click.option(
+    "--queue-ahead",
+    default="0",
+    show_default=True,
+    help="Contracts ahead of each maker order at its price (filled first).",
+)
+@click.option(
+    "--calibration",
+    type=click.Choice(["auto", "none", "platt", "isotonic", "temperature"]),
+    default="auto",
+    show_default=True,
+    help="Calibration of the fused PMF, fitted walk-forward.",
+)
+@click.option(
+    "--weather/--no-weather",
+    default=True,
+    show_default=True,
+    help="Use stored weather observations and forecasts when present.",
+)
+@click.option(
+    "--obs-delay",
+    default=0,
+    show_default=True,
+    help="Seconds before an observation is available (ASOS 1-minute: about 86400).",
+)
+@click.option(
+    "--candle-delay",
+    default=0,
+    show_default=True,
+    help="Seconds after a candle's period end before it is available.",
+)
+def backtest_command(
+    series: str, start: object, end: object, strategy: str, params: tuple[str, ...], data: str,
+    sweeps: tuple[str, ...], cluster: str | None, workers: int, url: str | None, out: Path,
+    seed: int, slippage: str, taker_at: str, participation: float, queue_ahead: str,
+    calibration: str, weather: bool, obs_delay: int, candle_delay: int,
+) -> None:  # fmt: skip
+    """Backtest a strategy on stored candles, quotes or order-book tape; write an HTML report."""
+    start_day, end_day = _day(start), _day(end)
+    config = BacktestConfig(
+        series=series.upper(),
+        start=start_day,
+        end=end_day,
+        strategy=strategy,
+        params=_params(params),
+        seed=seed,
+        delays=Delays(candles=candle_delay, observations=obs_delay),
+        rules=FillRules(
+            slippage=_decimal(slippage, "--slippage"),
+            taker_price="close" if taker_at == "close" else "next_open",
+            participation=participation,
+            queue_ahead=_decimal(queue_ahead, "--queue-ahead"),
+        ),
+        calibration=_method(calibration),
+        data="tape" if data == "tape" else "candles",
+    )
+    db_url = load_settings({"db_url": url}).db_url
+    try:
+        _require_existing(db_url)
+        create_strategy(strategy, config.params)
+        grid = parse_grid(sweeps) if sweeps else []
+        for combo in grid:  # refuse a bad grid before any work
+            create_strategy(strategy, {**config.params, **combo})
+        with open_store(db_url) as store:
+            source = store_weather(store) if weather else None
+            result = run_backtest(store, config, source)
+        rows = run_sweep(db_url, config, grid, workers, cluster) if grid else []
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_report(out, result, rows)
+    pnl = sum((e.result.pnl for e in result.events), Decimal(0))
+    fills = sum(len(e.result.fills) for e in result.events)
+    click.echo(f"{len(result.events)} events, {fills} fills, P&L after fees ${pnl} -> {out}")
+
+
+def _require_existing(db_url: str) -> None:
+    """A backtest only reads: a DuckDB URL must name an existing file (never create one)."""
+    if db_url.lower().startswith("duckdb:///") and ":memory:" not in db_url:
+        path = Path(urlsplit(db_url).path[1:])
+        if not path.exists():
+            raise BacktestInputError(f"no warehouse at {path}: backfill or import data first")
+
+
+def _method(name: str) -> Method:
+    for method in ("auto", *METHODS):
+        if method == name:
+            return method
+    raise click.BadParameter(f"unknown calibration {name!r}", param_hint="--calibration")
+
+
+def _day(value: object) -> date:
+    assert hasattr(value, "date")
+    day: date = value.date()
+    return day
+
+
+@click.command("quotes")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--tz",
+    "zone",
+    required=True,
+    help="IANA time zone of the logs' naive timestamps, e.g. America/Los_Angeles.",
+)
+@click.option(
+    "--highs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of official daily highs (date, official_daily_high_f or actual_high) "
+    "to settle the events.",
+)
+@click.option("--db", "url", default=None, help=DB_HELP)
+def quotes_command(files: tuple[Path, ...], zone: str, highs: Path | None, url: str | None) -> None:
+    """Load top-of-book CSV logs (timestamp, market_ticker, best_yes_bid, ...) as snapshots."""
+    try:
+        with open_store(load_settings({"db_url": url}).db_url) as store:
+            report = import_quotes(store, files, zone, highs)
+    except (KtapeError, BacktestInputError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report:
+        click.echo(line)

@@ -1,0 +1,166 @@
+"""The `/historical` tier behind the cutoff, and routed helpers that pick the live or
+historical endpoint (`GET /historical/cutoff`, cached for the client's life)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from kalshi_tape import parse
+from kalshi_tape.client.pagination import paginate
+from kalshi_tape.client.rest_base import join_tickers, segment
+from kalshi_tape.client.rest_candles import CandleEndpoints
+from kalshi_tape.client.rest_markets import MarketEndpoints
+from kalshi_tape.domain import HistoricalCutoff, Market, MarketCandlesticks, Page, Trade
+from kalshi_tape.errors import NotFound
+
+
+class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
+    """Historical endpoints plus routing over both tiers."""
+
+    _cutoff: HistoricalCutoff | None
+
+    async def get_historical_cutoff(self, refresh: bool = False) -> HistoricalCutoff:
+        if self._cutoff is None or refresh:
+            self._cutoff = await self._get("/historical/cutoff", parse.parse_cutoff)
+        return self._cutoff
+
+    async def get_historical_markets(
+        self,
+        *,
+        tickers: Sequence[str] | None = None,
+        event_ticker: str | None = None,
+        series_ticker: str | None = None,
+        mve_filter: str | None = None,
+        limit: int = 1000,
+        cursor: str | None = None,
+    ) -> Page[Market]:
+        """Filters are mutually exclusive on Kalshi; pass at most one."""
+        params = {
+            "tickers": join_tickers(tickers),
+            "event_ticker": event_ticker,
+            "series_ticker": series_ticker,
+            "mve_filter": mve_filter,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._get("/historical/markets", parse.parse_markets_page, params)
+
+    def iter_historical_markets(self, **filters: Any) -> AsyncIterator[Market]:
+        async def fetch(cursor: str | None) -> Page[Market]:
+            return await self.get_historical_markets(**filters, cursor=cursor)
+
+        return paginate(fetch)
+
+    async def get_historical_market(self, ticker: str) -> Market:
+        return await self._get(f"/historical/markets/{segment(ticker)}", parse.parse_market)
+
+    async def get_historical_market_candlesticks(
+        self, ticker: str, *, start_ts: int, end_ts: int, period_interval: int
+    ) -> MarketCandlesticks:
+        path = f"/historical/markets/{segment(ticker)}/candlesticks"
+        params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
+        return await self._get(path, parse.parse_historical_candlesticks, params)
+
+    async def get_historical_trades(
+        self,
+        *,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        limit: int = 1000,
+        cursor: str | None = None,
+    ) -> Page[Trade]:
+        return await self._trades_page("/historical/trades", ticker, min_ts, max_ts, limit, cursor)
+
+    def iter_historical_trades(
+        self,
+        *,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        limit: int = 1000,
+    ) -> AsyncIterator[Trade]:
+        return self._iter_trades("/historical/trades", ticker, min_ts, max_ts, limit)
+
+    async def locate_market(self, ticker: str) -> tuple[Market, bool]:
+        """(market, is_historical): the live endpoint first, else `/historical`."""
+        try:
+            return await self.get_market(ticker), False
+        except NotFound:
+            return await self.get_historical_market(ticker), True
+
+    async def find_market(self, ticker: str) -> Market:
+        """The market from the live tier, else the historical one (NotFound if neither)."""
+        return (await self.locate_market(ticker))[0]
+
+    async def iter_markets_routed(
+        self,
+        *,
+        event_ticker: str | None = None,
+        series_ticker: str | None = None,
+        tickers: Sequence[str] | None = None,
+    ) -> AsyncIterator[Market]:
+        """Markets from the live tier, then those moved behind the cutoff; each once."""
+        filters: dict[str, Any] = {
+            "event_ticker": event_ticker,
+            "series_ticker": series_ticker,
+            "tickers": tickers,
+        }
+        seen: set[str] = set()
+        async for market in self.iter_markets(**filters):
+            seen.add(market.ticker)
+            yield market
+        async for market in self.iter_historical_markets(**filters):
+            if market.ticker not in seen:
+                seen.add(market.ticker)
+                yield market
+
+    async def iter_trades_routed(
+        self, ticker: str, *, min_ts: int | None = None, max_ts: int | None = None
+    ) -> AsyncIterator[Trade]:
+        """Trades of `ticker` in [min_ts, max_ts], newest first, each exactly once.
+
+        Trades created at or after the cutoff come from `/markets/trades`, older ones from
+        `/historical/trades`. Live first: a trade moved behind an advancing cutoff while we
+        page is then still met in the historical pass; ids already yielded are skipped.
+        """
+        cutoff_s = (await self.get_historical_cutoff()).trades_created_ts.timestamp()
+        seen: set[str] = set()
+        # One second of margin on each side: Kalshi's bounds are whole seconds.
+        if max_ts is None or max_ts + 1 >= cutoff_s:
+            async for trade in self.iter_trades(ticker=ticker, min_ts=min_ts, max_ts=max_ts):
+                seen.add(trade.trade_id)
+                yield trade
+        if min_ts is None or min_ts - 1 <= cutoff_s:
+            async for trade in self.iter_historical_trades(
+                ticker=ticker, min_ts=min_ts, max_ts=max_ts
+            ):
+                if trade.trade_id not in seen:
+                    seen.add(trade.trade_id)
+                    yield trade
+
+    async def get_market_candlesticks_routed(
+        self,
+        ticker: str,
+        *,
+        start_ts: int,
+        end_ts: int,
+        period_interval: int,
+        series_ticker: str | None = None,
+    ) -> MarketCandlesticks:
+        """Candles from the live endpoint, or `/historical` when the market moved there."""
+        market, historical = await self.locate_market(ticker)
+        if historical:
+            return await self.get_historical_market_candlesticks(
+                ticker, start_ts=start_ts, end_ts=end_ts, period_interval=period_interval
+            )
+        if series_ticker is None:
+            series_ticker = (await self.get_event(market.event_ticker, False)).series_ticker
+        return await self.get_market_candlesticks(
+            series_ticker,
+            ticker,
+            start_ts=start_ts,
+            end_ts=end_ts,
+            period_interval=period_interval,
+        )

@@ -1,0 +1,188 @@
+"""Live market-data endpoints: exchange, series, events, markets, order books, trades."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from kalshi_tape import parse
+from kalshi_tape.client.pagination import paginate
+from kalshi_tape.client.rest_base import EndpointBase, chunks, join_tickers, segment
+from kalshi_tape.domain import (
+    Event,
+    ExchangeSchedule,
+    ExchangeStatus,
+    Market,
+    Orderbook,
+    Page,
+    Series,
+    Trade,
+)
+
+MAX_ORDERBOOK_TICKERS = 100
+
+
+class MarketEndpoints(EndpointBase):
+    """Raw endpoint methods (`get_*`) and their cursor iterators (`iter_*`)."""
+
+    async def get_exchange_status(self) -> ExchangeStatus:
+        return await self._get("/exchange/status", parse.parse_exchange_status)
+
+    async def get_exchange_schedule(self) -> ExchangeSchedule:
+        return await self._get("/exchange/schedule", parse.parse_exchange_schedule)
+
+    async def get_series(self, ticker: str) -> Series:
+        return await self._get(f"/series/{segment(ticker)}", parse.parse_series)
+
+    async def get_series_list(self, category: str | None = None) -> list[Series]:
+        return await self._get("/series", parse.parse_series_list, {"category": category})
+
+    async def get_events(
+        self,
+        *,
+        series_ticker: str | None = None,
+        status: str | None = None,
+        min_close_ts: int | None = None,
+        with_nested_markets: bool = False,
+        limit: int = 200,
+        cursor: str | None = None,
+    ) -> Page[Event]:
+        params = {
+            "series_ticker": series_ticker,
+            "status": status,
+            "min_close_ts": min_close_ts,
+            "with_nested_markets": with_nested_markets or None,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._get("/events", parse.parse_events_page, params)
+
+    def iter_events(
+        self,
+        *,
+        series_ticker: str | None = None,
+        status: str | None = None,
+        min_close_ts: int | None = None,
+        with_nested_markets: bool = False,
+        limit: int = 200,
+    ) -> AsyncIterator[Event]:
+        async def fetch(cursor: str | None) -> Page[Event]:
+            return await self.get_events(
+                series_ticker=series_ticker,
+                status=status,
+                min_close_ts=min_close_ts,
+                with_nested_markets=with_nested_markets,
+                limit=limit,
+                cursor=cursor,
+            )
+
+        return paginate(fetch)
+
+    async def get_event(self, event_ticker: str, with_nested_markets: bool = True) -> Event:
+        params = {"with_nested_markets": with_nested_markets}
+        return await self._get(f"/events/{segment(event_ticker)}", parse.parse_event, params)
+
+    async def get_markets(
+        self,
+        *,
+        event_ticker: str | None = None,
+        series_ticker: str | None = None,
+        tickers: Sequence[str] | None = None,
+        status: str | None = None,
+        min_created_ts: int | None = None,
+        max_created_ts: int | None = None,
+        min_close_ts: int | None = None,
+        max_close_ts: int | None = None,
+        min_settled_ts: int | None = None,
+        max_settled_ts: int | None = None,
+        min_updated_ts: int | None = None,
+        max_updated_ts: int | None = None,
+        mve_filter: str | None = None,
+        limit: int = 1000,
+        cursor: str | None = None,
+    ) -> Page[Market]:
+        params = {
+            "event_ticker": event_ticker,
+            "series_ticker": series_ticker,
+            "tickers": join_tickers(tickers),
+            "status": status,
+            "min_created_ts": min_created_ts,
+            "max_created_ts": max_created_ts,
+            "min_close_ts": min_close_ts,
+            "max_close_ts": max_close_ts,
+            "min_settled_ts": min_settled_ts,
+            "max_settled_ts": max_settled_ts,
+            "min_updated_ts": min_updated_ts,
+            "max_updated_ts": max_updated_ts,
+            "mve_filter": mve_filter,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._get("/markets", parse.parse_markets_page, params)
+
+    def iter_markets(self, **filters: Any) -> AsyncIterator[Market]:
+        """Every market matching `filters` (the keyword arguments of `get_markets`)."""
+
+        async def fetch(cursor: str | None) -> Page[Market]:
+            return await self.get_markets(**filters, cursor=cursor)
+
+        return paginate(fetch)
+
+    async def get_market(self, ticker: str) -> Market:
+        return await self._get(f"/markets/{segment(ticker)}", parse.parse_market)
+
+    async def get_orderbook(self, ticker: str, depth: int = 0) -> Orderbook:
+        body = await self._http.get(
+            f"/markets/{segment(ticker)}/orderbook", {"depth": depth or None}
+        )
+        return parse.parse_orderbook(body, ticker)
+
+    async def get_orderbooks(self, tickers: Sequence[str]) -> list[Orderbook]:
+        """Books of many markets, 100 tickers per request."""
+        books: list[Orderbook] = []
+        for chunk in chunks(list(tickers), MAX_ORDERBOOK_TICKERS):
+            params = {"tickers": chunk}
+            books += await self._get("/markets/orderbooks", parse.parse_orderbooks, params)
+        return books
+
+    async def get_trades(
+        self,
+        *,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        limit: int = 1000,
+        cursor: str | None = None,
+    ) -> Page[Trade]:
+        return await self._trades_page("/markets/trades", ticker, min_ts, max_ts, limit, cursor)
+
+    def iter_trades(
+        self,
+        *,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        limit: int = 1000,
+    ) -> AsyncIterator[Trade]:
+        return self._iter_trades("/markets/trades", ticker, min_ts, max_ts, limit)
+
+    async def _trades_page(
+        self,
+        path: str,
+        ticker: str | None,
+        min_ts: int | None,
+        max_ts: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Trade]:
+        params = {"ticker": ticker, "min_ts": min_ts, "max_ts": max_ts, "limit": limit}
+        params["cursor"] = cursor
+        return await self._get(path, parse.parse_trades_page, params)
+
+    def _iter_trades(
+        self, path: str, ticker: str | None, min_ts: int | None, max_ts: int | None, limit: int
+    ) -> AsyncIterator[Trade]:
+        async def fetch(cursor: str | None) -> Page[Trade]:
+            return await self._trades_page(path, ticker, min_ts, max_ts, limit, cursor)
+
+        return paginate(fetch)

@@ -1,0 +1,19 @@
+"""The live collector (`ktape collect`) and book rebuilding (`ktape book`).
+
+collector = Collector(load_collector_config("config.yaml"), open_store(url))
+await collector.run()
+rebuild_book(store, ticker, at_ns, clock="exchange").book
+"""
+
+from kalshi_tape.collector.book import BookUnknown, RebuiltBook, rebuild_book
+from kalshi_tape.collector.config import CollectorConfig, load_collector_config
+from kalshi_tape.collector.daemon import Collector
+
+__all__ = [
+    "BookUnknown",
+    "Collector",
+    "CollectorConfig",
+    "RebuiltBook",
+    "load_collector_config",
+    "rebuild_book",
+]

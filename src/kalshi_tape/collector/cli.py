@@ -1,0 +1,193 @@
+"""`ktape collect` and `ktape book`: thin layers over `Collector` and `rebuild_book`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from kalshi_tape.collector.book import BookUnknown, rebuild_book
+from kalshi_tape.collector.config import CollectorConfig, load_collector_config
+from kalshi_tape.collector.daemon import Collector
+from kalshi_tape.collector.spool import SpoolError
+from kalshi_tape.config import redact_url
+from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.storage import Store, default_url, open_store
+
+log = logging.getLogger("kalshi_tape.collector")
+
+
+@click.command("collect")
+@click.option("--config", "config_path", type=click.Path(), help="YAML config file.")
+@click.option("--event", "events", multiple=True, help="Event ticker to collect (repeatable).")
+@click.option("--series", multiple=True, help="Series to follow (repeatable).")
+@click.option("--db", help="Warehouse URL (else storage.db, $KTAPE_DB, the default).")
+@click.option("--base-url", help="REST base URL (e.g. a ktape sim).")
+@click.option("--ws-url", help="WebSocket URL (default: derived from the base URL).")
+@click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on this port.")
+@click.option("--poll", is_flag=True, default=None, help="No WebSocket: poll REST (no key).")
+@click.option("--shard", help="Collect shard I of N (I/N, markets split by event).")
+@click.option("--spool-dir", help="Spool directory (else storage.spool_dir).")
+@click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
+@click.option("--log-json", is_flag=True, help="One JSON object per log line (for journald/ELK).")
+def collect_command(
+    config_path: str | None,
+    events: tuple[str, ...],
+    series: tuple[str, ...],
+    db: str | None,
+    base_url: str | None,
+    ws_url: str | None,
+    metrics_port: int | None,
+    poll: bool | None,
+    shard: str | None,
+    spool_dir: str | None,
+    log_level: str,
+    log_json: bool,
+) -> None:
+    """Collect live books, the L2 tape, trades and snapshots until SIGTERM/SIGINT."""
+    _logging(log_level, log_json)
+    flags: dict[str, Any] = {
+        "events": events,
+        "series": series,
+        "db": db,
+        "base_url": base_url,
+        "ws_url": ws_url,
+        "metrics_port": metrics_port,
+        "poll": poll,
+        "shard": shard,
+        "spool_dir": spool_dir,
+    }
+    try:
+        config = load_collector_config(config_path, flags=flags)
+        if not config.poll and not config.settings.has_credentials:
+            log.warning("no API key: the exchange refuses unsigned WebSockets; use --poll")
+        code = asyncio.run(_collect(config))
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except SpoolError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    except KtapeError as exc:  # e.g. a refused WebSocket handshake (wrong key or clock)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(code)
+
+
+async def _collect(config: CollectorConfig) -> int:
+    url = config.db
+
+    def reopen() -> Store:
+        return open_store(url)
+
+    store: Store | None
+    try:
+        store = open_store(url)
+    except StorageError as exc:  # keep collecting into the spool until it is reachable
+        log.warning("database unavailable at start, spooling: %s", exc)
+        store = None
+    collector = Collector(config, store, reopen=reopen)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, collector.stop)
+    log.info(
+        "collecting events=%s series=%s into %s (%s)",
+        ",".join(config.events) or "-",
+        ",".join(config.series) or "-",
+        redact_url(url),
+        "poll" if config.poll else "stream",
+    )
+    try:
+        await collector.run()
+    finally:
+        if collector.writer.store is not None:
+            collector.writer.store.close()
+    log.info(
+        "stopped; %d commits, %d batches spooled",
+        collector.writer.commits,
+        collector.writer.spooled_batches,
+    )
+    return 0
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "msg": record.getMessage(),
+            }
+        )
+
+
+def _logging(level: str, as_json: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if as_json:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
+
+
+def parse_moment(text: str) -> int:
+    """Unix ns from ISO 8601 (naive = UTC) or Unix seconds."""
+    try:
+        return int(float(text) * 1e9) if text.replace(".", "", 1).isdigit() else _iso(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither ISO 8601 nor Unix seconds") from None
+
+
+def _iso(text: str) -> int:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+
+
+@click.command("book")
+@click.argument("ticker")
+@click.option("--at", "at", required=True, help="Moment: ISO 8601 (UTC if naive) or Unix s.")
+@click.option(
+    "--clock",
+    type=click.Choice(["received", "exchange"]),
+    default="exchange",
+    show_default=True,
+    help="Which clock --at is on.",
+)
+@click.option("--db", help="Warehouse URL (default $KTAPE_DB or the DuckDB file).")
+@click.option("--json", "as_json", is_flag=True, help="Print the book as JSON.")
+def book_command(ticker: str, at: str, clock: str, db: str | None, as_json: bool) -> None:
+    """Rebuild TICKER's order book at a past moment from the stored tape."""
+    at_ns = parse_moment(at)
+    try:
+        with open_store(db or default_url(), migrate=False) as store:
+            rebuilt = rebuild_book(store, ticker, at_ns, clock=clock)  # type: ignore[arg-type]
+    except BookUnknown as exc:
+        click.echo(f"unknown: {exc}", err=True)
+        sys.exit(1)
+    except KtapeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    book = rebuilt.book
+    if as_json:
+        click.echo(json.dumps({"ticker": ticker, "at_ns": at_ns, **book.to_json()}))
+        return
+    click.echo(
+        f"{ticker} at {at} ({clock} clock): base {rebuilt.base_trigger} snapshot "
+        f"+ {rebuilt.deltas_applied} deltas"
+    )
+    click.echo(
+        f"  yes bid {book.best_yes_bid} x {book.yes_bid_size}   "
+        f"yes ask {book.best_yes_ask} x {book.yes_ask_size}"
+    )
+    for side in ("yes", "no"):
+        levels = "  ".join(f"{p}x{s}" for p, s in reversed(book.levels(side)))
+        click.echo(f"  {side} bids: {levels or '(none)'}")

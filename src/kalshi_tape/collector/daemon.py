@@ -1,0 +1,331 @@
+"""The collector daemon: discovery, the live feed, snapshots, candles, sweeps, the writer.
+
+```python
+collector = Collector(config, store, clock)
+await collector.run()            # until collector.stop() (the CLI wires SIGTERM/SIGINT)
+```
+
+Tasks on one event loop: the feed reader (`BookFeed` events -> `Recorder` rows), a
+`tick_seconds` ticker (quotes settle, snapshot planner, candles, metrics, flushes), the
+trade sweep, rediscovery and lifecycle handling. Writes happen on the writer's thread.
+With `config.poll` there is no WebSocket: a poller takes REST snapshots instead.
+Other loops (paper trading) can reuse the plumbing: `feed_events()` yields every feed
+event after the recorder has handled it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from kalshi_tape.client import BookFeed, KalshiClient
+from kalshi_tape.client.stream import ConnectionOptions, FeedEvent
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.collector.candles import CandleBuilder
+from kalshi_tape.collector.config import CollectorConfig
+from kalshi_tape.collector.metrics import CollectorMetrics
+from kalshi_tape.collector.poller import TradeSweeper, poll_once
+from kalshi_tape.collector.recorder import Recorder
+from kalshi_tape.collector.schedule import IntervalPlan, SnapshotPlanner, SpikeRule
+from kalshi_tape.collector.snapshots import add_book_snapshots, quote_of
+from kalshi_tape.collector.spool import Spool
+from kalshi_tape.collector.tracking import Tracker
+from kalshi_tape.collector.writer import CollectorWriter
+from kalshi_tape.errors import KalshiError
+from kalshi_tape.storage import Store
+from kalshi_tape.storage.records import SequenceGapRow
+
+log = logging.getLogger("kalshi_tape.collector")
+
+CHANNELS = ("orderbook_delta", "ticker", "trade", "market_lifecycle_v2")
+TICK_S = 0.1
+TROUBLE_SWEEP_DELAY_S = 1.0
+STOP_TIMEOUT_S = 3.0
+DISCOVERY_RETRY_S = 10.0
+
+
+class Collector:
+    def __init__(
+        self,
+        config: CollectorConfig,
+        store: Store | None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        reopen: Callable[[], Store] | None = None,
+        rng: random.Random | None = None,
+        client: KalshiClient | None = None,
+        connection: ConnectionOptions | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.metrics = CollectorMetrics()
+        self.spool = Spool(config.spool_dir, max_bytes=config.max_spool_bytes)
+        self.writer = CollectorWriter(
+            store,
+            self.spool,
+            clock=clock,
+            metrics=self.metrics,
+            reopen=reopen,
+            flush_max_rows=config.flush_max_rows,
+        )
+        spikes = SpikeRule(config.spike_threshold, config.spike_cooldown_seconds)
+        intervals = IntervalPlan(config.interval_seconds, config.interval_overrides)
+        self.planner = SnapshotPlanner(intervals, spikes)
+        self.candles = CandleBuilder()
+        self.recorder = Recorder(self.writer, self.planner, self.candles, self.metrics)
+        self.tracker = Tracker(config.events, config.series, config.shard)
+        self.client = client or KalshiClient(config.settings, clock=clock, rng=self.rng)
+        self._own_client = client is None
+        self.sweeper = TradeSweeper(self.client, self.recorder, clock)
+        self.feed: BookFeed | None = None
+        self._connection = connection
+        self._stop = asyncio.Event()
+        self._listeners: list[Callable[[FeedEvent], Any]] = []
+        self.metrics_port: int | None = None
+
+    # ------------------------------------------------------------------ control
+
+    def stop(self) -> None:
+        """Ask `run()` to flush everything and return (safe from a signal handler)."""
+        self._stop.set()
+
+    def add_listener(self, listener: Callable[[FeedEvent], Any]) -> None:
+        """Call `listener(event)` for every feed event after it was recorded."""
+        self._listeners.append(listener)
+
+    async def run(self) -> None:
+        self.writer.start()
+        if self.config.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(
+                self.config.metrics_port, self.config.metrics_host
+            )
+        start = SequenceGapRow(self.clock.now_ns(), "reconnect", detail="collector started")
+        self.writer.rows.sequence_gaps.append(start)
+        try:
+            await self._first_discovery()
+            if self._stop.is_set():
+                return
+            tasks = [self._ticker(), self._sweeps(), self._rediscover()]
+            tasks.append(self._poll() if self.config.poll else self._stream())
+            runners = [asyncio.create_task(t) for t in tasks]
+            stopper = asyncio.create_task(self._stop.wait())
+            done, _ = await asyncio.wait([stopper, *runners], return_when="FIRST_COMPLETED")
+            if self.feed is not None:  # end the stream first: a busy socket can outlive a
+                await self.feed.close()  # cancel (asyncio.wait_for may swallow it on 3.11)
+            for task in [stopper, *runners]:
+                task.cancel()
+            await asyncio.wait([stopper, *runners], timeout=STOP_TIMEOUT_S)
+            for task in done:
+                if task is not stopper and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self.feed is not None:
+            self.recorder.settle_quotes(self.feed)
+            await self.feed.close()
+        if self._own_client:
+            await self.client.aclose()
+        self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
+        await self.writer.close()
+
+    # ------------------------------------------------------------------ markets
+
+    async def _discover(self) -> None:
+        found = await self.tracker.discover(self.client)
+        if self.feed is None:
+            added, removed = self.tracker.update(found.markets)
+        else:  # keep markets lifecycle added; drop only those the exchange says ended
+            added = self.tracker.add(found.markets)
+            removed = await self.tracker.ended(self.client, found.markets)
+        rows = self.writer.rows
+        rows.events += found.events
+        rows.markets += found.markets
+        self.metrics.markets.set(len(self.tracker.tickers))
+        if self.feed is not None:
+            await self._apply(added, removed)
+        log.info("tracking %d markets", len(self.tracker.tickers))
+
+    async def _first_discovery(self) -> None:
+        """Discover until it works (the exchange may be down at start) or stop() is called."""
+        while not self._stop.is_set():
+            try:
+                await self._discover()
+                return
+            except KalshiError as exc:
+                log.warning("discovery failed, retrying in %.0f s: %s", DISCOVERY_RETRY_S, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), DISCOVERY_RETRY_S)
+
+    async def _apply(self, added: set[str], removed: set[str]) -> None:
+        for ticker in removed:
+            self.planner.forget(ticker)
+            self.candles.forget(ticker)
+            self.metrics.forget(ticker)
+        if self.feed is not None:
+            if added:
+                await self.feed.add_markets(sorted(added))
+            if removed:
+                await self.feed.remove_markets(sorted(removed))
+        self.metrics.markets.set(len(self.tracker.tickers))
+        if added or removed:
+            log.info(
+                "markets +%d -%d (tracking %d)", len(added), len(removed), len(self.tracker.tickers)
+            )
+
+    async def _rediscover(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.discovery_seconds)
+            try:
+                await self._discover()
+            except Exception as exc:  # REST trouble: try again next round
+                log.warning("rediscovery failed: %s", exc)
+
+    async def _lifecycle(self) -> None:
+        pending, self.recorder.lifecycle = self.recorder.lifecycle, []
+        for msg in pending:
+            added, removed, markets = await self.tracker.on_lifecycle(msg, self.client)
+            self.writer.rows.markets += markets
+            await self._apply(added, removed)
+
+    # ------------------------------------------------------------------ stream
+
+    async def _stream(self) -> None:
+        self.feed = BookFeed(
+            self.config.settings,
+            sorted(self.tracker.tickers),
+            channels=CHANNELS,
+            clock=self.clock,
+            rng=self.rng,
+            options=self._connection,
+        )
+        async for _event in self.feed_events():
+            pass
+
+    async def feed_events(self) -> AsyncIterator[FeedEvent]:
+        assert self.feed is not None
+        recorder, writer = self.recorder, self.writer
+        lifecycle: asyncio.Task[None] | None = None
+        async for event in self.feed.events():
+            recorder.handle(event, self.feed)
+            for listener in self._listeners:
+                listener(event)
+            if writer.full:
+                await writer.flush()
+            if recorder.lifecycle and (lifecycle is None or lifecycle.done()):
+                lifecycle = asyncio.create_task(self._lifecycle())
+            yield event
+
+    # ------------------------------------------------------------------ periodic work
+
+    async def _ticker(self) -> None:
+        interval = self.config.flush_interval_seconds
+        last_flush = self.clock.monotonic()
+        while True:
+            await asyncio.sleep(TICK_S)
+            self._snapshot_round()
+            rows = self.writer.rows
+            rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
+            now = self.clock.monotonic()
+            if now - last_flush >= interval or self.writer.full:
+                last_flush = now
+                self.metrics.refresh_ages(self.clock.now_ns())
+                for channel, n in self.recorder.take_counts().items():
+                    self.metrics.messages.labels(channel).inc(n)
+                await self.writer.flush()
+
+    def _snapshot_round(self) -> None:
+        feed = self.feed
+        if feed is None:
+            return
+        self.recorder.settle_quotes(feed)
+        state = self.recorder.state
+        quotes = {t: quote_of(b, state.get(t)) for t, b in feed.books.items()}
+        now = self.clock.now_ns()
+        periodic, spikes = self.planner.due(now, quotes)
+        if not periodic and not spikes:
+            return
+        sid = feed.state.subs.sid_of("orderbook_delta") or 0
+        seq = feed.state.seq.last(sid) or 0
+        rows = self.writer.rows
+        for trigger, tickers in (("interval", periodic), ("spike", spikes)):
+            n = add_book_snapshots(
+                rows,
+                received_ns=now,
+                trigger=trigger,
+                books=feed.books,
+                tickers=tickers,
+                state=state,
+                sid=sid,
+                seq=seq,
+            )
+            self.metrics.snapshots.labels(trigger).inc(n)
+        rows.received.append(now)
+        self.planner.taken(now, periodic, spikes, quotes)
+
+    async def _sweeps(self) -> None:
+        last = self.clock.monotonic()
+        self.sweeper.resume_s = await asyncio.to_thread(self._newest_trades)
+        await self._sweep()
+        period = self.config.trade_sweep_seconds
+        if self.config.poll:
+            period = min(period, self.config.poll_interval_seconds)
+        while True:
+            await asyncio.sleep(TICK_S * 5)
+            now = self.clock.monotonic()
+            trouble = self.recorder.trade_trouble and now - last >= TROUBLE_SWEEP_DELAY_S
+            if trouble or now - last >= period:
+                self.recorder.trade_trouble = False
+                last = now
+                await self._sweep()
+
+    def _newest_trades(self) -> dict[str, int]:
+        """Newest stored trade (Unix s) per tracked market; empty when the database is down."""
+        store, tickers = self.writer.store, sorted(self.tracker.tickers)
+        if store is None or not tickers:
+            return {}
+        marks = ", ".join([store.placeholder] * len(tickers))
+        sql = (
+            "SELECT market_ticker, max(created_time) FROM trades "
+            f"WHERE market_ticker IN ({marks}) GROUP BY market_ticker"
+        )
+        try:
+            rows = store.sql(sql, tickers)
+        except Exception as exc:
+            log.warning("cannot read stored trades, sweeping whole histories: %s", exc)
+            return {}
+        return {str(t): int(ts.timestamp()) for t, ts in rows if ts is not None}
+
+    async def _sweep(self) -> None:
+        try:
+            await self.sweeper.sweep(self.tracker.tickers)
+        except Exception as exc:
+            self.recorder.trade_trouble = True
+            log.warning("trade sweep failed (will retry): %s", exc)
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                tickers = sorted(self.tracker.tickers)
+                if tickers:
+                    await poll_once(self.client, self.recorder, tickers, self.clock)
+            except Exception as exc:
+                log.warning("poll failed (will retry): %s", exc)
+            await asyncio.sleep(self.config.poll_interval_seconds)
+
+
+@contextlib.asynccontextmanager
+async def running(collector: Collector) -> AsyncIterator[asyncio.Task[None]]:
+    """Run a collector in the background of a block; stop and wait for it on exit."""
+    task = asyncio.create_task(collector.run())
+    try:
+        yield task
+    finally:
+        collector.stop()
+        await asyncio.gather(task, return_exceptions=True)

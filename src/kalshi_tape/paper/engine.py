@@ -1,0 +1,35 @@
+"""The paper-trading bar loop: the backtest's book engine (`backtest.bookengine`) on the
+live feed, orders sent to an `OrderGateway` (by default the simulated one, which fills
+with the backtest's depth model).
+
+Live (`session`) and in a tape-mode backtest of what the session recorded
+(`backtest.tape`) the same engine class gets the same messages in the same order, so both
+give the same fills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from kalshi_tape.backtest.bookengine import BookEngine, EventTrack, FillEntry, OrderEntry, settle
+from kalshi_tape.backtest.features import FeatureParams
+from kalshi_tape.backtest.panel import EventMeta
+from kalshi_tape.backtest.strategy import Strategy
+from kalshi_tape.paper.gateway import OrderGateway, SimulatedGateway
+
+__all__ = ["EventTrack", "FillEntry", "OrderEntry", "PaperEngine", "settle"]
+
+
+class PaperEngine(BookEngine):
+    """Feed it `on_snapshot` / `on_delta` / `on_trade` in arrival order; read `orders`,
+    `fills` and `events` (or take what is new since the last call with `take_new`)."""
+
+    def __init__(
+        self,
+        metas: Sequence[EventMeta],
+        strategy: Strategy,
+        gateway: OrderGateway | None = None,
+        features: FeatureParams | None = None,
+        now_ns: Callable[[], int] | None = None,
+    ) -> None:
+        super().__init__(metas, strategy, gateway or SimulatedGateway(), features, now_ns)

@@ -1,0 +1,196 @@
+"""What every parser shares: guarded decoding into wire structs (`ParseError` naming the
+field path), exact price and count fields with their caches, and small field helpers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ParamSpec, TypeVar, cast
+
+import msgspec
+
+from kalshi_tape import wire as w
+from kalshi_tape.domain import Side
+from kalshi_tape.errors import ParseError
+from kalshi_tape.money import Count, MoneyError, Price, PriceRange
+
+Json = bytes | str
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+DecimalOrNone = TypeVar("DecimalOrNone", bound=Decimal | None)
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decode(data: Json | msgspec.Raw, kind: type[S], where: str) -> S:
+    decoder = _decoders.get(kind)
+    if decoder is None:
+        decoder = _decoders[kind] = msgspec.json.Decoder(kind)
+    try:
+        return cast(S, decoder.decode(data))
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        path = message.rsplit(" - at `", 1)[-1].rstrip("`") if " - at `" in message else "$"
+        raise ParseError(where + path.removeprefix("$"), message.split(" - at ")[0]) from None
+    except msgspec.DecodeError as exc:
+        raise ParseError(where, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError(where, "JSON nested too deeply") from None
+    except UnicodeDecodeError:
+        raise ParseError(where, "invalid UTF-8 in a string") from None
+    except TypeError:
+        raise ParseError(where, "expected JSON as bytes or str", type(data).__name__) from None
+
+
+def _guarded(where: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn stray exceptions inside a parse function into ParseError at `where`."""
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except ParseError:
+                raise
+            except MoneyError as exc:
+                raise ParseError(where, str(exc), exc.value) from None
+            except (ValueError, TypeError, ArithmeticError, KeyError, IndexError) as exc:
+                raise ParseError(where, f"{type(exc).__name__}: {exc}") from None
+
+        return inner
+
+    return wrap
+
+
+def price_field(path: str, dollars: str | None, cents: int | str | None) -> Price | None:
+    """Price from the exact dollar string, else from integer cents (or a historical string)."""
+    try:
+        if dollars is not None:
+            cached = _PRICE_CACHE.get(dollars)
+            return cached if cached is not None else _price_from_text(dollars)
+        if cents is None:
+            return None
+        if isinstance(cents, str):
+            return _price_from_text(cents)
+        return _price_from_cents(cents)
+    except MoneyError as exc:
+        raise ParseError(path, exc.reason, exc.value) from None
+
+
+def count_field(path: str, fp: str | None, integer: int | str | None) -> Count | None:
+    """Count from the exact fp string, else from the integer (or a historical string)."""
+    try:
+        if fp is not None:
+            counted = _COUNT_CACHE.get(fp)
+            return counted if counted is not None else _count_from_text(fp)
+        if integer is None:
+            return None
+        if isinstance(integer, str):
+            return _count_from_text(integer)
+        return _count_from_int(integer)
+    except MoneyError as exc:
+        raise ParseError(path, exc.reason, exc.value) from None
+
+
+def _finite(path: str, value: DecimalOrNone) -> DecimalOrNone:
+    """A JSON number as Decimal; NaN and infinities (accepted by msgspec) are rejected."""
+    if value is not None and not value.is_finite():
+        raise ParseError(path, "not a finite number", str(value))
+    return value
+
+
+def _raw_bytes(raw: msgspec.Raw | Json) -> bytes:
+    if isinstance(raw, str):
+        return raw.encode()
+    return bytes(raw)
+
+
+def _required(path: str, value: R | None) -> R:
+    if value is None:
+        raise ParseError(path, "missing")
+    return value
+
+
+# Small caches: the set of distinct price and size strings on a feed is small, and this
+# keeps Decimal construction off the hot path. Bounded so hostile input cannot grow them.
+_PRICE_CACHE: dict[str, Price] = {}
+_COUNT_CACHE: dict[str, Count] = {}
+_INT_COUNT_CACHE: dict[int, Count] = {}
+_CENT_PRICES = tuple(Price.from_cents(cents) for cents in range(101))
+_CACHE_LIMIT = 50_000
+
+
+def _price_from_text(text: str) -> Price:
+    cached = _PRICE_CACHE.get(text) if type(text) is str else None
+    if cached is not None:
+        return cached
+    value = Price(text)
+    if len(_PRICE_CACHE) < _CACHE_LIMIT:
+        _PRICE_CACHE[text] = value
+    return value
+
+
+def _price_from_cents(cents: int) -> Price:
+    if type(cents) is int and 0 <= cents <= 100:
+        return _CENT_PRICES[cents]
+    return Price.from_cents(cents)
+
+
+def _count_from_int(value: int) -> Count:
+    cached = _INT_COUNT_CACHE.get(value) if type(value) is int else None
+    if cached is not None:
+        return cached
+    count = Count(value)
+    if len(_INT_COUNT_CACHE) < _CACHE_LIMIT:
+        _INT_COUNT_CACHE[value] = count
+    return count
+
+
+def _count_from_text(text: str) -> Count:
+    cached = _COUNT_CACHE.get(text) if type(text) is str else None
+    if cached is not None:
+        return cached
+    value = Count(text)
+    if len(_COUNT_CACHE) < _CACHE_LIMIT:
+        _COUNT_CACHE[text] = value
+    return value
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _side(path: str, value: str | None) -> Side | None:
+    if value is None or value == "":
+        return None
+    if value not in ("yes", "no"):
+        raise ParseError(path, "expected 'yes' or 'no'", value)
+    return cast(Side, value)
+
+
+def _book_side_to_outcome(value: str | None) -> Side | None:
+    """`taker_book_side` bid means the taker bought YES; ask means NO."""
+    return {"bid": "yes", "ask": "no"}.get(value or "")  # type: ignore[return-value]
+
+
+def _ranges(path: str, ranges: list[w.WPriceRange] | None) -> tuple[PriceRange, ...]:
+    if not ranges:
+        return ()
+    try:
+        return tuple(PriceRange(Price(r.start), Price(r.end), Price(r.step)) for r in ranges)
+    except MoneyError as exc:
+        raise ParseError(path, exc.reason, exc.value) from None
+
+
+def _ms_from_rfc3339(path: str, text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ParseError(path, "not an RFC3339 time", text) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return int(stamp.timestamp() * 1000)

@@ -1,0 +1,208 @@
+"""The NWS Daily Climate Report (CLI) text product: a pure parser of its TEMPERATURE section.
+
+One product may hold several stations (CLIHOU: Intercontinental and Hobby); each starts
+with the headline `...THE <NAME> CLIMATE SUMMARY FOR <DATE>...`. Only the MAXIMUM and
+MINIMUM lines inside `TEMPERATURE (F)` are read (a later "MAXIMUM TEMPERATURE (F)" line in
+the normals block is a trap). Values: `R 95` record, `57 E`/`57(E)` estimated, `MM`
+missing, `-5` negative; times `301 PM`, `6:27 PM` (local standard time). A report "VALID
+TODAY AS OF ..." (or for "TODAY") is a same-day preliminary; corrections say so in the
+WMO header (`CCA`), the title or the headline. Written from the layout in weather.md §2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from kalshi_tape.errors import ParseError
+
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# Offsets of the zone abbreviations NWS offices print in the issuance line.
+ZONE_OFFSETS = {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "UTC": 0, "GMT": 0,
+}  # fmt: skip
+
+_HEADLINE = re.compile(
+    r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
+    r"([A-Z]+)\.?\s+([0-9]{1,2}),?\s+([0-9]{4})( CORRECTION)?\.\.\."
+)
+_ISSUED = re.compile(
+    r"^\s*(\d{1,2})(\d{2}) ([AP]M) ([A-Z]{3,4}) [A-Z]{3} ([A-Z]{3}) (\d{1,2}) (\d{4})\s*$", re.M
+)
+_WMO = re.compile(r"^\s*([A-Z]{4}\d{2}) ([A-Z]{4}) (\d{6})(?: ([A-Z]{3}))?\s*$", re.M)
+_PIL = re.compile(r"^\s*(CLI[A-Z0-9]{3})\s*$", re.M)
+_EXTREME = re.compile(
+    r"^\s+(MAXIMUM|MINIMUM)\s+(R\s*)?(-?\d+|MM|M)\s*(\(E\)|E\b)?\s*"
+    r"(\d{1,2}:?\d{2}\s*[AP]M|MM)?",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Extreme:
+    """A daily maximum or minimum as the CLI states it (°F, time in local standard time)."""
+
+    value_f: int | None  # None when reported missing (MM)
+    at_lst: time | None
+    estimated: bool
+    record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClimateReport:
+    """One station's section of a CLI product."""
+
+    station_name: str  # as in the headline, e.g. "CENTRAL PARK NY"
+    climate_date: date
+    maximum: Extreme
+    minimum: Extreme
+    is_final: bool  # False for a same-day preliminary ("VALID TODAY AS OF ...")
+    is_correction: bool
+    issued_at: datetime | None  # UTC
+    pil: str | None  # e.g. CLINYC
+    text: str  # the whole product, normalised line endings
+
+    @property
+    def max_f(self) -> int | None:
+        return self.maximum.value_f
+
+    @property
+    def min_f(self) -> int | None:
+        return self.minimum.value_f
+
+
+def normalize(text: str) -> str:
+    """NOAAPort framing off: `\\x01`/`\\x03` removed, `\\r\\r\\n` and `\\r\\n` -> `\\n`."""
+    return text.replace("\x01", "").replace("\x03", "").replace("\r", "")
+
+
+def split_products(archive: str) -> list[str]:
+    """IEM's text archive (retrieve.py fmt=text) wraps each product in \\x01 ... \\x03;
+    framing that is not closed means a truncated download (ParseError)."""
+    framed = archive.rstrip()
+    if framed and (archive.count("\x01") != archive.count("\x03") or not framed.endswith("\x03")):
+        raise ParseError("cli_text", "truncated: a product is not closed", archive[-40:])
+    chunks = archive.replace("\x03", "\x01").split("\x01")
+    return [normalize(c).strip("\n") for c in chunks if "CLIMATE SUMMARY" in c]
+
+
+def parse_cli_product(text: str) -> list[ClimateReport]:
+    """Every station section of one CLI product; ParseError when none can be read."""
+    body = normalize(text)
+    heads = list(_HEADLINE.finditer(body))
+    if not heads:
+        raise ParseError(
+            "cli", "no '...THE <station> CLIMATE SUMMARY FOR <date>...' headline", body[:80]
+        )
+    issued_at = _issued_at(body)
+    correction = _is_correction(body)
+    pil_match = _PIL.search(body[: heads[0].start()])
+    reports = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        section = body[head.start() : end]
+        name = " ".join(head.group(1).split())
+        day = _headline_date(head)
+        maximum, minimum = _temperatures(section, name)
+        reports.append(
+            ClimateReport(
+                station_name=name,
+                climate_date=day,
+                maximum=maximum,
+                minimum=minimum,
+                is_final=_is_final(section),
+                is_correction=correction or bool(head.group(5)),
+                issued_at=issued_at,
+                pil=pil_match.group(1) if pil_match else None,
+                text=body,
+            )
+        )
+    return reports
+
+
+def _headline_date(head: re.Match[str]) -> date:
+    month_text, day_text, year_text = head.group(2), head.group(3), head.group(4)
+    try:
+        month = MONTHS.index(month_text[:3]) + 1
+        return date(int(year_text), month, int(day_text))
+    except ValueError:
+        raise ParseError("cli.headline", "not a date", head.group(0)) from None
+
+
+def _temperatures(section: str, name: str) -> tuple[Extreme, Extreme]:
+    lines = section.split("\n")
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.strip().startswith("TEMPERATURE (F)"))
+    except StopIteration:
+        raise ParseError(f"cli.{name}", "no TEMPERATURE (F) section") from None
+    found: dict[str, Extreme] = {}
+    for line in lines[start + 1 :]:
+        stripped = line.strip()
+        if stripped.startswith(("PRECIPITATION", "SNOWFALL", "DEGREE DAYS")):
+            break
+        match = _EXTREME.match(line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = _extreme(match)
+    if "MAXIMUM" not in found:
+        raise ParseError(f"cli.{name}", "no MAXIMUM line in the TEMPERATURE section")
+    missing = Extreme(None, None, False, False)
+    return found["MAXIMUM"], found.get("MINIMUM", missing)
+
+
+def _extreme(match: re.Match[str]) -> Extreme:
+    raw_value = match.group(3)
+    value = None if raw_value in ("MM", "M") else int(raw_value)
+    return Extreme(
+        value_f=value,
+        at_lst=parse_clock(match.group(5)),
+        estimated=bool(match.group(4)),
+        record=bool(match.group(2)),
+    )
+
+
+def parse_clock(text: str | None) -> time | None:
+    """`301 PM`, `1204 PM`, `6:27 PM`, `627 PM` -> time; `MM`/blank -> None."""
+    if not text or text.strip() in ("MM", "M", ""):
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):?(\d{2})\s*([AP]M)\s*", text)
+    if match is None:
+        raise ParseError("cli.time", "not a clock time like '301 PM'", text)
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if not (1 <= hour <= 12 and minute < 60):
+        raise ParseError("cli.time", "hour or minute out of range", text)
+    return time(hour % 12 + (12 if match.group(3) == "PM" else 0), minute)
+
+
+def _issued_at(body: str) -> datetime | None:
+    match = _ISSUED.search(body)
+    if match is None:
+        return None
+    hour, minute, half, zone, month, day, year = match.groups()
+    if zone not in ZONE_OFFSETS or month not in MONTHS:
+        return None
+    local = datetime(
+        int(year),
+        MONTHS.index(month) + 1,
+        int(day),
+        int(hour) % 12 + (12 if half == "PM" else 0),
+        int(minute),
+        tzinfo=timezone(timedelta(hours=ZONE_OFFSETS[zone])),
+    )
+    return local.astimezone(UTC)
+
+
+def _is_correction(body: str) -> bool:
+    wmo = _WMO.search(body[:200])
+    if wmo and wmo.group(4) and wmo.group(4).startswith("CC"):
+        return True
+    head = body[:600]
+    return "(CORRECTION)" in head or "CORRECTED" in head
+
+
+def _is_final(section: str) -> bool:
+    """Preliminary: "VALID TODAY AS OF" a time, or a TEMPERATURE block for "TODAY"."""
+    if "VALID TODAY AS OF" in section or "VALID AS OF" in section:
+        return False
+    temp_block = section.split("TEMPERATURE (F)", 1)[-1][:200]
+    return not re.search(r"^\s*TODAY\s*$", temp_block, re.M)

@@ -1,0 +1,199 @@
+"""The one polite HTTP path to every weather service.
+
+`WeatherHttp.get(url, params)`: a User-Agent naming the project, a token bucket per host
+(IEM asks for about 1 request/s), bounded retries with jittered exponential backoff on
+429/5xx/timeouts (honouring Retry-After), and an optional on-disk cache for responses that
+can no longer change. Secrets in query strings (Visual Crossing's `key`) never reach error
+messages or cache metadata.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from kalshi_tape import __version__
+from kalshi_tape.client import Backoff, TokenBucket
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.weather.errors import WeatherServiceError, WeatherTransportError
+
+DEFAULT_USER_AGENT = f"kalshi-tape/{__version__} (weather)"
+# Requests per second per host; hosts not listed get DEFAULT_RATE.
+HOST_RATES: dict[str, float] = {
+    "mesonet.agron.iastate.edu": 1.0,  # 1-second per-IP throttle (weather.md §3.3)
+    "aviationweather.gov": 1.5,  # ~100 requests/min
+    "api.weather.gov": 2.0,
+    "weather.visualcrossing.com": 2.0,
+}
+DEFAULT_RATE = 5.0
+SECRET_PARAMS = ("key", "apikey", "api_key", "token")
+Params = Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class WeatherHttpStats:
+    requests: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    by_host: dict[str, int] = field(default_factory=dict)
+
+
+def shown_url(url: str, params: Params | None = None) -> str:
+    """The URL with its query, secrets replaced by ***."""
+    query = {k: ("***" if k.lower() in SECRET_PARAMS else v) for k, v in (params or {}).items()}
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+
+class ResponseCache:
+    """Bodies on disk, keyed by URL and parameters; an entry lives `ttl_s` seconds."""
+
+    def __init__(self, directory: Path, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.directory = directory
+        self._clock = clock
+
+    def _path(self, url: str, params: Params | None) -> Path:
+        key = json.dumps([url, sorted((params or {}).items())], default=str)
+        return self.directory / hashlib.sha256(key.encode()).hexdigest()[:40]
+
+    def get(self, url: str, params: Params | None, ttl_s: float) -> bytes | None:
+        path = self._path(url, params)
+        meta = path.with_suffix(".json")
+        try:
+            stored = json.loads(meta.read_text())
+            age_s = self._clock.now_ns() / 1e9 - float(stored["fetched_at"])
+            return path.with_suffix(".body").read_bytes() if 0 <= age_s <= ttl_s else None
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, url: str, params: Params | None, body: bytes) -> None:
+        path = self._path(url, params)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(path.with_suffix(".body"))
+        meta = {"url": shown_url(url, params), "fetched_at": self._clock.now_ns() / 1e9}
+        path.with_suffix(".json").write_text(json.dumps(meta))
+
+
+class WeatherHttp:
+    """GET with politeness; `async with WeatherHttp(...) as http: await http.get(...)`."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: random.Random | None = None,
+        cache: ResponseCache | None = None,
+        rates: Mapping[str, float] | None = None,
+        default_rate: float = DEFAULT_RATE,
+        max_retries: int = 4,
+        timeout_s: float = 30.0,
+        backoff: Backoff | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            timeout=timeout_s,
+            transport=transport,
+            headers={"user-agent": user_agent, "accept": "*/*"},
+            follow_redirects=True,
+        )
+        self._clock = clock
+        self._rng = rng or random.Random(0)
+        self.cache = cache
+        self._rates = {**HOST_RATES, **(rates or {})}
+        self._default_rate = default_rate
+        self._buckets: dict[str, TokenBucket] = {}
+        self._max_retries = max_retries
+        self._backoff = backoff or Backoff(base_s=1.0, cap_s=30.0)
+        self.stats = WeatherHttpStats()
+
+    async def __aenter__(self) -> WeatherHttp:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _bucket(self, host: str) -> TokenBucket:
+        bucket = self._buckets.get(host)
+        if bucket is None:
+            rate = self._rates.get(host, self._default_rate)
+            # Rate limits run on real time whatever the injected clock says.
+            bucket = self._buckets[host] = TokenBucket(rate, 1.0, clock=SYSTEM_CLOCK)
+        return bucket
+
+    async def get(self, url: str, params: Params | None = None, *, cache_ttl_s: float = 0) -> bytes:
+        """The 2xx body of GET url?params; cached for `cache_ttl_s` seconds when > 0."""
+        if self.cache is not None and cache_ttl_s > 0:
+            cached = self.cache.get(url, params, cache_ttl_s)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return cached
+        body = await self._get_with_retries(url, params)
+        if self.cache is not None and cache_ttl_s > 0:
+            self.cache.put(url, params, body)
+        return body
+
+    async def _get_with_retries(self, url: str, params: Params | None) -> bytes:
+        host = urlsplit(url).netloc
+        for attempt in range(self._max_retries + 1):
+            await self._bucket(host).acquire(1.0)
+            self.stats.requests += 1
+            self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
+            result = await self._attempt(url, params)
+            if isinstance(result, bytes):
+                return result
+            error, retry_after = result
+            if attempt == self._max_retries or retry_after is None:
+                raise error
+            self.stats.retries += 1
+            delay = max(retry_after, self._backoff.delay(attempt, self._rng))
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _attempt(
+        self, url: str, params: Params | None
+    ) -> bytes | tuple[Exception, float | None]:
+        """The body, or (error, seconds to wait before a retry | None = do not retry)."""
+        shown = shown_url(url, params)
+        try:
+            response = await self._client.get(url, params=dict(params or {}))
+        except httpx.TimeoutException as exc:
+            return WeatherTransportError(shown, f"timed out ({type(exc).__name__})"), 0.0
+        except httpx.TransportError as exc:
+            return WeatherTransportError(shown, f"connection failed ({type(exc).__name__})"), 0.0
+        status = response.status_code
+        if 200 <= status < 300:
+            return response.content
+        error = WeatherServiceError(status, shown, _detail(response))
+        if status == 429 or status >= 500:
+            return error, _retry_after(response)
+        return error, None
+
+
+def _detail(response: httpx.Response) -> str:
+    """A short, single-line excerpt of an error body (IEM answers errors in plain text)."""
+    text = response.content[:300].decode("utf-8", "replace")
+    if "<html" in text.lower():
+        return "HTML error page"
+    return " ".join(text.split())[:160]
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    try:
+        return min(60.0, max(0.0, float(value)))
+    except ValueError:
+        return 0.0

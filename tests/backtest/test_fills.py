@@ -1,0 +1,126 @@
+"""Fill rules: taker at the touch plus slippage (never mid), maker only on trade-through."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.fills import (
+    BarQuotes,
+    FillRules,
+    OrderBook,
+    maker_fills,
+    place_maker,
+    taker_fill,
+)
+from kalshi_tape.backtest.strategy import Fill, Order
+from kalshi_tape.money import Count, Price
+
+TICKERS = ("A", "B")
+FEES = FeeSchedule()
+TS = 1_800_000_000 - 1_800_000_000 % 60  # 2027: centicent rounding era
+
+
+def bar(
+    ts: int, bid: float, ask: float, low: float = np.nan, high: float = np.nan, volume: float = 0.0
+) -> BarQuotes:
+    a = lambda x: np.array([x, np.nan])  # noqa: E731
+    return BarQuotes(ts, a(bid), a(ask), a(bid), a(ask), a(low), a(high), a(volume))
+
+
+def test_taker_buys_at_the_next_open_ask_plus_slippage() -> None:
+    order = Order("A", "yes", "buy", Count("10"))
+    fill = taker_fill(
+        order, "E", 0, bar(TS, 0.40, 0.44), bar(TS + 60, 0.41, 0.45), FillRules(), FEES
+    )
+    assert fill is not None
+    assert fill.price == Price("0.4600") and fill.ts == TS + 60 and fill.liquidity == "taker"
+    assert fill.fee == Decimal("0.1739")  # 0.07 × 10 × 0.46 × 0.54 = 0.17388, up to $0.0001
+    assert fill.cash_delta == -Decimal("4.6") - fill.fee
+
+
+def test_taker_sides_use_the_other_touch_and_never_mid() -> None:
+    rules = FillRules(slippage=Decimal(0), taker_price="close")
+    quotes = bar(TS, 0.40, 0.44)
+    prices = {}
+    for side in ("yes", "no"):
+        for action in ("buy", "sell"):
+            f = taker_fill(Order("A", side, action, Count(1)), "E", 0, quotes, None, rules, FEES)  # type: ignore[arg-type]
+            assert f is not None
+            prices[side, action] = f.price
+    assert prices == {
+        ("yes", "buy"): Price("0.44"), ("yes", "sell"): Price("0.40"),
+        ("no", "buy"): Price("0.60"), ("no", "sell"): Price("0.56"),
+    }  # fmt: skip
+    assert Price("0.42") not in prices.values()
+
+
+def test_taker_needs_a_quote_and_respects_its_limit() -> None:
+    empty = bar(TS, np.nan, np.nan)
+    assert (
+        taker_fill(Order("A", "yes", "buy", Count(1)), "E", 0, empty, empty, FillRules(), FEES)
+        is None
+    )
+    limited = Order("A", "yes", "buy", Count(1), limit=Price("0.44"))
+    assert (
+        taker_fill(limited, "E", 0, bar(TS, 0.4, 0.44), bar(TS + 60, 0.4, 0.44), FillRules(), FEES)
+        is None
+    )
+
+
+def _rest(order: Order, rules: FillRules) -> OrderBook:
+    placed = place_maker(order, "E", 0, bar(TS, 0.40, 0.44), rules, 60)
+    assert placed is not None
+    return OrderBook([placed])
+
+
+def test_maker_fills_only_when_the_next_bar_trades_through() -> None:
+    order = Order("A", "yes", "buy", Count("10"), "maker", Price("0.41"), ttl_bars=3)
+    rules = FillRules()
+    book = _rest(order, rules)
+    assert (
+        maker_fills(
+            book, TICKERS, bar(TS + 60, 0.40, 0.44, low=0.41, high=0.43, volume=50), rules, FEES
+        )
+        == []
+    )
+    fills = maker_fills(
+        book, TICKERS, bar(TS + 120, 0.39, 0.44, low=0.40, high=0.43, volume=4), rules, FEES
+    )
+    assert [(f.count, f.price, f.liquidity) for f in fills] == [
+        (Count("4"), Price("0.41"), "maker")
+    ]
+    assert fills[0].fee == Decimal(0)  # quadratic series: no maker fee
+    fills = maker_fills(
+        book, TICKERS, bar(TS + 180, 0.39, 0.44, low=0.35, high=0.43, volume=100), rules, FEES
+    )
+    assert [f.count for f in fills] == [Count("6")] and book.resting == []
+
+
+def test_maker_queue_ahead_and_expiry() -> None:
+    order = Order("A", "yes", "buy", Count("10"), "maker", Price("0.41"), ttl_bars=2)
+    rules = FillRules(queue_ahead=Decimal("30"))
+    book = _rest(order, rules)
+    trade = bar(TS + 60, 0.39, 0.44, low=0.30, high=0.43, volume=35)
+    assert [f.count for f in maker_fills(book, TICKERS, trade, rules, FEES)] == [Count("5")]
+    assert book.resting  # 5 left, one bar of life left
+    maker_fills(book, TICKERS, bar(TS + 120, 0.4, 0.44), rules, FEES)
+    assert book.resting == []
+    assert maker_fills(book, TICKERS, trade, rules, FEES) == []
+
+
+def test_post_only_maker_that_would_cross_is_rejected_and_no_volume_means_no_fill() -> None:
+    crossing = Order("A", "yes", "buy", Count(1), "maker", Price("0.45"))
+    assert place_maker(crossing, "E", 0, bar(TS, 0.40, 0.44), FillRules(), 60) is None
+    order = Order("A", "no", "buy", Count(2), "maker", Price("0.55"))  # = sell YES at 0.45
+    book = _rest(order, FillRules())
+    quotes_only = bar(TS + 60, 0.40, 0.44, low=np.nan, high=np.nan, volume=np.nan)
+    assert maker_fills(book, TICKERS, quotes_only, FillRules(), FEES) == []
+
+
+def test_fill_bookkeeping_in_net_yes_terms() -> None:
+    f = Fill(TS, "E", "A", "no", "buy", Count(3), Price("0.30"), "taker", Decimal("0.05"))
+    assert f.yes_delta == -3 and f.yes_price == Decimal("0.70")
+    assert f.cash_delta == Decimal("2.10") - Decimal("0.05")
