@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import psycopg
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.config import CollectorConfig
 from kalshi_tape.config import Settings
+from kalshi_tape.serving import free_port
 from kalshi_tape.storage import open_store
 
 PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -47,12 +47,6 @@ SERIES = ("KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN")
 def _rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _run(url: str, base_url: str, seconds: float, spool: Path) -> dict[str, object]:
@@ -237,7 +231,7 @@ def main() -> None:
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--rate", type=float, default=0, help="replay: messages/s (0 = max)")
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     speed = "0" if args.mode == "replay" else str(args.speed)
     sim = subprocess.Popen(
         [

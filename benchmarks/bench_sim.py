@@ -22,13 +22,9 @@ from typing import Any
 
 import httpx
 
+from kalshi_tape.serving import free_port
+
 NOW = "2026-11-22T15:00:00Z"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_sim(port: int, *extra: str) -> subprocess.Popen[bytes]:
@@ -259,7 +255,7 @@ def main() -> None:
     args = parser.parse_args()
 
     bench_generation()
-    port = _free_port()
+    port = free_port()
     t0 = time.monotonic()
     proc = start_sim(port, "--speed", "0")
     print(f"startup: simulator answered after {time.monotonic() - t0:.2f} s")
