@@ -72,3 +72,10 @@ def _attach_subcommands(command: click.Command, name: str) -> None:
 @click.version_option(__version__, prog_name="ktape")
 def main() -> None:
     """kalshi-tape: Kalshi market data, collected, kept exactly, served and backtested."""
+    from kalshi_tape.errors import ConfigError
+    from kalshi_tape.observability import configure_logging
+
+    try:
+        configure_logging()  # credentials are masked in every log record of every command
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -121,6 +121,9 @@ async def _close(svc: Services) -> None:
 
 def app_from_env() -> FastAPI:
     """The app factory uvicorn workers call (`ktape serve --workers N`)."""
+    from kalshi_tape.observability import install_redaction
+
+    install_redaction()
     raw = os.environ.get(SETTINGS_ENV)
     if not raw:
         return create_app()

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.observability import add_secret
 
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -64,6 +65,7 @@ class Signer:
 
     def __init__(self, key_id: str, key: PrivateKey, clock: Clock = SYSTEM_CLOCK) -> None:
         self.key_id = key_id
+        add_secret(key_id)  # masked in every log line of this process
         self._key = key
         self._clock = clock
 
