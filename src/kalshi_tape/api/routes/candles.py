@@ -21,10 +21,10 @@ from kalshi_tape.api.render import (
     maybe_gzip,
     render_rows,
 )
+from kalshi_tape.api.routes.common import TICKER
 from kalshi_tape.api.services import Services, services
 
 router = APIRouter(tags=["candles"])
-TICKER = r"^[A-Za-z0-9._-]{1,100}$"
 
 
 class Period(IntEnum):

@@ -10,12 +10,19 @@ from fastapi import APIRouter, Depends, Path
 
 from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ApiProblem
-from kalshi_tape.api.routes.common import RESPONSES, Cursor, Filter, Limit, PageBody, RowBody
+from kalshi_tape.api.routes.common import (
+    RESPONSES,
+    TICKER,
+    Cursor,
+    Filter,
+    Limit,
+    PageBody,
+    RowBody,
+)
 from kalshi_tape.api.services import Services, services
 from kalshi_tape.storage import schema
 
 router = APIRouter(tags=["catalog"], responses=RESPONSES)
-TICKER = r"^[A-Za-z0-9._-]{1,100}$"
 
 
 @router.get("/v1/series", response_model=PageBody, summary="Series in the warehouse")

@@ -13,13 +13,12 @@ from pydantic import BaseModel
 
 from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ApiProblem, bad_parameter
-from kalshi_tape.api.routes.common import RESPONSES, Cursor, Limit, PageBody
+from kalshi_tape.api.routes.common import RESPONSES, TICKER, Cursor, Limit, PageBody
 from kalshi_tape.api.services import Services, services
 from kalshi_tape.collector.book import BookUnknown, rebuild_book
 from kalshi_tape.storage import schema
 
 router = APIRouter(tags=["markets"], responses=RESPONSES)
-TICKER = r"^[A-Za-z0-9._-]{1,100}$"
 
 
 class BookClock(StrEnum):
