@@ -22,6 +22,7 @@ from kalshi_tape.api.access import AccessMiddleware, Metrics
 from kalshi_tape.api.candles import CandleService
 from kalshi_tape.api.errors import install_error_handlers
 from kalshi_tape.api.keys import KeyRegistry
+from kalshi_tape.api.keystore import open_key_table
 from kalshi_tape.api.render import ResponseCache
 from kalshi_tape.api.services import Services
 from kalshi_tape.api.settings import ApiSettings, load_api_settings
@@ -59,13 +60,16 @@ def create_app(
         )
         owned.append(client)
     upstream = Upstream(client, store, clock) if client is not None else None
+    key_table, own_keys = open_key_table(settings.db_url, store)
+    if own_keys:
+        owned.append(key_table)
     metrics = Metrics()
     svc = Services(
         settings=settings,
         store=store,
         client=client,
         candles=CandleService(store, upstream, settings, clock),
-        keys=KeyRegistry(store),
+        keys=KeyRegistry(key_table),
         metrics=metrics,
         cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20),
         clock=clock,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import click
 
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
+from kalshi_tape.api.keystore import KeyTable, open_key_table
 from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
 from kalshi_tape.errors import ConfigError, KtapeError
@@ -156,6 +159,17 @@ def apikey_group() -> None:
 _db = click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
 
 
+@contextlib.contextmanager
+def _key_table(db_url: str | None) -> Iterator[KeyTable]:
+    """The warehouse's key store; beside a DuckDB file, so it works while serving."""
+    table, owned = open_key_table(_settings(None, db_url).db_url)
+    try:
+        yield table
+    finally:
+        if owned:
+            table.close()
+
+
 @apikey_group.command("create")
 @click.argument("name")
 @click.option("--rate", type=int, help="Requests per second for this key (default: server's).")
@@ -164,7 +178,7 @@ _db = click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a
 def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | None) -> None:
     """Create a key for NAME; the key is printed once and cannot be shown again."""
     try:
-        with open_store(_settings(None, db_url).db_url) as store:
+        with _key_table(db_url) as store:
             key, record = create_key(store, name, rate, burst)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
@@ -177,7 +191,7 @@ def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | 
 def apikey_list(db_url: str | None) -> None:
     """List keys: id, name, created, revoked, limits (never the keys)."""
     try:
-        with open_store(_settings(None, db_url).db_url) as store:
+        with _key_table(db_url) as store:
             keys = list_keys(store)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
@@ -193,7 +207,7 @@ def apikey_list(db_url: str | None) -> None:
 def apikey_revoke(key_id: str, db_url: str | None) -> None:
     """Revoke the key with KEY_ID (servers refuse it within seconds)."""
     try:
-        with open_store(_settings(None, db_url).db_url) as store:
+        with _key_table(db_url) as store:
             record = revoke_key(store, key_id)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None

@@ -3,7 +3,8 @@
 The id (8 hex digits) names a key in listings and logs; the secret never leaves the
 `create` call that prints it once. `KeyRegistry` keeps the active keys' hashes in memory
 and reloads them every `RELOAD_S` seconds, so a key revoked by `ktape apikey revoke` in
-another process is refused within that time.
+another process is refused within that time. Where the keys live (the warehouse, or a
+SQLite file beside a DuckDB one) is `kalshi_tape.api.keystore`'s business.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pyarrow as pa
-
+from kalshi_tape.api.keystore import COLUMNS, KeyTable
 from kalshi_tape.errors import KtapeError
-from kalshi_tape.storage import Store
 
 RELOAD_S = 2.0
 _KEY = re.compile(r"^kt_([0-9a-f]{8})_[A-Za-z0-9_-]{20,64}$")
@@ -54,26 +53,21 @@ def key_id_of(key: str) -> str | None:
 
 
 def create_key(
-    store: Store, name: str, rate_per_s: int | None = None, burst: int | None = None
+    store: KeyTable, name: str, rate_per_s: int | None = None, burst: int | None = None
 ) -> tuple[str, ApiKey]:
     """A new key: returns (the key itself, shown once; its record)."""
     key_id = secrets.token_hex(4)
     key = f"kt_{key_id}_{secrets.token_urlsafe(24)}"
     now = datetime.now(UTC)
-    row = {
-        "key_id": [key_id],
-        "name": [name],
-        "key_hash": [hash_key(key)],
-        "issued_at": [now],
-        "revoked_at": pa.array([None], pa.timestamp("us", tz="UTC")),
-        "rate_per_s": pa.array([rate_per_s], pa.int32()),
-        "burst": pa.array([burst], pa.int32()),
-    }
-    store.write_arrow("api_keys", pa.table(row))
+    marks = ", ".join(store.placeholder for _ in range(len(COLUMNS) + 1))
+    store.sql(
+        f"INSERT INTO api_keys ({', '.join(COLUMNS)}, ingested_at) VALUES ({marks})",
+        (key_id, name, hash_key(key), now, None, rate_per_s, burst, now),
+    )
     return key, ApiKey(key_id, name, now, None, rate_per_s, burst)
 
 
-def list_keys(store: Store) -> list[ApiKey]:
+def list_keys(store: KeyTable) -> list[ApiKey]:
     rows = store.sql(
         "SELECT key_id, name, issued_at, revoked_at, rate_per_s, burst FROM api_keys "
         "ORDER BY issued_at, key_id"
@@ -81,7 +75,7 @@ def list_keys(store: Store) -> list[ApiKey]:
     return [ApiKey(str(r[0]), str(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
 
-def revoke_key(store: Store, key_id: str) -> ApiKey:
+def revoke_key(store: KeyTable, key_id: str) -> ApiKey:
     p = store.placeholder
     found = [k for k in list_keys(store) if k.key_id == key_id]
     if not found:
@@ -104,7 +98,7 @@ class Caller:
 class KeyRegistry:
     """Active keys by id, with their hashes; thread-safe, reloaded periodically."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: KeyTable) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, Caller]] = {}
