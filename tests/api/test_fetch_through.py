@@ -88,9 +88,10 @@ def test_hundred_concurrent_misses_send_one_request(sim: SimServer, serve: Serve
     assert body["source"] == "kalshi" and len(body["candles"]) > 100
     stats = sim_requests(sim)
     assert stats["requests_by_route"].get(EVENT_CANDLES_ROUTE, 0) - before == 1
-    # and one discovery of the event (cutoff, series, event), not a hundred
-    assert stats["requests_total"] - total_before <= 4
-    assert api.app.state.services.candles.flights.started == 1
+    # and one discovery of the event (cutoff, series check of the budget guard, series,
+    # event), not a hundred
+    assert stats["requests_total"] - total_before <= 5
+    assert api.app.state.services.candles.flights.started == 2  # the series check, the fetch
 
 
 def test_unknown_market_is_404_and_remembered(sim: SimServer, serve: ServeFn) -> None:

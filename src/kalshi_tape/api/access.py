@@ -2,8 +2,9 @@
 
 * API keys from `X-API-Key` or `Authorization: Bearer`, required on `/v1/...` when keys
   are configured (`require_keys`); 401 with a JSON body when missing, wrong or revoked;
-* a token bucket per key (the key's own rate, else the server default): 429 with
-  `Retry-After` when exceeded;
+* a token bucket per key (the key's own rate, else the server default), or per address
+  when keys are off and `address_rate_per_s` is set: 429 with `Retry-After` when exceeded;
+* who the caller is (key id, else address) for the upstream budget (`budget.py`);
 * Prometheus metrics per route template; a log line per request naming the key's id,
   never the key.
 """
@@ -19,6 +20,7 @@ import msgspec
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kalshi_tape.api.budget import TokenBucket, current_client
 from kalshi_tape.api.keys import Caller, KeyRegistry
 from kalshi_tape.api.render import ResponseCache, cache_key
 from kalshi_tape.api.settings import ApiSettings
@@ -50,25 +52,6 @@ class Metrics:
         )
 
 
-class _Bucket:
-    __slots__ = ("burst", "rate", "stamp", "tokens")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """0 when a request may pass, else seconds until one may."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
 class AccessMiddleware:
     def __init__(
         self,
@@ -83,7 +66,7 @@ class AccessMiddleware:
         self.keys = keys
         self.metrics = metrics
         self.cache = cache
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: dict[str, TokenBucket] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,8 +83,9 @@ class AccessMiddleware:
             await send(message)
 
         try:
-            if scope["path"].startswith(PROTECTED_PREFIX) and self.settings.require_keys:
-                caller, refusal = await self._admit(scope)
+            current_client.set(_address(scope))
+            if scope["path"].startswith(PROTECTED_PREFIX):
+                caller, refusal = await self._gate(scope)
                 if refusal is not None:
                     await refusal(scope, receive, send_status)
                     return
@@ -114,6 +98,29 @@ class AccessMiddleware:
         finally:
             self._record(scope, status, time.perf_counter() - started, caller)
 
+    async def _gate(self, scope: Scope) -> tuple[Caller | None, ASGIApp | None]:
+        if self.settings.require_keys:
+            return await self._admit(scope)
+        if self.settings.address_rate_per_s > 0:
+            return None, self._limit_address(scope)
+        return None, None
+
+    def _limit_address(self, scope: Scope) -> ASGIApp | None:
+        address = current_client.get()
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            if len(self._buckets) > 100_000:
+                self._buckets.clear()  # a flood of addresses: start afresh, never grow
+            rate, burst = self.settings.address_rate_per_s, self.settings.address_burst
+            bucket = self._buckets[address] = TokenBucket(rate, burst, time.monotonic)
+        wait = bucket.take()
+        if wait <= 0:
+            return None
+        retry = str(max(1, int(wait + 0.999)))
+        message = f"rate limit of {address} exceeded; retry in {retry} s"
+        refusal: ASGIApp = _json(429, "rate_limited", message, {"retry-after": retry})
+        return refusal
+
     async def _admit(self, scope: Scope) -> tuple[Caller | None, ASGIApp | None]:
         if self.keys.due():
             await asyncio.to_thread(self.keys.reload)
@@ -123,6 +130,7 @@ class AccessMiddleware:
         caller = self.keys.check(key)
         if caller is None:
             return None, _json(401, "invalid_api_key", "the API key is wrong or revoked")
+        current_client.set(f"key:{caller.key_id}")
         wait = self._bucket(caller).take()
         if wait > 0:
             retry = str(max(1, int(wait + 0.999)))
@@ -130,11 +138,12 @@ class AccessMiddleware:
             return caller, _json(429, "rate_limited", message, {"retry-after": retry})
         return caller, None
 
-    def _bucket(self, caller: Caller) -> _Bucket:
+    def _bucket(self, caller: Caller) -> TokenBucket:
         bucket = self._buckets.get(caller.key_id)
         if bucket is None:
             rate = float(caller.rate_per_s or self.settings.key_rate_per_s)
-            bucket = _Bucket(rate, caller.burst or self.settings.key_burst)
+            burst = caller.burst or self.settings.key_burst
+            bucket = TokenBucket(rate, burst, time.monotonic)
             self._buckets[caller.key_id] = bucket
         return bucket
 
@@ -162,6 +171,11 @@ async def _send_body(send: Send, body: bytes, headers: dict[str, str]) -> None:
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": 200, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"addr:{client[0]}" if client else "addr:-"
 
 
 def _presented_key(scope: Scope) -> str | None:

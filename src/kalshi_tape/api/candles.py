@@ -7,6 +7,11 @@ fetched less than `live_ttl_s` ago); otherwise one fetch per event and period ru
 (single-flight), guarded by a negative cache, a circuit breaker and timeouts. When
 Kalshi cannot be reached, what is stored is served marked stale; with nothing stored
 the answer is 503.
+
+Every new flight spends the upstream budget (`budget.py`; spent: 503 with Retry-After at
+once). A ticker whose series is neither stored nor known to Kalshi is refused after one
+series check, remembered for the whole series: random tickers under one unknown series
+cost one request.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kalshi_tape.api.budget import UpstreamBudget, global_flights_per_s
 from kalshi_tape.api.errors import ApiProblem, not_found
 from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
 from kalshi_tape.api.settings import ApiSettings
@@ -82,6 +88,14 @@ class CandleService:
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock)
         self._fetched_at: dict[tuple[str, int], float] = {}
         self.upstream_fetches = 0
+        self.budget = UpstreamBudget(
+            global_flights_per_s(settings.kalshi.tier, settings.upstream_share),
+            settings.client_upstream_rate_per_s,
+            settings.client_upstream_burst,
+            settings.known_reserve,
+            clock.monotonic,
+        )
+        self._known_series: set[str] = set()
 
     # ------------------------------------------------------------------ markets
 
@@ -156,6 +170,7 @@ class CandleService:
         upstream = self._require_upstream(ticker)
         if ("market", ticker) in self.unknown:
             raise not_found("market", ticker)
+        await self._require_series(upstream, ticker, "market")
         try:
             found = await self._guarded(
                 ("market", ticker), lambda: upstream.event_of_market(ticker)
@@ -180,10 +195,14 @@ class CandleService:
         if ("event", event_ticker) in self.unknown:
             raise not_found("event", event_ticker)
         upstream = self._require_upstream(event_ticker)
+        known = await asyncio.to_thread(self._stored, "events", "event_ticker", event_ticker)
+        if not known:
+            await self._require_series(upstream, event_ticker, "event")
         try:
             result = await self._guarded(
                 ("event", event_ticker, period),
                 lambda: upstream.fetch_event_candles(event_ticker, period),
+                known=known,
             )
         except (NotFound, BackfillError):
             self.unknown.add(("event", event_ticker))
@@ -207,6 +226,28 @@ class CandleService:
         )
         return bool(rows[0][0])
 
+    def _stored(self, table: str, column: str, value: str) -> bool:
+        p = self.store.placeholder
+        rows = self.store.sql(f"SELECT 1 FROM {table} WHERE {column} = {p} LIMIT 1", (value,))
+        return bool(rows)
+
+    async def _require_series(self, upstream: Upstream, ticker: str, what: str) -> None:
+        """Refuse a ticker whose series Kalshi does not know (asked once per series)."""
+        series = ticker.split("-", 1)[0]
+        if ("series", series) in self.unknown:
+            raise not_found(what, ticker)
+        if series in self._known_series:
+            return
+        if not await asyncio.to_thread(self._stored, "series", "ticker", series):
+            try:
+                await self._guarded(("series", series), lambda: upstream.check_series(series))
+            except NotFound:
+                self.unknown.add(("series", series))
+                raise not_found(what, ticker) from None
+        if len(self._known_series) > 100_000:
+            self._known_series.clear()
+        self._known_series.add(series)
+
     def _require_upstream(self, ticker: str) -> Upstream:
         if self.upstream is None or not self.settings.fetch_through:
             raise ApiProblem(
@@ -215,10 +256,17 @@ class CandleService:
         return self.upstream
 
     async def _guarded(
-        self, key: tuple[object, ...], make: Callable[[], Awaitable[object]]
+        self,
+        key: tuple[object, ...],
+        make: Callable[[], Awaitable[object]],
+        known: bool = False,
     ) -> object:
-        """One shared upstream call per key, through the breaker, within the deadline;
-        upstream trouble becomes a 503 ApiProblem."""
+        """One shared upstream call per key, paid from the budget, through the breaker,
+        within the deadline; upstream trouble or a spent budget becomes a 503."""
+        if key not in self.flights:
+            wait = self.budget.spend(known)
+            if wait > 0:
+                raise _budget_spent(wait)
 
         async def flight() -> object:
             self.upstream_fetches += 1
@@ -245,6 +293,16 @@ def _unavailable(detail: str) -> ApiProblem:
         "upstream_unavailable",
         f"Kalshi could not be reached and the data is not stored here: {detail}",
         {"Retry-After": "30"},
+    )
+
+
+def _budget_spent(wait: float) -> ApiProblem:
+    retry = str(max(1, int(wait + 0.999)))
+    return ApiProblem(
+        503,
+        "upstream_budget",
+        f"the budget for asking Kalshi about data not stored here is spent; retry in {retry} s",
+        {"Retry-After": retry},
     )
 
 

@@ -41,6 +41,10 @@ class SingleFlight(Generic[T]):
         if not task.cancelled():
             task.exception()  # retrieved: nobody may be waiting any more
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether a flight for `key` is running (joining it costs nothing upstream)."""
+        return key in self._running
+
     @property
     def in_flight(self) -> int:
         return len(self._running)

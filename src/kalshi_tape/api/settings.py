@@ -39,6 +39,14 @@ class ApiSettings:
     breaker_cooldown_s: float = 30.0  # how long it stays open before one trial
     response_cache_ttl_s: float = 5.0  # rendered responses are reused this long (0 = off)
     response_cache_mb: int = 64  # memory for rendered responses
+    # the upstream budget (api/budget.py): fetch-through flights, globally and per client
+    upstream_share: float = 0.5  # of the Kalshi tier's read rate, for fetch-through
+    client_upstream_rate_per_s: float = 1.0  # per key, else per address: flights/s
+    client_upstream_burst: int = 20  # per key, else per address: flights at once
+    known_reserve: float = 0.5  # share of the global budget kept for known-good look-ups
+    # per-address request limit when keys are off (0 = off): requests/s and burst
+    address_rate_per_s: float = 0.0
+    address_burst: int = 40
 
     def __post_init__(self) -> None:
         if self.key_rate_per_s <= 0 or self.key_burst < 1:
@@ -46,6 +54,14 @@ class ApiSettings:
         for name in ("upstream_timeout_s", "fetch_deadline_s", "breaker_cooldown_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"api.{name}", "must be positive")
+        if not 0 < self.upstream_share <= 1:
+            raise ConfigError("api.upstream_share", "must be in (0, 1]")
+        if not 0 <= self.known_reserve < 1:
+            raise ConfigError("api.known_reserve", "must be in [0, 1)")
+        if self.client_upstream_rate_per_s <= 0 or self.client_upstream_burst < 1:
+            raise ConfigError("api.client_upstream_rate_per_s", "rate and burst must be positive")
+        if self.address_rate_per_s < 0 or self.address_burst < 1:
+            raise ConfigError("api.address_rate_per_s", "must be >= 0 (0: off), burst >= 1")
         if self.breaker_failures < 1:
             raise ConfigError("api.breaker_failures", "must be at least 1")
 
@@ -63,6 +79,8 @@ _CONVERTERS: dict[str, Any] = {
     "key_burst": int,
     "breaker_failures": int,
     "response_cache_mb": int,
+    "client_upstream_burst": int,
+    "address_burst": int,
 }
 
 

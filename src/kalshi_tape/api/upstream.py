@@ -55,6 +55,10 @@ class Upstream:
             self._cutoff = (now, value)
         return self._cutoff[1]
 
+    async def check_series(self, series_ticker: str) -> None:
+        """Nothing when Kalshi knows the series; NotFound otherwise (one request)."""
+        await self.client.get_series(series_ticker)
+
     async def event_of_market(self, ticker: str) -> str:
         """The event ticker of a market the store does not hold (NotFound if none)."""
         market, _ = await self.client.locate_market(ticker)

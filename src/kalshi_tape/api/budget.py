@@ -1,0 +1,109 @@
+"""The upstream budget: what fetch-through may ask of Kalshi, globally and per client.
+
+One token is one fetch-through *flight* (a series check, a market look-up: at most
+`FLIGHT_REQUESTS` Kalshi requests; or one event's candle fetch). Joining a flight that is
+already running costs nothing. Two buckets are spent per flight:
+
+* the client's own (by API key id, else by the caller's address): `client_upstream_*`;
+  a look-up of something the warehouse already knows ("known-good") skips it;
+* the global one, a share of the Kalshi tier's read rate (`upstream_share`); look-ups of
+  unknown tickers may only use it down to the reserve (`known_reserve`), which stays
+  for known-good look-ups, so an abuser cannot starve them.
+
+A spent bucket answers at once (503 with `Retry-After` at the route): nothing queues
+behind an abuser. `current_client` is set by the access middleware for each request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections import OrderedDict
+from collections.abc import Callable
+
+from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS
+
+FLIGHT_REQUESTS = 3  # a market look-up: series check, live, then historical endpoint
+UNLIMITED_FLIGHTS_PER_S = 100.0  # the global rate when the tier has no stated budget
+MAX_CLIENTS = 100_000  # per-client buckets kept (least recently used dropped)
+
+current_client: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "ktape_api_client", default="-"
+)
+
+
+class TokenBucket:
+    """`rate` tokens per second up to `burst`, on an injected monotonic clock."""
+
+    __slots__ = ("_now", "burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: float, now: Callable[[], float]) -> None:
+        self.rate, self.burst, self._now = rate, burst, now
+        self.tokens = float(burst)
+        self.stamp = now()
+
+    def _refill(self) -> None:
+        now = self._now()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait(self, floor: float = 0.0) -> float:
+        """0 when a token above `floor` is there, else seconds until one will be."""
+        self._refill()
+        if self.tokens - 1 >= floor - 1e-9:
+            return 0.0
+        return (floor + 1 - self.tokens) / self.rate
+
+    def take(self, floor: float = 0.0) -> float:
+        """Take a token (0) or say how long until one may be taken (nothing taken)."""
+        wait = self.wait(floor)
+        if wait == 0.0:
+            self.tokens -= 1
+        return wait
+
+
+def global_flights_per_s(tier: str, share: float) -> float:
+    budget = TIER_BUDGETS.get(tier)
+    if budget is None:
+        return UNLIMITED_FLIGHTS_PER_S * share
+    return budget.rate / REQUEST_COST * share / FLIGHT_REQUESTS
+
+
+class UpstreamBudget:
+    def __init__(
+        self,
+        global_rate: float,
+        client_rate: float,
+        client_burst: int,
+        known_reserve: float,
+        now: Callable[[], float],
+    ) -> None:
+        self._now = now
+        burst = max(2.0, 2 * global_rate)  # two seconds of budget
+        self.global_bucket = TokenBucket(global_rate, burst, now)
+        self._reserve = burst * known_reserve
+        self._client_rate, self._client_burst = client_rate, client_burst
+        self._clients: OrderedDict[str, TokenBucket] = OrderedDict()
+        self.refused = 0  # flights refused (for metrics and tests)
+
+    def spend(self, known: bool, client: str | None = None) -> float:
+        """0 when a flight may go now (its tokens taken), else seconds to wait."""
+        floor = 0.0 if known else self._reserve
+        wait = self.global_bucket.wait(floor)
+        if wait == 0.0 and not known:
+            wait = self._client(client or current_client.get()).take()
+        if wait == 0.0:
+            self.global_bucket.take(floor)
+        else:
+            self.refused += 1
+        return wait
+
+    def _client(self, name: str) -> TokenBucket:
+        bucket = self._clients.get(name)
+        if bucket is None:
+            bucket = TokenBucket(self._client_rate, self._client_burst, self._now)
+            self._clients[name] = bucket
+            if len(self._clients) > MAX_CLIENTS:
+                self._clients.popitem(last=False)
+        else:
+            self._clients.move_to_end(name)
+        return bucket
