@@ -107,6 +107,8 @@ class CandleService:
         start: datetime | None,
         end: datetime | None,
     ) -> CandleResult:
+        if ("series", ticker.split("-", 1)[0]) in self.unknown:  # cheap: no store read
+            raise not_found("market", ticker)
         stored = await self._read(ticker, None, period, None, start, end)  # every source
         if source != "kalshi":
             own = _own_source(stored)
