@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from kalshi_tape.config import load_settings
-from kalshi_tape.errors import KtapeError, StorageError
-from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_store
+from kalshi_tape.errors import KtapeError
+from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_existing, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet
 
 
@@ -30,13 +29,9 @@ def _open(url: str | None, *, migrate: bool = True) -> Store:
     return open_store(load_settings({"db_url": url}).db_url, migrate=migrate)
 
 
-def _require_existing(url: str) -> None:
-    """A DuckDB URL must name an existing file (DuckDB would create an empty one)."""
-    if not url.lower().startswith("duckdb:///"):
-        return
-    path = Path(urlsplit(url).path[1:])
-    if str(path) != ":memory:" and not path.exists():
-        raise StorageError(f"no warehouse at {path}; create one with `ktape db init --db {url}`")
+def _open_existing(url: str | None) -> Store:
+    """Like `_open`, for commands that only read: a missing warehouse is an error."""
+    return open_existing(load_settings({"db_url": url}).db_url)
 
 
 def _fail(exc: KtapeError) -> click.ClickException:
@@ -78,8 +73,7 @@ def migrate_command(url: str | None) -> None:
 def info_command(url: str | None) -> None:
     """Backend, schema version, TimescaleDB state and row counts."""
     try:
-        _require_existing(load_settings({"db_url": url}).db_url)
-        with _open(url) as store:
+        with _open_existing(url) as store:
             info = store.info()
     except KtapeError as exc:
         raise _fail(exc) from exc
@@ -116,7 +110,7 @@ def export_command(
 ) -> None:
     """Export tables to Parquet, hive-partitioned by table and date."""
     try:
-        with _open(url) as store:
+        with _open_existing(url) as store:
             written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
     except KtapeError as exc:
         raise _fail(exc) from exc
