@@ -16,7 +16,7 @@ _BEFORE = pytest.StashKey[frozenset[str]]()
 
 
 def checkout_paths() -> frozenset[str] | None:
-    """Untracked, ignored and changed paths of the checkout (None outside a git checkout)."""
+    """Untracked and ignored paths of the checkout (None outside a git checkout)."""
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
@@ -28,7 +28,7 @@ def checkout_paths() -> frozenset[str] | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    paths = (line[3:] for line in out.splitlines())
+    paths = (line[3:] for line in out.splitlines() if line[:2] in ("??", "!!"))
     return frozenset(p for p in paths if not any(part in ASIDE for part in Path(p).parts))
 
 

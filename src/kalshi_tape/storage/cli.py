@@ -10,6 +10,7 @@ import click
 
 from kalshi_tape.config import load_settings
 from kalshi_tape.errors import KtapeError
+from kalshi_tape.outputs import check_output_folder
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_existing, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet
 
@@ -104,12 +105,18 @@ def info_command(url: str | None) -> None:
     help="Folder to write into (created if missing; one subfolder per table).",
 )
 @click.option("--table", "tables", multiple=True, help="Export only these tables (repeatable).")
-@click.option("--overwrite", is_flag=True, help="Replace table folders already in --out.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Remove each table folder first (drops partitions no longer in the warehouse). "
+    "Without it, a rerun replaces the partitions it writes and keeps the others.",
+)
 def export_command(
     url: str | None, fmt: str, out_dir: Path, tables: tuple[str, ...], overwrite: bool
 ) -> None:
-    """Export tables to Parquet, hive-partitioned by table and date."""
+    """Export tables to Parquet, hive-partitioned by table and date (rerun-safe)."""
     try:
+        check_output_folder(out_dir)
         with _open_existing(url) as store:
             written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
     except KtapeError as exc:
