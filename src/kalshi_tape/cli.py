@@ -12,6 +12,7 @@ import importlib
 import click
 
 from kalshi_tape import __version__
+from kalshi_tape.extras import extra_for, install_hint
 
 # (name, module, attribute) of every command, in the order `ktape --help` lists them.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -49,9 +50,46 @@ class LazyGroup(click.Group):
             spec = next((c for c in COMMANDS if c[0] == cmd_name), None)
             if spec is None:
                 return None
-            self.add_command(_load(spec[1], spec[2]), cmd_name)
-            _attach_subcommands(self.commands[cmd_name], cmd_name)
+            try:
+                self.add_command(_load(spec[1], spec[2]), cmd_name)
+                _attach_subcommands(self.commands[cmd_name], cmd_name)
+            except ModuleNotFoundError as exc:
+                extra = extra_for(exc.name, cmd_name)
+                if extra is None:
+                    raise
+                self.add_command(
+                    _needs_extra(cmd_name, install_hint(cmd_name, exc.name or "", extra))
+                )
         return self.commands[cmd_name]
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Runs the command; a package of a missing extra imported on the way (e.g.
+        psycopg for a PostgreSQL URL) becomes one line naming the extra."""
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            command = ctx.invoked_subcommand or ""
+            extra = extra_for(exc.name, command)
+            if extra is None:
+                raise
+            raise click.ClickException(install_hint(command, exc.name or "", extra)) from None
+
+
+def _needs_extra(name: str, hint: str) -> click.Command:
+    """A stand-in for a command whose extra is not installed: listed in help, and when run
+    it says which extra to install and exits 1."""
+
+    def refuse() -> None:
+        raise click.ClickException(hint)
+
+    return click.Command(
+        name,
+        callback=refuse,
+        help=hint,
+        short_help=hint.split(":")[0],
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
 
 
 def _load(module_name: str, attribute: str) -> click.Command:
@@ -64,8 +102,19 @@ def _attach_subcommands(command: click.Command, name: str) -> None:
     if not isinstance(command, click.Group):
         return
     for group_name, module_name, attribute in SUBCOMMANDS:
-        if group_name == name:
+        if group_name != name:
+            continue
+        try:
             command.add_command(_load(module_name, attribute))
+        except ModuleNotFoundError as exc:
+            sub_name = attribute.removesuffix("_command")
+            full_name = f"{name} {sub_name}"
+            extra = extra_for(exc.name, full_name)
+            if extra is None:
+                raise
+            command.add_command(
+                _needs_extra(sub_name, install_hint(full_name, exc.name or "", extra))
+            )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

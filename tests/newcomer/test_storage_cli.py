@@ -64,11 +64,13 @@ def test_import_of_a_folder_without_parquet_says_so(filled_db: str, tmp_path: Pa
     assert "no Parquet files" in line and str(empty) in line
 
 
-def test_overwrite_message_names_the_flag(filled_db: str, tmp_path: Path) -> None:
+def test_the_readme_export_runs_twice(filled_db: str, tmp_path: Path) -> None:
     out = tmp_path / "export"
-    assert ktape("export", "--out", str(out), "--db", filled_db).exit_code == 0
-    line = one_clean_error(ktape("export", "--out", str(out), "--db", filled_db))
-    assert "--overwrite" in line and "overwrite=True" not in line
+    first = ktape("export", "--format", "parquet", "--out", str(out), "--db", filled_db)
+    assert first.exit_code == 0, first.output
+    again = ktape("export", "--format", "parquet", "--out", str(out), "--db", filled_db)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout
 
 
 def test_export_unknown_table_has_no_stray_quotes(filled_db: str, tmp_path: Path) -> None:

@@ -16,9 +16,19 @@ def test_manual_clock_moves_only_when_told() -> None:
     assert now_s(clock) == 5 and clock.monotonic() == 1.5  # monotonic never goes back
 
 
-def test_system_clock_is_a_clock() -> None:
-    clocks: list[Clock] = [SystemClock(), SYSTEM_CLOCK, ManualClock()]
-    before = time.time_ns()
-    assert before <= SYSTEM_CLOCK.now_ns() <= time.time_ns()
-    assert SYSTEM_CLOCK.monotonic() <= SYSTEM_CLOCK.monotonic()
-    assert all(isinstance(c.now_ns(), int) for c in clocks)
+def test_system_clock_reads_the_wall_and_the_monotonic_clock() -> None:
+    clocks: list[Clock] = [SystemClock(), SYSTEM_CLOCK]
+    for clock in clocks:
+        before, before_mono = time.time_ns(), time.monotonic()
+        now, mono = clock.now_ns(), clock.monotonic()
+        # Bracketed by the two clocks it must read: a constant, a scaled value or the
+        # wrong clock (perf_counter, process time, seconds for nanoseconds) falls outside.
+        assert before <= now <= time.time_ns()
+        assert before_mono <= mono <= time.monotonic()
+
+
+def test_manual_clock_monotonic_does_not_follow_set_ns_backwards() -> None:
+    clock = ManualClock(start_ns=10_000_000_000)
+    clock.advance(2.0)
+    clock.set_ns(1_000_000_000)
+    assert (clock.now_ns(), clock.monotonic()) == (1_000_000_000, 2.0)

@@ -15,6 +15,7 @@ from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import KeyTable, open_key_table
 from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError
 from kalshi_tape.storage import open_store
 
@@ -26,7 +27,9 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
 @click.command("serve")
 @click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port."
+)
 @click.option(
     "--workers",
     default=1,
@@ -73,6 +76,7 @@ def serve_command(
         if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
             click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
             settings = replace(settings, fetch_through=False)
+        click.echo(startup_line(settings, host, port), err=True)
         if workers > 1:
             os.environ[SETTINGS_ENV] = settings_to_json(settings)
             uvicorn.run(
@@ -88,6 +92,18 @@ def serve_command(
         uvicorn.run(app, host=host, port=port, access_log=False)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def startup_line(settings: ApiSettings, host: str, port: int) -> str:
+    """What `ktape serve` says before it listens: keys, where data comes from, the address."""
+    keys = "API keys required" if settings.require_keys else "API keys NOT required (open)"
+    source = f"warehouse {redact_url(settings.db_url)}"
+    if settings.fetch_through:
+        source += f", missing candles fetched from {settings.kalshi.base_url}"
+    else:
+        source += " only (no fetch-through)"
+    shown = f"[{host}]" if ":" in host else host
+    return f"serving on http://{shown}:{port}; {keys}; data from {source}"
 
 
 @click.group("cache")

@@ -25,12 +25,19 @@ def run_demo(*, db_url: str, days: int, seed: int, console: Console) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     end = (now - SETTLED_LAG).date()
     start = end - timedelta(days=days - 1)
-    console.print(f"[bold]kalshi-tape demo[/]: simulator (seed {seed}) -> {redact_url(db_url)}")
+    console.print(
+        f"[bold]kalshi-tape demo[/]: simulator (seed {seed}) -> {redact_url(db_url)}",
+        soft_wrap=True,
+    )
     with SimServer(SimConfig(seed=seed, now=now, tier="unlimited", speed=0)) as sim:
         console.print(f"simulator listening at {sim.base_url}")
         settings = load_settings({"base_url": sim.base_url, "db_url": db_url, "tier": "unlimited"})
         selection = Selection(series=DEMO_SERIES, start=start, end=end)
-        console.print(f"backfilling {', '.join(DEMO_SERIES)} for {start} .. {end}")
+        console.print(
+            f"backfilling {', '.join(DEMO_SERIES)} for {start} .. {end}",
+            soft_wrap=True,
+            highlight=False,
+        )
         report = backfill(settings, selection, BackfillOptions(concurrency=16), console)
     print_summary(console, report, database=db_url)
     with open_store(db_url) as store:
@@ -51,8 +58,10 @@ def _print_stored(console: Console, counts: dict[str, int]) -> None:
 def _print_next_steps(console: Console, db_url: str) -> None:
     db_url = redact_url(db_url)
     path = db_url.removeprefix("duckdb:///")
+    console.print("\n[bold]Try next[/]")
+    # soft_wrap: a narrow terminal wraps the lines itself, Rich inserts no newlines, so
+    # each command stays one line to copy; markup off, the commands hold brackets.
     console.print(
-        "\n[bold]Try next[/]\n"
         f"  ktape db info --db {db_url}\n"
         "  ktape sim --port 8765            # a local exchange to point any command at\n"
         "  ktape backfill --series KXHIGHDEN --start 2026-11-01 --end 2026-11-07 \\\n"
@@ -60,5 +69,8 @@ def _print_next_steps(console: Console, db_url: str) -> None:
         "  ktape watch --series KXHIGHNY --base-url http://127.0.0.1:8765/trade-api/v2\n"
         f"  ktape export --format parquet --out export/ --db {db_url}\n"
         f"  python -c \"import duckdb; print(duckdb.connect('{path}', read_only=True)"
-        ".sql('select * from candles limit 5'))\""
+        ".sql('select * from candles limit 5'))\"",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
     )

@@ -7,7 +7,6 @@ from nested event markets and live only under `/historical/markets`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,17 +15,11 @@ from kalshi_tape.brackets import series_of
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.domain import Event, Market, Series
 from kalshi_tape.errors import BackfillError, NotFound
+from kalshi_tape.parse.tickers import event_date as ticker_date
 
 # Above this many fully-historical events in one series, list the series' historical
 # markets (1,000 a page) instead of asking per event.
 PER_EVENT_HISTORICAL_LIMIT = 3
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
-    )
-}
-_EVENT_DATE = re.compile(r"-(\d{2})([A-Z]{3})(\d{2})(?:$|-)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +52,9 @@ class Targets:
 
 def event_date(event: Event) -> date | None:
     """The climate date in an event ticker (`KXHIGHNY-26JUN02`), else its strike date."""
-    match = _EVENT_DATE.search(event.event_ticker)
-    if match and match.group(2) in _MONTHS:
-        year, month, day = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
-        try:
-            return date(2000 + year, month, day)
-        except ValueError:
-            pass
+    day = ticker_date(event.event_ticker)
+    if day is not None:
+        return day
     return event.strike_date.date() if event.strike_date else None
 
 

@@ -14,7 +14,7 @@ from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_bac
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.config import Settings
 from kalshi_tape.errors import BackfillError, TransportError
-from kalshi_tape.storage import open_store
+from kalshi_tape.storage import Store, open_store
 
 
 def backfill(
@@ -26,12 +26,23 @@ def backfill(
     """Run one backfill with Rich progress bars; the library entry point behind the CLI."""
     console = console or Console(stderr=True)
     with open_store(settings.db_url) as store:
+        before = _stored(store)
         try:
-            return asyncio.run(_backfill(settings, store, selection, options, console))
+            report = asyncio.run(_backfill(settings, store, selection, options, console))
         except TransportError as exc:
             raise BackfillError(
                 f"cannot reach the exchange at {settings.base_url}: {exc}"
             ) from None
+        if not options.dry_run:
+            after = _stored(store)
+            report.new_candle_rows = after[0] - before[0]
+            report.new_trade_rows = after[1] - before[1]
+        return report
+
+
+def _stored(store: Store) -> tuple[int, int]:
+    """Candle and trade rows in the warehouse (a re-upserted row does not change them)."""
+    return store.count("candles"), store.count("trades")
 
 
 async def _backfill(

@@ -40,14 +40,22 @@ def print_plan(console: Console, report: BackfillReport, *, database: str | None
         print_database(console, database)
 
 
+def _add_rows(table: Table, kind: str, fetched: int, new: int | None) -> None:
+    """`new / already stored`: a rerun re-upserts rows already stored; they are not new."""
+    if new is None:
+        table.add_row(f"{kind} rows written", f"{fetched:,}")
+        return
+    table.add_row(f"{kind} rows new / already stored", f"{new:,} / {max(fetched - new, 0):,}")
+
+
 def print_summary(console: Console, report: BackfillReport, *, database: str | None = None) -> None:
     skipped = report.plan.request_lower_bound - report.todo.request_lower_bound
     table = Table(title="Backfill done", show_edge=False, show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("events / markets", f"{report.events} / {report.markets}")
-    table.add_row("candle rows written", f"{report.candle_rows:,}")
-    table.add_row("trade rows written", f"{report.trade_rows:,}")
+    _add_rows(table, "candle", report.candle_rows, report.new_candle_rows)
+    _add_rows(table, "trade", report.trade_rows, report.new_trade_rows)
     table.add_row(
         "requests (discovery + fetch)", f"{report.discovery_requests} + {report.fetch_requests}"
     )

@@ -60,9 +60,12 @@ class BackfillReport:
     markets: int = 0
     discovery_requests: int = 0
     fetch_requests: int = 0
-    candle_rows: int = 0
+    candle_rows: int = 0  # fetched and upserted (new or already stored)
     trade_rows: int = 0
     elapsed_s: float = 0.0
+    # Rows the warehouse gained (its count after minus before; None when not measured).
+    new_candle_rows: int | None = None
+    new_trade_rows: int | None = None
 
     @property
     def requests(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
@@ -20,7 +19,8 @@ from kalshi_tape.backtest.sweep import parse_grid, run_sweep
 from kalshi_tape.backtest.wxsource import store_weather
 from kalshi_tape.config import load_settings
 from kalshi_tape.errors import KtapeError
-from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, open_store
+from kalshi_tape.outputs import check_output_file
+from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, open_existing, open_store
 
 DB_HELP = (
     f"Database URL: duckdb:///file.duckdb or postgresql://user@host/db "
@@ -160,29 +160,24 @@ def backtest_command(
     )
     db_url = load_settings({"db_url": url}).db_url
     try:
-        _require_existing(db_url)
+        check_output_file(out)
         create_strategy(strategy, config.params)
         grid = parse_grid(sweeps) if sweeps else []
         for combo in grid:  # refuse a bad grid before any work
             create_strategy(strategy, {**config.params, **combo})
-        with open_store(db_url) as store:
+        with open_existing(db_url) as store:
             source = store_weather(store) if weather else None
             result = run_backtest(store, config, source)
         rows = run_sweep(db_url, config, grid, workers, cluster) if grid else []
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from exc
-    write_report(out, result, rows)
+    try:
+        write_report(out, result, rows)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
     pnl = sum((e.result.pnl for e in result.events), Decimal(0))
     fills = sum(len(e.result.fills) for e in result.events)
     click.echo(f"{len(result.events)} events, {fills} fills, P&L after fees ${pnl} -> {out}")
-
-
-def _require_existing(db_url: str) -> None:
-    """A backtest only reads: a DuckDB URL must name an existing file (never create one)."""
-    if db_url.lower().startswith("duckdb:///") and ":memory:" not in db_url:
-        path = Path(urlsplit(db_url).path[1:])
-        if not path.exists():
-            raise BacktestInputError(f"no warehouse at {path}: backfill or import data first")
 
 
 def _method(name: str) -> Method:

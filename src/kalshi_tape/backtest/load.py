@@ -8,7 +8,6 @@ Per event: the bracket markets (ladder order from their strikes), the series' fe
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,24 +29,14 @@ from kalshi_tape.backtest.panel import (
     panel_from_quotes,
 )
 from kalshi_tape.brackets import Bracket
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.stations import station_for
 from kalshi_tape.storage import Store
-
-_EVENT_DATE = re.compile(r"-(\d{2})([A-Z]{3})(\d{2})$")
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-    )
-}
 
 
 def event_day(event_ticker: str) -> date | None:
     """The climate date in `KXHIGHNY-26JUN02`, else None."""
-    m = _EVENT_DATE.search(event_ticker)
-    if not m or m.group(2) not in _MONTHS:
-        return None
-    return date(2000 + int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3)))
+    return event_date(event_ticker)
 
 
 def bracket_from_strikes(

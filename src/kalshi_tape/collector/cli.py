@@ -18,7 +18,7 @@ from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.spool import SpoolError
 from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
-from kalshi_tape.storage import Store, default_url, open_store
+from kalshi_tape.storage import Store, default_url, open_existing, open_store
 
 log = logging.getLogger("kalshi_tape.collector")
 
@@ -168,7 +168,7 @@ def book_command(ticker: str, at: str, clock: str, db: str | None, as_json: bool
     """Rebuild TICKER's order book at a past moment from the stored tape."""
     at_ns = parse_moment(at)
     try:
-        with open_store(db or default_url(), migrate=False) as store:
+        with open_existing(db or default_url(), migrate=False) as store:
             rebuilt = rebuild_book(store, ticker, at_ns, clock=clock)  # type: ignore[arg-type]
     except BookUnknown as exc:
         click.echo(f"unknown: {exc}", err=True)

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import click
 
+from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.config import Settings, load_settings, redact_url
 from kalshi_tape.errors import KtapeError, TransportError
+from kalshi_tape.outputs import check_output_file
 from kalshi_tape.paper.journal import SessionRow
 from kalshi_tape.paper.report import write_session_report
 from kalshi_tape.paper.session import PaperConfig, run_session
-from kalshi_tape.storage import open_store
+from kalshi_tape.storage import open_existing, open_store
 
 DB_HELP = "Warehouse URL (default $KTAPE_DB, else db_url of $KTAPE_CONFIG, else a DuckDB file)."
 
@@ -63,6 +65,7 @@ def paper_group(
         raise click.UsageError("give --strategy and --series (or a subcommand: report)")
     config = PaperConfig(series.upper(), strategy, _params(params), bars, seconds)
     try:
+        create_strategy(strategy, config.params)  # a typo fails before the warehouse opens
         settings = load_settings({"db_url": db_url, "base_url": base_url})
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
@@ -108,8 +111,9 @@ def _print_summary(row: SessionRow) -> None:
 def report_command(session_id: str | None, db_url: str | None, out: Path) -> None:
     """Render a paper session as the backtest's HTML report (replayed from its tape)."""
     try:
+        check_output_file(out)
         settings = load_settings({"db_url": db_url})
-        with open_store(settings.db_url) as store:
+        with open_existing(settings.db_url) as store:
             row = write_session_report(store, session_id, out)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None

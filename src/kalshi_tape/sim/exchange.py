@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.sim.candles import Candle, active_period_ends, candle, synthetic_candle
 from kalshi_tape.sim.cities import CITIES, City
 from kalshi_tape.sim.clock import SimClock
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.generator import (
-    MONTHS,
     EventSpec,
     EventTimeline,
     Level,
@@ -104,13 +104,8 @@ def market_status(spec: EventSpec, now_s: int) -> str:
 
 def parse_event_ticker(ticker: str) -> tuple[str, date] | None:
     series, _, code = ticker.partition("-")
-    if len(code) != 7 or series not in CITIES:
-        return None
-    try:
-        month = MONTHS.index(code[2:5]) + 1
-        return series, date(2000 + int(code[:2]), month, int(code[5:]))
-    except ValueError:
-        return None
+    day = event_date(ticker) if len(code) == 7 and series in CITIES else None
+    return None if day is None else (series, day)
 
 
 class Exchange:

@@ -12,11 +12,12 @@ URLs: `duckdb:///relative/file.duckdb`, `duckdb:////absolute/file.duckdb`,
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import redact_url
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.errors import ConfigError, StorageError
 from kalshi_tape.storage.base import BookInputs, Store, StoreInfo
 from kalshi_tape.storage.records import (
     BackfillProgress,
@@ -45,6 +46,7 @@ __all__ = [
     "WeatherForecastRow",
     "WeatherObservationRow",
     "default_url",
+    "open_existing",
     "open_store",
 ]
 
@@ -82,6 +84,50 @@ def open_store(
             store.close()
             raise
     return store
+
+
+def open_existing(
+    url: str | None = None, *, clock: Clock = SYSTEM_CLOCK, migrate: bool = True
+) -> Store:
+    """Open a warehouse that must already exist (reading commands never create one).
+
+    A DuckDB URL must name an existing file; without `migrate`, the warehouse must carry
+    the current schema (an empty or older file is refused with what to run)."""
+    url = url or default_url()
+    if url.split(":", 1)[0].lower() == "duckdb":
+        path, _ = _duckdb_target(url)
+        if path != ":memory:" and not Path(path).exists():
+            raise StorageError(
+                f"no warehouse at {path} (from {redact_url(url)}); "
+                "`ktape backfill` or `ktape db init` creates one"
+            )
+    store = open_store(url, clock=clock, migrate=migrate)
+    if not migrate:
+        try:
+            _require_current_schema(store, url)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+def _require_current_schema(store: Store, url: str) -> None:
+    from kalshi_tape.storage import migrations
+
+    has_versions = store.sql(
+        "SELECT count(*) FROM information_schema.tables "
+        f"WHERE table_name = '{migrations.VERSION_TABLE}'"
+    )[0][0]
+    version = (
+        int(store.sql(f"SELECT max(version) FROM {migrations.VERSION_TABLE}")[0][0] or 0)
+        if has_versions
+        else 0
+    )
+    if version < migrations.LATEST_VERSION:
+        raise StorageError(
+            f"{redact_url(url)} has schema version {version}, not {migrations.LATEST_VERSION} "
+            f"(not a kalshi-tape warehouse, or an older one): run `ktape db migrate --db {url}`"
+        )
 
 
 def _duckdb_target(url: str) -> tuple[str, bool]:

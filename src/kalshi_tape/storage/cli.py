@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from kalshi_tape.config import load_settings
-from kalshi_tape.errors import KtapeError, StorageError
-from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_store
+from kalshi_tape.errors import KtapeError
+from kalshi_tape.outputs import check_output_folder
+from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_existing, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet
 
 
@@ -30,13 +30,9 @@ def _open(url: str | None, *, migrate: bool = True) -> Store:
     return open_store(load_settings({"db_url": url}).db_url, migrate=migrate)
 
 
-def _require_existing(url: str) -> None:
-    """A DuckDB URL must name an existing file (DuckDB would create an empty one)."""
-    if not url.lower().startswith("duckdb:///"):
-        return
-    path = Path(urlsplit(url).path[1:])
-    if str(path) != ":memory:" and not path.exists():
-        raise StorageError(f"no warehouse at {path}; create one with `ktape db init --db {url}`")
+def _open_existing(url: str | None) -> Store:
+    """Like `_open`, for commands that only read: a missing warehouse is an error."""
+    return open_existing(load_settings({"db_url": url}).db_url)
 
 
 def _fail(exc: KtapeError) -> click.ClickException:
@@ -78,8 +74,7 @@ def migrate_command(url: str | None) -> None:
 def info_command(url: str | None) -> None:
     """Backend, schema version, TimescaleDB state and row counts."""
     try:
-        _require_existing(load_settings({"db_url": url}).db_url)
-        with _open(url) as store:
+        with _open_existing(url) as store:
             info = store.info()
     except KtapeError as exc:
         raise _fail(exc) from exc
@@ -110,13 +105,19 @@ def info_command(url: str | None) -> None:
     help="Folder to write into (created if missing; one subfolder per table).",
 )
 @click.option("--table", "tables", multiple=True, help="Export only these tables (repeatable).")
-@click.option("--overwrite", is_flag=True, help="Replace table folders already in --out.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Remove each table folder first (drops partitions no longer in the warehouse). "
+    "Without it, a rerun replaces the partitions it writes and keeps the others.",
+)
 def export_command(
     url: str | None, fmt: str, out_dir: Path, tables: tuple[str, ...], overwrite: bool
 ) -> None:
-    """Export tables to Parquet, hive-partitioned by table and date."""
+    """Export tables to Parquet, hive-partitioned by table and date (rerun-safe)."""
     try:
-        with _open(url) as store:
+        check_output_folder(out_dir)
+        with _open_existing(url) as store:
             written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
     except KtapeError as exc:
         raise _fail(exc) from exc

@@ -3,6 +3,11 @@
     OUT/candles/date=2026-11-20/part-0.parquet     tables with a time axis (UTC date)
     OUT/markets/part-0.parquet                     tables without one
 
+Exporting again into the same folder is idempotent by partition: each table is written to
+a hidden staging folder first, then every partition it produced replaces the one of the same
+name (a daily cron rerun rewrites what changed; partitions it did not produce stay). With
+`overwrite`, each table folder is removed first instead.
+
 Column types are the warehouse's Arrow types (decimal128 prices and counts, UTC
 microsecond timestamps), `ingested_at` included, so export then import is exact.
 """
@@ -38,18 +43,35 @@ def export_parquet(
     written = {}
     for spec in _tables(tables):
         target = root / spec.name
-        if target.exists():
-            if not overwrite:
-                raise StorageError(f"{target} already exists; pass --overwrite to replace it")
+        if overwrite and target.exists():
             shutil.rmtree(target)
         data = store.read_table(spec.name)
         if data.num_rows:
             try:
-                _write(spec, data, target)
+                _write_staged(spec, data, target)
             except OSError as exc:
                 raise StorageError(f"cannot write {root}: {_reason(exc)}") from None
         written[spec.name] = data.num_rows
     return written
+
+
+def _write_staged(spec: schema.Table, data: pa.Table, target: Path) -> None:
+    """Write to a staging folder beside `target`, then swap in what it holds: each
+    partition folder for a dated table, the table's files for an undated one."""
+    staging = target.with_name(f".{target.name}.staging")
+    if staging.exists():
+        shutil.rmtree(staging)  # left by an interrupted run
+    _write(spec, data, staging)
+    target.mkdir(parents=True, exist_ok=True)
+    if spec.time is None:
+        for old in target.glob("*.parquet"):
+            old.unlink()
+    for produced in sorted(staging.iterdir()):
+        destination = target / produced.name
+        if destination.is_dir():
+            shutil.rmtree(destination)
+        produced.replace(destination)
+    staging.rmdir()
 
 
 def import_parquet(
