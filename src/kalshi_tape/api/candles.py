@@ -1,7 +1,9 @@
 """The candle service: stored candles first, Kalshi's event candlesticks for the rest.
 
-`source=auto` serves our own candles (`collector`, else `trades`) when we hold any for
-the market and period, else Kalshi's. Kalshi's come from the warehouse when the event's
+`source=auto` serves our own candles (`collector`, else `trades`) where coverage records
+(api/coverage.py) show we hold every period, Kalshi's for the rest, merged in order with
+provenance; `complete` only when every period of the range is accounted for.
+Kalshi's come from the warehouse when the event's
 checkpoint says they are all there (or, for an event still trading, when they were
 fetched less than `live_ttl_s` ago); otherwise one fetch per event and period runs
 (single-flight), guarded by a negative cache, a circuit breaker and timeouts. When
@@ -25,6 +27,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kalshi_tape.api import coverage
 from kalshi_tape.api.budget import UpstreamBudget, global_flights_per_s
 from kalshi_tape.api.errors import ApiProblem, not_found
 from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
@@ -53,6 +56,8 @@ class CandleResult:
     source: str  # collector, trades, kalshi, or none
     complete: bool  # the market's whole life is covered and can no longer change
     stale: bool  # Kalshi was unreachable: this is what we had
+    reason: str | None = None  # why it is not complete, when it is not
+    sources: tuple[dict[str, str], ...] = ()  # runs of one source: {source, first, last}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,27 +115,92 @@ class CandleService:
         if ("series", ticker.split("-", 1)[0]) in self.unknown:  # cheap: no store read
             raise not_found("market", ticker)
         stored = await self._read(ticker, None, period, None, start, end)  # every source
-        if source != "kalshi":
-            own = _own_source(stored)
-            if own is not None or source == "own":
-                closed = await asyncio.to_thread(self._closed, ticker)
-                table = _only(stored, own or "none")
-                return CandleResult(table, own or "none", closed and own is not None, False)
+        own = _own_source(stored) if source != "kalshi" else None
+        if source == "own" or (own is not None and source == "auto"):
+            spans, window = await asyncio.to_thread(
+                self._own_coverage, ticker, period, own or "none", start, end
+            )
+            own_rows = _only(stored, own or "none")
+            if window is not None and coverage.covers(spans, *window):
+                return _result(own_rows, own or "none", True, False, None)
+            if source == "own":
+                return _result(own_rows, own or "none", False, False, _partial(own, window))
+            return await self._merged(ticker, period, start, end, own_rows, spans)
+        table, cov = await self._kalshi(ticker, period, start, end, stored)
+        self._refuse_empty_stale(cov, table, ticker)
+        return _result(table, "kalshi", cov.complete, cov.stale, _kalshi_reason(cov))
+
+    async def _kalshi(
+        self,
+        ticker: str,
+        period: int,
+        start: datetime | None,
+        end: datetime | None,
+        stored: pa.Table | None = None,
+    ) -> tuple[pa.Table, Coverage]:
         event = await self._event_of(ticker)
-        coverage = await self.ensure_event(event, period)
-        if coverage.fetched:  # new rows arrived: read again
+        cov = await self.ensure_event(event, period)
+        if cov.fetched or stored is None:  # new rows arrived: read again
             stored = await self._read(ticker, None, period, "kalshi", start, end)
-        table = _only(stored, "kalshi")
-        self._refuse_empty_stale(coverage, table, ticker)
-        return CandleResult(table, "kalshi", coverage.complete, coverage.stale)
+        return _only(stored, "kalshi"), cov
+
+    async def _merged(
+        self,
+        ticker: str,
+        period: int,
+        start: datetime | None,
+        end: datetime | None,
+        own_rows: pa.Table,
+        spans: list[coverage.Span],
+    ) -> CandleResult:
+        """Own candles inside their coverage, Kalshi's for every other period."""
+        own = str(own_rows.column("source")[0]) if own_rows.num_rows else "none"
+        try:
+            kalshi, cov = await self._kalshi(ticker, period, start, end)
+        except ApiProblem as problem:
+            if problem.status not in (404, 503):
+                raise
+            reason = f"partial: Kalshi's candles could not be had ({problem.message})"
+            return _result(own_rows, own, False, problem.status == 503, reason)
+        mine = own_rows.filter(coverage.inside(coverage.end_seconds(own_rows), spans))
+        theirs = kalshi.filter(~coverage.inside(coverage.end_seconds(kalshi), spans))
+        merged = pa.concat_tables([mine, theirs]).sort_by("end_period_ts")
+        name = "+".join(sorted({own, "kalshi"} if mine.num_rows else {"kalshi"}))
+        return _result(merged, name, cov.complete, cov.stale, _kalshi_reason(cov))
+
+    def _own_coverage(
+        self, ticker: str, period: int, source: str, start: datetime | None, end: datetime | None
+    ) -> tuple[list[coverage.Span], coverage.Span | None]:
+        """Our covered spans and the window to account for (None when unbounded)."""
+        spans = coverage.covered_spans(self.store, source, ticker, period)
+        return spans, self._window(ticker, period, start, end)
+
+    def _window(
+        self, ticker: str, period: int, start: datetime | None, end: datetime | None
+    ) -> coverage.Span | None:
+        """First and last period end of the range: given, else the market's trading life."""
+        step = period * 60
+        p = self.store.placeholder
+        rows = self.store.sql(
+            f"SELECT open_time, close_time FROM markets WHERE ticker = {p}", (ticker,)
+        )
+        opened, closed = rows[0] if rows else (None, None)
+        first = start or opened
+        last = end or closed
+        if first is None or last is None:
+            return None
+        now_s = self.clock.now_ns() // 1_000_000_000
+        first_s = -(-int(first.timestamp()) // step) * step
+        last_s = min(int(last.timestamp()), now_s) // step * step
+        return (first_s, last_s) if last_s >= first_s else None
 
     async def event_candles(
         self, event_ticker: str, period: int, start: datetime | None, end: datetime | None
     ) -> CandleResult:
-        coverage = await self.ensure_event(event_ticker, period)
+        cov = await self.ensure_event(event_ticker, period)
         table = await self._read(None, event_ticker, period, "kalshi", start, end)
-        self._refuse_empty_stale(coverage, table, event_ticker)
-        return CandleResult(table, "kalshi", coverage.complete, coverage.stale)
+        self._refuse_empty_stale(cov, table, event_ticker)
+        return _result(table, "kalshi", cov.complete, cov.stale, _kalshi_reason(cov))
 
     def _refuse_empty_stale(self, coverage: Coverage, table: pa.Table, what: str) -> None:
         if coverage.stale and table.num_rows == 0:
@@ -287,6 +357,29 @@ class CandleService:
             if isinstance(exc, NotFound):
                 raise
             raise _unavailable(_describe(exc)) from None
+
+
+def _result(
+    table: pa.Table, source: str, complete: bool, stale: bool, reason: str | None
+) -> CandleResult:
+    sources = tuple(coverage.provenance(table))
+    return CandleResult(table, source, complete, stale, None if complete else reason, sources)
+
+
+def _partial(own: str | None, window: coverage.Span | None) -> str:
+    if own is None:
+        return "partial: no candles of our own are stored"
+    if window is None:
+        return "partial: the range is open and the market's trading times are not stored"
+    return f"partial: coverage records of {own!r} do not account for every period"
+
+
+def _kalshi_reason(cov: Coverage) -> str | None:
+    if cov.stale:
+        return "stale: Kalshi could not be reached; this is what is stored"
+    if not cov.complete:
+        return "partial: the market is still trading"
+    return None
 
 
 def _unavailable(detail: str) -> ApiProblem:

@@ -98,7 +98,26 @@ def _json_rows(text: pa.Table) -> bytes:
 
 
 def accepts_gzip(scope: Mapping[str, Any]) -> bool:
-    return any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+    """RFC 9110 12.5.3: gzip is acceptable when `gzip` (or else `*`) has a q-value > 0."""
+    header = b",".join(v for k, v in scope["headers"] if k == b"accept-encoding")
+    weights: dict[str, float] = {}
+    for item in header.decode("latin-1").split(","):
+        name, _, params = item.strip().partition(";")
+        weights[name.strip().lower()] = _q(params)
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _q(params: str) -> float:
+    """The q-value of one coding (1 when absent, 0 when malformed: not acceptable)."""
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                return 0.0
+            return q if 0 <= q <= 1 else 0.0
+    return 1.0
 
 
 def cache_key(scope: Mapping[str, Any]) -> tuple[str, bytes, bool]:

@@ -84,10 +84,18 @@ _CONVERTERS: dict[str, Any] = {
 }
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _bool(value: object) -> bool:
+    """Strict: a typo such as `ture` is an error, never a silent false."""
     if isinstance(value, bool):
         return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{value!r} is not a boolean (true/false)")
 
 
 def load_api_settings(
@@ -103,25 +111,48 @@ def load_api_settings(
     yaml_api = _yaml_api(Path(path)) if path else {}
     kalshi = load_settings(kalshi_overrides, env=env, config_file=path)
     names = {f.name for f in fields(ApiSettings)} - {"kalshi"}
+    _refuse_unknown_env(env, names)
     layers = [
-        yaml_api,
-        {n: env[ENV_PREFIX + n.upper()] for n in names if env.get(ENV_PREFIX + n.upper())},
-        {k: v for k, v in (overrides or {}).items() if v is not None},
+        (f"file {path}", yaml_api),
+        (
+            "environment",
+            {n: env[ENV_PREFIX + n.upper()] for n in names if ENV_PREFIX + n.upper() in env},
+        ),
+        ("flag", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]
-    values: dict[str, Any] = {}
-    for layer in layers:
-        values.update(layer)
+    values: dict[str, tuple[str, Any]] = {}
+    for origin, layer in layers:
+        values.update({k: (origin, v) for k, v in layer.items()})
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ConfigError(f"api.{unknown[0]}", "unknown API setting")
+        origin = values[unknown[0]][0]
+        raise ConfigError(f"api.{unknown[0]}", f"unknown API setting (from {origin})")
     converted = {}
-    for name, value in values.items():
-        convert = _CONVERTERS.get(name, float)
+    for name, (origin, value) in values.items():
+        convert = _CONVERTERS.get(name, _number)
         try:
             converted[name] = convert(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"api.{name}", f"bad value {value!r}") from None
+            where = f"{ENV_PREFIX}{name.upper()}" if origin == "environment" else origin
+            raise ConfigError(f"api.{name}", f"bad value {value!r} (from {where})") from None
     return replace(ApiSettings(kalshi=kalshi), **converted)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _refuse_unknown_env(env: Mapping[str, str], names: set[str]) -> None:
+    """A misspelled `KTAPE_API_*` variable stops the start instead of being ignored."""
+    import difflib
+
+    known = {ENV_PREFIX + n.upper() for n in names}
+    for var in sorted(v for v in env if v.startswith(ENV_PREFIX) and v not in known):
+        near = difflib.get_close_matches(var, sorted(known), n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise ConfigError(var, f"unknown environment variable{hint}")
 
 
 def _yaml_api(path: Path) -> dict[str, Any]:

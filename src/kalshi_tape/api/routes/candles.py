@@ -73,13 +73,23 @@ class Candle(BaseModel):
     open_interest: str
 
 
+class SourceRange(BaseModel):
+    """Consecutive candles from one source: first and last period end."""
+
+    source: str
+    first: str
+    last: str
+
+
 class CandlesBody(BaseModel):
     market_ticker: str | None = None
     event_ticker: str | None = None
     period: int
-    source: str  # collector, trades, kalshi or none
-    complete: bool
+    source: str  # collector, trades, kalshi, none, or a merge such as collector+kalshi
+    complete: bool  # every period of the range is accounted for
     stale: bool
+    reason: str | None  # why not complete (starts with `partial:` or `stale:`)
+    sources: list[SourceRange]  # provenance, in order
     candles: list[Candle]
 
 
@@ -92,6 +102,11 @@ _CONTENT: dict[int | str, dict[str, Any]] = {
             "X-Candle-Source": {"schema": {"type": "string"}, "description": "where from"},
             "X-Candle-Complete": {"schema": {"type": "string"}, "description": "true/false"},
             "X-Candle-Stale": {"schema": {"type": "string"}, "description": "true/false"},
+            "X-Candle-Sources": {
+                "schema": {"type": "string"},
+                "description": "provenance: source=first/last, comma-separated",
+            },
+            "X-Candle-Reason": {"schema": {"type": "string"}, "description": "when incomplete"},
         },
     },
     **ERROR_RESPONSES,
@@ -191,13 +206,20 @@ async def _render(
         "X-Candle-Source": result.source,
         "X-Candle-Complete": str(result.complete).lower(),
         "X-Candle-Stale": str(result.stale).lower(),
+        "X-Candle-Sources": ", ".join(
+            f"{r['source']}={r['first']}/{r['last']}" for r in result.sources
+        ),
     }
+    if result.reason:
+        headers["X-Candle-Reason"] = result.reason
     envelope = {
         **envelope,
         "period": period,
         "source": result.source,
         "complete": result.complete,
         "stale": result.stale,
+        "reason": result.reason,
+        "sources": list(result.sources),
     }
     body, extra = await asyncio.to_thread(
         _encode, result, fmt, envelope, omit, accepts_gzip(request.scope)

@@ -1,0 +1,113 @@
+"""Which candle periods we hold completely: known from records, never guessed.
+
+A coverage record says "source S holds every period of (market, period) whose end lies in
+[first, last]" (a period with no trade and no quote change has no candle and is still
+accounted for). It is a `backfill_progress` checkpoint of kind `coverage`, written by
+whoever produced the candles (the collector for a span it watched, a backfill for a span
+it derived). A stream integrity event (`sequence_gaps`: gap, resync or reconnect) of the
+market, or of the whole connection, removes the period it falls in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kalshi_tape.storage import BackfillProgress, Store
+
+KIND = "coverage"
+Span = tuple[int, int]  # first and last period end, Unix seconds, inclusive
+
+
+def coverage_record(
+    source: str, market: str, period: int, first_s: int, last_s: int
+) -> BackfillProgress:
+    """The checkpoint stating that `source` holds every period ending in [first_s, last_s]."""
+    if last_s < first_s or first_s % (period * 60) or last_s % (period * 60):
+        raise ValueError(f"coverage span {first_s}..{last_s} is not on {period}-minute ends")
+    key = f"{KIND}/{source}/{market}/{period}/{first_s}-{last_s}"
+    return BackfillProgress(key, KIND, 0, 0)
+
+
+def covered_spans(store: Store, source: str, market: str, period: int) -> list[Span]:
+    """The merged spans `source` holds completely, with integrity events cut out."""
+    prefix = f"{KIND}/{source}/{market}/{period}/"
+    spans = sorted(_span(key[len(prefix) :]) for key in store.finished_tasks(prefix))
+    return _cut(_merge(spans), _gap_ends(store, market, period), period * 60)
+
+
+def _span(text: str) -> Span:
+    first, _, last = text.partition("-")
+    return int(first), int(last)
+
+
+def _merge(spans: Sequence[Span]) -> list[Span]:
+    out: list[Span] = []
+    for first, last in spans:
+        if out and first <= out[-1][1] + 60:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
+
+
+def _gap_ends(store: Store, market: str, period: int) -> list[int]:
+    p = store.placeholder
+    rows = store.sql(
+        f"SELECT received_ns FROM sequence_gaps WHERE market_ticker IN ({p}, '')", (market,)
+    )
+    step = period * 60
+    return sorted({-(-int(ns) // 1_000_000_000 // step) * step for (ns,) in rows})
+
+
+def _cut(spans: list[Span], holes: list[int], step: int) -> list[Span]:
+    """Each hole (a period end) removed from the spans."""
+    out: list[Span] = []
+    for first, last in spans:
+        start = first
+        for hole in (h for h in holes if first <= h <= last):
+            if hole > start:
+                out.append((start, hole - step))
+            start = hole + step
+        if start <= last:
+            out.append((start, last))
+    return out
+
+
+def covers(spans: Sequence[Span], first_s: int, last_s: int) -> bool:
+    """Whether one span holds the whole of [first_s, last_s]."""
+    return any(a <= first_s and last_s <= b for a, b in spans)
+
+
+def inside(ends_s: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
+    """A mask: which period ends lie in one of the (sorted, disjoint) spans."""
+    if not spans:
+        return np.zeros(len(ends_s), dtype=bool)
+    firsts = np.array([a for a, _ in spans])
+    lasts = np.array([b for _, b in spans])
+    at = np.searchsorted(firsts, ends_s, side="right") - 1
+    return (at >= 0) & (ends_s <= lasts[np.maximum(at, 0)])
+
+
+def end_seconds(table: pa.Table) -> np.ndarray:
+    """The `end_period_ts` column as Unix seconds."""
+    column = table.column("end_period_ts").cast(pa.timestamp("s", tz="UTC"))
+    return np.asarray(pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def provenance(table: pa.Table) -> list[dict[str, str]]:
+    """Runs of one source in a table ordered by period end: `{source, first, last}`."""
+    if table.num_rows == 0:
+        return []
+    sources = table.column("source").to_pylist()
+    ends = pc.strftime(table.column("end_period_ts"), "%Y-%m-%dT%H:%M:%SZ").to_pylist()
+    runs: list[dict[str, str]] = []
+    for source, end in zip(sources, ends, strict=True):
+        if runs and runs[-1]["source"] == source:
+            runs[-1]["last"] = end
+        else:
+            runs.append({"source": source, "first": end, "last": end})
+    return runs
