@@ -22,6 +22,7 @@ CORPUS = Path(__file__).parent.parent / "data" / "cli"
 EXPECTED: dict[str, tuple[int, date, int | None, int | None]] = {
     "CLIABY": (0, date(2014, 9, 29), 79, 72),
     "CLIALO": (0, date(2014, 1, 3), 19, -21),  # "-21R": negative and a record
+    "CLIANC": (3, date(2017, 3, 14), 10, -3),  # fourth of six Alaska stations: Bethel
     "CLIANN": (0, date(2015, 3, 2), 53, 33),  # Alaska: bare "TEMPERATURE", "53R 0151 PM"
     "CLIBNA": (0, date(2015, 10, 19), 47, 34),  # no time column
     "CLIBOI": (0, date(2014, 12, 29), 28, 23),
@@ -60,6 +61,19 @@ def test_corpus_product_parses_with_hand_read_values(name: str) -> None:
     text = (CORPUS / f"{name}.txt").read_text()
     report = parse_cli_product(text)[index]
     assert (report.climate_date, report.max_f, report.min_f) == (day, maximum, minimum)
+
+
+def test_multi_station_alaska_product_reads_every_station() -> None:
+    reports = parse_cli_product((CORPUS / "CLIANC.txt").read_text())
+    # hand-read: Anchorage, King Salmon, Kodiak, Bethel, Saint Paul Island, Cold Bay
+    assert [(r.max_f, r.min_f) for r in reports] == [
+        (23, 12),
+        (22, 9),
+        (31, 22),
+        (10, -3),
+        (29, 21),
+        (33, 23),
+    ]
 
 
 def test_record_flags_after_the_value_are_read() -> None:
