@@ -28,7 +28,7 @@ from kalshi_tape.sim.weather.model import SimWeather
 from kalshi_tape.sim.weather.render import metar_text
 from kalshi_tape.sim.weather.stations import STATIONS
 from kalshi_tape.weather.asos1min import parse_asos1min
-from kalshi_tape.weather.cli_text import parse_cli_product
+from kalshi_tape.weather.climate_report import parse_cli_product
 from kalshi_tape.weather.metar import parse_metar
 from kalshi_tape.weather.pipeline import FetchPlan
 from kalshi_tape.weather.runner import run_fetch

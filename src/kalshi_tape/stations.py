@@ -22,6 +22,7 @@ class Station:
     iem_id: str
     lst_offset_hours: int
     iana_zone: str
+    low_series_ticker: str | None = None  # the daily-low series on the same CLI (KXLOWT*)
 
     @property
     def lst(self) -> timezone:
@@ -50,6 +51,7 @@ STATIONS: dict[str, Station] = {
             "NYC",
             -5,
             "America/New_York",
+            "KXLOWTNYC",
         ),
         Station(
             "KXHIGHCHI",
@@ -60,6 +62,7 @@ STATIONS: dict[str, Station] = {
             "MDW",
             -6,
             "America/Chicago",
+            "KXLOWTCHI",
         ),
         Station(
             "KXHIGHMIA",
@@ -70,6 +73,7 @@ STATIONS: dict[str, Station] = {
             "MIA",
             -5,
             "America/New_York",
+            "KXLOWTMIA",
         ),
         Station(
             "KXHIGHAUS",
@@ -80,6 +84,7 @@ STATIONS: dict[str, Station] = {
             "AUS",
             -6,
             "America/Chicago",
+            "KXLOWTAUS",
         ),
         Station(
             "KXHIGHDEN",
@@ -90,6 +95,7 @@ STATIONS: dict[str, Station] = {
             "DEN",
             -7,
             "America/Denver",
+            "KXLOWTDEN",
         ),
         Station(
             "KXHIGHLAX",
@@ -100,6 +106,7 @@ STATIONS: dict[str, Station] = {
             "LAX",
             -8,
             "America/Los_Angeles",
+            "KXLOWTLAX",
         ),
         Station(
             "KXHIGHPHIL",
@@ -110,6 +117,7 @@ STATIONS: dict[str, Station] = {
             "PHL",
             -5,
             "America/New_York",
+            "KXLOWTPHIL",
         ),
         Station(
             "KXHIGHTHOU",
@@ -125,6 +133,17 @@ STATIONS: dict[str, Station] = {
 }
 
 
+LOW_SERIES: dict[str, Station] = {
+    s.low_series_ticker: s for s in STATIONS.values() if s.low_series_ticker
+}
+
+
 def station_for(series_ticker: str) -> Station | None:
-    """The station of a daily-high series, or None when the series is not known."""
-    return STATIONS.get(series_ticker.upper())
+    """The station of a daily-high or daily-low series, or None when the series is unknown."""
+    key = series_ticker.upper()
+    return STATIONS.get(key) or LOW_SERIES.get(key)
+
+
+def settles_on_minimum(series_ticker: str) -> bool:
+    """True for a daily-low series (KXLOWT*): it settles on the CLI minimum, not the maximum."""
+    return series_ticker.upper() in LOW_SERIES

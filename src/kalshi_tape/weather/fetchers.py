@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.weather.asos1min import MinuteObservation, parse_asos1min
 from kalshi_tape.weather.cli_json import IemCliDay, parse_cli_json
-from kalshi_tape.weather.cli_text import ClimateReport, parse_cli_product, split_products
+from kalshi_tape.weather.climate_report import ClimateReport, parse_cli_product, split_products
 from kalshi_tape.weather.forecast import HourlyForecast, parse_hourly_forecast, parse_point
 from kalshi_tape.weather.http import WeatherHttp
 from kalshi_tape.weather.metar import MetarReport, parse_awc_json, parse_iem_metar_csv

@@ -11,7 +11,7 @@ from decimal import Decimal
 from kalshi_tape.storage import DailyClimateRow, WeatherForecastRow, WeatherObservationRow
 from kalshi_tape.weather.asos1min import MinuteObservation
 from kalshi_tape.weather.cli_json import IemCliDay
-from kalshi_tape.weather.cli_text import ClimateReport
+from kalshi_tape.weather.climate_report import ClimateReport
 from kalshi_tape.weather.forecast import HourlyForecast
 from kalshi_tape.weather.metar import MetarReport
 from kalshi_tape.weather.sites import Site, days_between

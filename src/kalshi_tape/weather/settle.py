@@ -20,6 +20,7 @@ from kalshi_tape.brackets import Bracket, bracket_of, series_of
 from kalshi_tape.domain import Market
 from kalshi_tape.errors import ParseError
 from kalshi_tape.parse import parse_market
+from kalshi_tape.stations import settles_on_minimum
 from kalshi_tape.storage import Store
 from kalshi_tape.weather.sites import SITES, Site, site_for
 from kalshi_tape.weather.store import load_daily_climate
@@ -165,7 +166,8 @@ def _check_event(store: Store, event_ticker: str, markets: list[Market]) -> Even
     if day is None:
         raise ParseError("event_ticker", "no climate date", event_ticker)
     site = rule_site(markets[0])
-    high, final, source = cli_high(store, site, day)
+    column = "min_temp_f" if settles_on_minimum(series_of(event_ticker)) else "max_temp_f"
+    high, final, source = cli_high(store, site, day, column)
     checks = []
     for market in markets:
         bracket, same = rule_bracket(market)
@@ -175,15 +177,18 @@ def _check_event(store: Store, event_ticker: str, markets: list[Market]) -> Even
     return EventCheck(event_ticker, day, site.icao, high, final, source, tuple(checks))
 
 
-def cli_high(store: Store, site: Site, day: date) -> tuple[int | None, bool, str | None]:
-    """(high °F, is final, source) of a climate day: a final report first, by source order."""
+def cli_high(
+    store: Store, site: Site, day: date, column: str = "max_temp_f"
+) -> tuple[int | None, bool, str | None]:
+    """(value °F, is final, source) of a climate day's maximum (or `column="min_temp_f"`, the
+    minimum, for daily-low series): a final report first, by source order."""
     table = load_daily_climate(store, site.icao, day, day)
     rows = [
         (str(s), bool(f), v)
         for s, f, v in zip(
             table.column("source").to_pylist(),
             table.column("is_final").to_pylist(),
-            table.column("max_temp_f").to_pylist(),
+            table.column(column).to_pylist(),
             strict=True,
         )
         if v is not None and s in CLI_SOURCES

@@ -73,10 +73,16 @@ SITES: dict[str, Site] = {
 
 
 def site_for(name: str) -> Site:
-    """A site by ICAO id (KNYC), IEM id (NYC) or series ticker (KXHIGHNY); ConfigError else."""
+    """A site by ICAO id (KNYC), IEM id (NYC), CLI code or series (KXHIGHNY, KXLOWTNYC)."""
     key = name.strip().upper()
     for site in SITES.values():
-        if key in (site.icao, site.iem_id, site.series, site.cli_pil):
+        if key in (
+            site.icao,
+            site.iem_id,
+            site.series,
+            site.cli_pil,
+            site.station.low_series_ticker,
+        ):
             return site
     known = ", ".join(sorted(SITES))
     raise ConfigError("station", f"unknown station or series {name!r} (known: {known})")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from kalshi_tape.errors import ParseError
-from kalshi_tape.weather.cli_text import parse_cli_product, parse_clock, split_products
+from kalshi_tape.weather.climate_report import parse_cli_product, parse_clock, split_products
 from kalshi_tape.weather.fetchers import pick_section
 from kalshi_tape.weather.sites import site_for
 from tests.weather.samples import sample

@@ -21,7 +21,7 @@ MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", 
 # Offsets of the zone abbreviations NWS offices print in the issuance line.
 ZONE_OFFSETS = {
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
-    "AKST": -9, "AKDT": -8, "HST": -10, "UTC": 0, "GMT": 0,
+    "AKST": -9, "AKDT": -8, "HST": -10, "SST": -11, "CHST": 10, "UTC": 0, "GMT": 0,
 }  # fmt: skip
 
 _HEADLINE = re.compile(
@@ -34,9 +34,11 @@ _ISSUED = re.compile(
 _WMO = re.compile(r"^\s*([A-Z]{4}\d{2}) ([A-Z]{4}) (\d{6})(?: ([A-Z]{3}))?\s*$", re.M)
 _PIL = re.compile(r"^\s*(CLI[A-Z0-9]{3})\s*$", re.M)
 _EXTREME = re.compile(
-    r"^\s+(MAXIMUM|MINIMUM)\s+(R\s*)?(-?\d+|MM|M)\s*(\(E\)|E\b)?\s*"
+    r"^\s*(MAXIMUM|MINIMUM)\s+(R\s*)?(-?\d+|MM|M)(R)?\s*(\(E\)|E\b)?\s*"
     r"(\d{1,2}:?\d{2}\s*[AP]M|MM)?",
 )
+# "TEMPERATURE (F)", "TEMPERATURE(F)" (Pacific) or a bare "TEMPERATURE" (Alaska).
+_TEMPERATURE_HEADER = re.compile(r"^\s*TEMPERATURE\s*(?:\(F\))?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,9 @@ def _headline_date(head: re.Match[str]) -> date:
 def _temperatures(section: str, name: str) -> tuple[Extreme, Extreme]:
     lines = section.split("\n")
     try:
-        start = next(i for i, ln in enumerate(lines) if ln.strip().startswith("TEMPERATURE (F)"))
+        start = next(i for i, ln in enumerate(lines) if _TEMPERATURE_HEADER.match(ln))
     except StopIteration:
-        raise ParseError(f"cli.{name}", "no TEMPERATURE (F) section") from None
+        raise ParseError(f"cli.{name}", "no TEMPERATURE section") from None
     found: dict[str, Extreme] = {}
     for line in lines[start + 1 :]:
         stripped = line.strip()
@@ -144,10 +146,11 @@ def _temperatures(section: str, name: str) -> tuple[Extreme, Extreme]:
         match = _EXTREME.match(line)
         if match and match.group(1) not in found:
             found[match.group(1)] = _extreme(match)
-    if "MAXIMUM" not in found:
-        raise ParseError(f"cli.{name}", "no MAXIMUM line in the TEMPERATURE section")
+    if not found:
+        raise ParseError(f"cli.{name}", "neither a MAXIMUM nor a MINIMUM line under TEMPERATURE")
+    # a min-only (or max-only) report states one extreme; the other is missing, not an error
     missing = Extreme(None, None, False, False)
-    return found["MAXIMUM"], found.get("MINIMUM", missing)
+    return found.get("MAXIMUM", missing), found.get("MINIMUM", missing)
 
 
 def _extreme(match: re.Match[str]) -> Extreme:
@@ -155,9 +158,9 @@ def _extreme(match: re.Match[str]) -> Extreme:
     value = None if raw_value in ("MM", "M") else int(raw_value)
     return Extreme(
         value_f=value,
-        at_lst=parse_clock(match.group(5)),
-        estimated=bool(match.group(4)),
-        record=bool(match.group(2)),
+        at_lst=parse_clock(match.group(6)),
+        estimated=bool(match.group(5)),
+        record=bool(match.group(2) or match.group(4)),
     )
 
 
@@ -181,14 +184,17 @@ def _issued_at(body: str) -> datetime | None:
     hour, minute, half, zone, month, day, year = match.groups()
     if zone not in ZONE_OFFSETS or month not in MONTHS:
         return None
-    local = datetime(
-        int(year),
-        MONTHS.index(month) + 1,
-        int(day),
-        int(hour) % 12 + (12 if half == "PM" else 0),
-        int(minute),
-        tzinfo=timezone(timedelta(hours=ZONE_OFFSETS[zone])),
-    )
+    try:
+        local = datetime(
+            int(year),
+            MONTHS.index(month) + 1,
+            int(day),
+            int(hour) % 12 + (12 if half == "PM" else 0),
+            int(minute),
+            tzinfo=timezone(timedelta(hours=ZONE_OFFSETS[zone])),
+        )
+    except ValueError:
+        return None  # an impossible issuance line; the report itself may still be read
     return local.astimezone(UTC)
 
 
@@ -204,5 +210,6 @@ def _is_final(section: str) -> bool:
     """Preliminary: "VALID TODAY AS OF" a time, or a TEMPERATURE block for "TODAY"."""
     if "VALID TODAY AS OF" in section or "VALID AS OF" in section:
         return False
-    temp_block = section.split("TEMPERATURE (F)", 1)[-1][:200]
+    header = next((m for m in re.finditer(r"^\s*TEMPERATURE.*$", section, re.M)), None)
+    temp_block = section[header.end() :][:200] if header else ""
     return not re.search(r"^\s*TODAY\s*$", temp_block, re.M)
