@@ -19,6 +19,7 @@ from kalshi_tape.collector.spool import SpoolError
 from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
 from kalshi_tape.storage import Store, default_url, open_store
+from kalshi_tape.timeparse import TimeInputError, parse_instant
 
 log = logging.getLogger("kalshi_tape.collector")
 
@@ -138,23 +139,21 @@ def _logging(level: str, as_json: bool = False) -> None:
 
 
 def parse_moment(text: str) -> int:
-    """Unix ns from ISO 8601 (naive = UTC) or Unix seconds."""
+    """Unix ns from the one time parser; bad input is a click usage error naming it."""
     try:
-        return int(float(text) * 1e9) if text.replace(".", "", 1).isdigit() else _iso(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is neither ISO 8601 nor Unix seconds") from None
-
-
-def _iso(text: str) -> int:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+        return parse_instant(text)
+    except TimeInputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
 
 
 @click.command("book")
 @click.argument("ticker")
-@click.option("--at", "at", required=True, help="Moment: ISO 8601 (UTC if naive) or Unix s.")
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    help="Moment: ISO 8601 with zone (2024-01-01T15:30:00Z), a date, or epoch+unit (1704067200s).",
+)
 @click.option(
     "--clock",
     type=click.Choice(["received", "exchange"]),
