@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kalshi_tape.collector.book import BookUnknown, rebuild_book
+from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.spool import SpoolError
