@@ -66,8 +66,9 @@ def collect_command(
     }
     try:
         config = load_collector_config(config_path, flags=flags)
-        if not config.poll and not config.settings.has_credentials:
-            log.warning("no API key: the exchange refuses unsigned WebSockets; use --poll")
+        plan = keyless_plan(config)
+        if plan:
+            log.warning("%s", plan)
         code = asyncio.run(_collect(config))
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -79,6 +80,23 @@ def collect_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+def keyless_plan(config: CollectorConfig) -> str | None:
+    """What a run without an API key will do, in one line (None when a key is set)."""
+    if config.settings.has_credentials:
+        return None
+    poll = (
+        f"REST polling of {config.settings.base_url}: book snapshots every "
+        f"{config.poll_interval_seconds:g} s and a trade sweep, no WebSocket tape"
+    )
+    if config.poll:
+        return f"no API key (KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH unset): {poll}"
+    return (
+        "no API key (KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH unset): will open an unsigned "
+        "WebSocket, which the simulator accepts and the real exchange refuses (exit 1); "
+        f"--poll instead gives {poll}"
+    )
 
 
 async def _collect(config: CollectorConfig) -> int:
