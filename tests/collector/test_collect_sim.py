@@ -112,7 +112,7 @@ def _check_book_cli(path: Path) -> None:
             "SELECT market_ticker, exchange_ts_ms FROM orderbook_deltas ORDER BY received_ns "
             "LIMIT 1 OFFSET 150"
         )[0]
-    at = str(ts_ms / 1000)
+    at = f"{ts_ms}ms"
     db = f"duckdb:///{path}?read_only=true"
     result = CliRunner().invoke(main, ["book", ticker, "--at", at, "--json", "--db", db])
     if result.exit_code == 1:  # inside a gap: the tape cannot say, and says so

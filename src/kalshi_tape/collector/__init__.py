@@ -5,7 +5,7 @@ await collector.run()
 rebuild_book(store, ticker, at_ns, clock="exchange").book
 """
 
-from kalshi_tape.collector.book import BookUnknown, RebuiltBook, rebuild_book
+from kalshi_tape.books import BookUnknown, RebuiltBook, rebuild_book
 from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
 

@@ -12,13 +12,14 @@ from typing import Any
 
 import click
 
-from kalshi_tape.collector.book import BookUnknown, rebuild_book
+from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.spool import SpoolError
 from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
 from kalshi_tape.storage import Store, default_url, open_existing, open_store
+from kalshi_tape.timeparse import TimeInputError, parse_instant
 
 log = logging.getLogger("kalshi_tape.collector")
 
@@ -65,8 +66,9 @@ def collect_command(
     }
     try:
         config = load_collector_config(config_path, flags=flags)
-        if not config.poll and not config.settings.has_credentials:
-            log.warning("no API key: the exchange refuses unsigned WebSockets; use --poll")
+        plan = keyless_plan(config)
+        if plan:
+            log.warning("%s", plan)
         code = asyncio.run(_collect(config))
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -78,6 +80,23 @@ def collect_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+def keyless_plan(config: CollectorConfig) -> str | None:
+    """What a run without an API key will do, in one line (None when a key is set)."""
+    if config.settings.has_credentials:
+        return None
+    poll = (
+        f"REST polling of {config.settings.base_url}: book snapshots every "
+        f"{config.poll_interval_seconds:g} s and a trade sweep, no WebSocket tape"
+    )
+    if config.poll:
+        return f"no API key (KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH unset): {poll}"
+    return (
+        "no API key (KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH unset): will open an unsigned "
+        "WebSocket, which the simulator accepts and the real exchange refuses (exit 1); "
+        f"--poll instead gives {poll}"
+    )
 
 
 async def _collect(config: CollectorConfig) -> int:
@@ -138,23 +157,21 @@ def _logging(level: str, as_json: bool = False) -> None:
 
 
 def parse_moment(text: str) -> int:
-    """Unix ns from ISO 8601 (naive = UTC) or Unix seconds."""
+    """Unix ns from the one time parser; bad input is a click usage error naming it."""
     try:
-        return int(float(text) * 1e9) if text.replace(".", "", 1).isdigit() else _iso(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is neither ISO 8601 nor Unix seconds") from None
-
-
-def _iso(text: str) -> int:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+        return parse_instant(text)
+    except TimeInputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
 
 
 @click.command("book")
 @click.argument("ticker")
-@click.option("--at", "at", required=True, help="Moment: ISO 8601 (UTC if naive) or Unix s.")
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    help="Moment: ISO 8601 with zone (2024-01-01T15:30:00Z), a date, or epoch+unit (1704067200s).",
+)
 @click.option(
     "--clock",
     type=click.Choice(["received", "exchange"]),

@@ -44,6 +44,7 @@ log = logging.getLogger("kalshi_tape.collector")
 CHANNELS = ("orderbook_delta", "ticker", "trade", "market_lifecycle_v2")
 TICK_S = 0.1
 TROUBLE_SWEEP_DELAY_S = 1.0
+STATUS_EVERY_S = 30.0  # the periodic status line
 STOP_TIMEOUT_S = 3.0
 DISCOVERY_RETRY_S = 10.0
 
@@ -110,7 +111,7 @@ class Collector:
             await self._first_discovery()
             if self._stop.is_set():
                 return
-            tasks = [self._ticker(), self._sweeps(), self._rediscover()]
+            tasks = [self._ticker(), self._sweeps(), self._rediscover(), self._status()]
             tasks.append(self._poll() if self.config.poll else self._stream())
             runners = [asyncio.create_task(t) for t in tasks]
             stopper = asyncio.create_task(self._stop.wait())
@@ -223,6 +224,11 @@ class Collector:
             yield event
 
     # ------------------------------------------------------------------ periodic work
+
+    async def _status(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_EVERY_S)
+            log.info("%s", self.metrics.status_line(*self.writer.lag.percentiles(50, 99)))
 
     async def _ticker(self) -> None:
         interval = self.config.flush_interval_seconds

@@ -70,6 +70,23 @@ class CollectorMetrics:
         for ticker, last in self._last_seen.items():
             self.message_age.labels(ticker).set(max(0, now_ns - last) / 1e9)
 
+    def status_line(self, lag_p50_s: float, lag_p99_s: float) -> str:
+        """The collector's periodic one-line status: markets, messages, rows, lag, gaps."""
+
+        def total(name: str) -> float:
+            return sum(
+                s.value for m in self.registry.collect() for s in m.samples if s.name == name
+            )
+
+        return (
+            f"status: markets={total('ktape_collect_markets'):.0f} "
+            f"messages={total('ktape_collect_messages_total'):.0f} "
+            f"rows={total('ktape_collect_rows_written_total'):.0f} "
+            f"lag_p50={lag_p50_s:.3f}s lag_p99={lag_p99_s:.3f}s "
+            f"gaps={total('ktape_collect_gaps_total'):.0f} "
+            f"reconnects={total('ktape_collect_reconnects_total'):.0f}"
+        )
+
     def serve(self, port: int, addr: str = "127.0.0.1") -> int:
         """Start the /metrics HTTP server in a thread; returns the bound port."""
         server, _thread = start_http_server(port, addr=addr, registry=self.registry)

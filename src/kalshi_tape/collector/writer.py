@@ -89,12 +89,13 @@ class LagStats:
         if not received:
             return
         lags = commit_ns - np.asarray(received, dtype=np.int64)
+        size = len(self._ring)
         with self._lock:
-            for chunk in np.array_split(lags, max(1, len(lags) // len(self._ring) + 1)):
-                start = self._n % len(self._ring)
-                end = min(start + len(chunk), len(self._ring))
-                self._ring[start:end] = chunk[: end - start]
-                self._n += len(chunk)
+            skipped = max(0, len(lags) - size)  # only the newest `size` lags can be kept
+            self._n += skipped
+            kept = lags[skipped:]
+            self._ring[(self._n + np.arange(len(kept))) % size] = kept  # wraps around
+            self._n += len(kept)
 
     def percentiles(self, *qs: float) -> list[float]:
         """Lag percentiles in seconds (NaN before the first commit)."""

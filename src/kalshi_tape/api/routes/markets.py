@@ -15,7 +15,7 @@ from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ApiProblem, bad_parameter
 from kalshi_tape.api.routes.common import RESPONSES, TICKER, Cursor, Limit, PageBody
 from kalshi_tape.api.services import Services, services
-from kalshi_tape.collector.book import BookUnknown, rebuild_book
+from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.storage import schema
 
 router = APIRouter(tags=["markets"], responses=RESPONSES)
