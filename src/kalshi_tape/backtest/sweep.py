@@ -75,11 +75,15 @@ def _on_cluster(address: str, db_url: str, configs: Sequence[BacktestConfig]) ->
         remote = ray.remote(_one)
         return list(ray.get([remote.remote(db_url, c) for c in configs]))
     try:
-        from dask.distributed import Client  # type: ignore[import-not-found]
+        from dask.distributed import Client  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise BacktestInputError(
             "--cluster needs `pip install dask[distributed]` (or ray://)"
         ) from None
-    with Client(address) as client:
+    try:
+        client = Client(address, timeout="10s")  # type: ignore[no-untyped-call,unused-ignore]
+    except OSError as e:
+        raise BacktestInputError(f"--cluster {address}: no Dask scheduler there ({e})") from None
+    with client:
         futures = client.map(_one, [db_url] * len(configs), configs, pure=False)
-        return list(client.gather(futures))
+        return list(client.gather(futures))  # type: ignore[no-untyped-call,unused-ignore]
