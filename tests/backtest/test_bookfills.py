@@ -108,3 +108,13 @@ def test_the_better_priced_order_draws_on_a_shared_print_first() -> None:
         ("high", Count("6")),
         ("low", Count("2")),
     ]
+
+
+def test_a_taker_walking_levels_pays_one_rounded_fee_per_order() -> None:
+    """Issue 23 defect 5 (cent era): 0.051471 + 0.03465 = 0.086121 -> $0.09 once.
+
+    Fails on the old code (rounded per fill: 0.06 + 0.04 = $0.10)."""
+    cent_era = 1_780_000_000  # 2026-05-28, before 2026-07-07
+    placed = BookFills().place("o1", order(), "E", book(), cent_era, 0, FEES)
+    assert [f.fee for f in placed.fills] == [Decimal("0.06"), Decimal("0.03")]
+    assert sum(f.fee for f in placed.fills) == Decimal("0.09")

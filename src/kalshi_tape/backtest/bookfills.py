@@ -17,11 +17,11 @@ one budget shared by all our resting orders it crosses, in price-time priority.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, Decimal
 from typing import Protocol
 
-from kalshi_tape.backtest.fees import FeeSchedule, trade_date_of
+from kalshi_tape.backtest.fees import FeeSchedule, fee_quantum, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.money import Count, Price
@@ -144,6 +144,7 @@ class BookFills:
             qty = min(left, size)
             left -= qty
             fills.append(_fill(order, event, ts, Count(qty), Price(price), "taker", fees))
+        fills = _one_rounding(fills, fees)
         status = "filled" if left <= 0 else "partial" if fills else "unfilled"
         return Placement(tuple(fills), status)
 
@@ -213,6 +214,23 @@ def _maker_fill(
     assert order.limit is not None
     return _fill(order, rest.event_ticker, trade.ts_ms // 1000, Count(qty), order.limit,
                  "maker", fees)  # fmt: skip
+
+
+def _one_rounding(fills: list[Fill], fees: FeeSchedule) -> list[Fill]:
+    """Charge the order's fee once (Kalshi's per-order accumulator): each fill pays the
+    rounded-up running total of the exact fee less what earlier fills of the order paid."""
+    if not fills:
+        return fills
+    quantum = fee_quantum(trade_date_of(fills[0].ts))
+    raw = paid = Decimal(0)
+    out: list[Fill] = []
+    for fill in fills:
+        p = Decimal(fill.price)
+        raw += fees.taker_rate * Decimal(fill.count) * p * (1 - p)
+        owed = raw.quantize(quantum, rounding=ROUND_CEILING)
+        out.append(replace(fill, fee=owed - paid))
+        paid = owed
+    return out
 
 
 def _fill(
