@@ -80,3 +80,41 @@ def test_a_post_only_order_that_would_cross_is_rejected_and_makers_expire() -> N
     gateway.place("o2", resting, "E", book(), TS, 0, FEES)
     assert gateway.end_bar(1, {}) == []
     assert gateway.end_bar(2, {}) == ["o2"] and gateway.resting == []
+
+
+def test_one_print_is_a_budget_shared_by_all_our_resting_orders() -> None:
+    """Issue 23 defect 1: a 10-lot print filled 20 contracts across two of our orders.
+
+    Fails on the old code (each resting order drew the whole print: 20 filled)."""
+    gateway = BookFills()
+    for order_id in ("o1", "o2"):
+        maker = order(liquidity="maker", limit=Price("0.39"), count=Count("10"), ttl_bars=3)
+        assert gateway.place(order_id, maker, "E", book(), TS, 0, FEES).status == "resting"
+    print_ = TapeTrade((TS + 1) * 1000, "t1", TICKER, Decimal("0.38"), Decimal("10"))
+    fills = gateway.on_trades([print_], {"E": FEES})
+    assert sum(f.count for _, f in fills) == Count("10")
+    assert [order_id for order_id, _ in fills] == ["o1"]  # time priority at one price
+
+
+def test_the_better_priced_order_draws_on_a_shared_print_first() -> None:
+    gateway = BookFills()
+    low = order(liquidity="maker", limit=Price("0.38"), count=Count("6"), ttl_bars=3)
+    high = order(liquidity="maker", limit=Price("0.39"), count=Count("6"), ttl_bars=3)
+    gateway.place("low", low, "E", book(), TS, 0, FEES)
+    gateway.place("high", high, "E", book(), TS, 0, FEES)
+    print_ = TapeTrade((TS + 1) * 1000, "t1", TICKER, Decimal("0.37"), Decimal("8"))
+    fills = gateway.on_trades([print_], {"E": FEES})
+    assert [(order_id, f.count) for order_id, f in fills] == [
+        ("high", Count("6")),
+        ("low", Count("2")),
+    ]
+
+
+def test_a_taker_walking_levels_pays_one_rounded_fee_per_order() -> None:
+    """Issue 23 defect 5 (cent era): 0.051471 + 0.03465 = 0.086121 -> $0.09 once.
+
+    Fails on the old code (rounded per fill: 0.06 + 0.04 = $0.10)."""
+    cent_era = 1_780_000_000  # 2026-05-28, before 2026-07-07
+    placed = BookFills().place("o1", order(), "E", book(), cent_era, 0, FEES)
+    assert [f.fee for f in placed.fills] == [Decimal("0.06"), Decimal("0.03")]
+    assert sum(f.fee for f in placed.fills) == Decimal("0.09")

@@ -124,3 +124,17 @@ def test_fill_bookkeeping_in_net_yes_terms() -> None:
     f = Fill(TS, "E", "A", "no", "buy", Count(3), Price("0.30"), "taker", Decimal("0.05"))
     assert f.yes_delta == -3 and f.yes_price == Decimal("0.70")
     assert f.cash_delta == Decimal("2.10") - Decimal("0.05")
+
+
+def test_one_bar_volume_is_a_budget_shared_by_all_our_resting_orders() -> None:
+    """Issue 23 defect 1: a bar with volume 10 filled 30 across three of our orders.
+
+    Fails on the old code (each resting order drew the whole bar volume)."""
+    rules = FillRules()
+    order = Order("A", "yes", "buy", Count("10"), "maker", Price("0.41"), ttl_bars=3)
+    book = OrderBook()
+    for _ in range(3):
+        book.resting.extend(_rest(order, rules).resting)
+    trade = bar(TS + 60, 0.39, 0.44, low=0.35, high=0.43, volume=10)
+    fills = maker_fills(book, TICKERS, trade, rules, FEES)
+    assert sum(f.count for f in fills) == Count("10")

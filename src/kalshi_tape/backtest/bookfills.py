@@ -10,17 +10,18 @@ trading (`paper.gateway`, over the live feed). `BookFills` executes against the 
   the level's size at each bar end (cancellations); trades at our price beyond the queue,
   and every trade through our price, fill us; unfilled after `ttl_bars` bars: expired.
 
-Fees are `backtest.fees`, one fee per fill as in the candle backtest.
+Fees are `backtest.fees`, one fee per fill as in the candle backtest. Each public print is
+one budget shared by all our resting orders it crosses, in price-time priority.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, Decimal
 from typing import Protocol
 
-from kalshi_tape.backtest.fees import FeeSchedule, trade_date_of
+from kalshi_tape.backtest.fees import FeeSchedule, fee_quantum, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.money import Count, Price
@@ -143,6 +144,7 @@ class BookFills:
             qty = min(left, size)
             left -= qty
             fills.append(_fill(order, event, ts, Count(qty), Price(price), "taker", fees))
+        fills = _one_rounding(fills, fees)
         status = "filled" if left <= 0 else "partial" if fills else "unfilled"
         return Placement(tuple(fills), status)
 
@@ -152,11 +154,11 @@ class BookFills:
         """Fills of resting orders from trades printed after their bar (time order)."""
         out: list[tuple[str, Fill]] = []
         for trade in trades:
-            for rest in self.resting:
-                if rest.order.ticker == trade.ticker and rest.remaining > 0:
-                    fill = _maker_fill(rest, trade, fees[rest.event_ticker])
-                    if fill is not None:
-                        out.append((rest.order_id, fill))
+            budget = [trade.count]  # one print, shared by all our orders it crosses
+            for rest in _by_priority(self.resting, trade.ticker):
+                fill = _maker_fill(rest, trade, fees[rest.event_ticker], budget)
+                if fill is not None:
+                    out.append((rest.order_id, fill))
         self.resting = [r for r in self.resting if r.remaining > 0]
         return out
 
@@ -178,7 +180,18 @@ def _crosses(order: Order, book: OrderBook, limit: Decimal) -> bool:
     return best_yes is not None and limit <= Decimal(best_yes)
 
 
-def _maker_fill(rest: Resting, trade: TapeTrade, fees: FeeSchedule) -> Fill | None:
+def _by_priority(resting: list[Resting], ticker: str) -> list[Resting]:
+    """Our live orders on `ticker` in price-time priority (best price first, then oldest)."""
+    live = [r for r in resting if r.order.ticker == ticker and r.remaining > 0]
+    buys = sorted((r for r in live if r.order.buys_yes), key=lambda r: -r.yes_limit)
+    sells = sorted((r for r in live if not r.order.buys_yes), key=lambda r: r.yes_limit)
+    return buys + sells
+
+
+def _maker_fill(
+    rest: Resting, trade: TapeTrade, fees: FeeSchedule, budget: list[Decimal]
+) -> Fill | None:
+    """Fill `rest` from what is left of the print (`budget[0]`, drawn down in place)."""
     at = trade.yes_price == rest.yes_limit
     through = (
         trade.yes_price < rest.yes_limit
@@ -192,14 +205,32 @@ def _maker_fill(rest: Resting, trade: TapeTrade, fees: FeeSchedule) -> Fill | No
         served = min(rest.queue, available)
         rest.queue -= served
         available -= served
-    qty = min(rest.remaining, available)
+    qty = min(rest.remaining, available, budget[0])
     if qty <= 0:
         return None
     rest.remaining -= qty
+    budget[0] -= qty
     order = rest.order
     assert order.limit is not None
     return _fill(order, rest.event_ticker, trade.ts_ms // 1000, Count(qty), order.limit,
                  "maker", fees)  # fmt: skip
+
+
+def _one_rounding(fills: list[Fill], fees: FeeSchedule) -> list[Fill]:
+    """Charge the order's fee once (Kalshi's per-order accumulator): each fill pays the
+    rounded-up running total of the exact fee less what earlier fills of the order paid."""
+    if not fills:
+        return fills
+    quantum = fee_quantum(trade_date_of(fills[0].ts))
+    raw = paid = Decimal(0)
+    out: list[Fill] = []
+    for fill in fills:
+        p = Decimal(fill.price)
+        raw += fees.taker_rate * Decimal(fill.count) * p * (1 - p)
+        owed = raw.quantize(quantum, rounding=ROUND_CEILING)
+        out.append(replace(fill, fee=owed - paid))
+        paid = owed
+    return out
 
 
 def _fill(

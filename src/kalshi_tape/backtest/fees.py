@@ -18,7 +18,8 @@ before 2026-07-07 the fee of an order is rounded UP to the next cent; from 2026-
 trade fee is rounded UP to the next centicent ($0.0001) (docs getting_started/fee_rounding).
 The later balance-precision "rounding fee" and its rebate accumulator converge to the same
 total over an order's fills, so they are not modelled. There is no settlement fee.
-Each backtest fill is charged as its own order (conservative: one rounding per fill).
+A tape-mode taker order walking several levels is rounded once (per-order accumulator);
+maker fills and candle-mode fills are still charged one rounding per fill (conservative).
 """
 
 from __future__ import annotations

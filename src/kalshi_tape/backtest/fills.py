@@ -147,10 +147,11 @@ def maker_fills(
     """Fill resting orders against `bar` (which comes strictly after their placement)."""
     fills: list[Fill] = []
     still: list[Resting] = []
-    for rest in book.resting:
+    budgets: dict[int, Decimal] = {}  # one bar's volume, shared by all our orders it crosses
+    for rest in sorted(book.resting, key=_priority):
         if bar.ts > rest.expires_after_ts:
             continue
-        fill = _maker_fill(rest, tickers.index(rest.order.ticker), bar, rules, fees)
+        fill = _maker_fill(rest, tickers.index(rest.order.ticker), bar, rules, fees, budgets)
         if fill is not None:
             fills.append(fill)
         if rest.remaining > 0 and bar.ts < rest.expires_after_ts:
@@ -159,9 +160,21 @@ def maker_fills(
     return fills
 
 
+def _priority(rest: Resting) -> Decimal:
+    """Price priority (stable sort keeps time priority): the best YES-terms limit first."""
+    limit = Decimal(_yes_limit_exact(rest.order))
+    return -limit if rest.order.buys_yes else limit
+
+
+def _yes_limit_exact(order: Order) -> Decimal:
+    assert order.limit is not None
+    return Decimal(order.limit) if order.side == "yes" else 1 - Decimal(order.limit)
+
+
 def _maker_fill(
-    rest: Resting, index: int, bar: BarQuotes, rules: FillRules, fees: FeeSchedule
-) -> Fill | None:
+    rest: Resting, index: int, bar: BarQuotes, rules: FillRules, fees: FeeSchedule,
+    budgets: dict[int, Decimal],
+) -> Fill | None:  # fmt: skip
     order = rest.order
     volume = float(bar.volume[index])
     if math.isnan(volume) or volume <= 0:
@@ -178,10 +191,12 @@ def _maker_fill(
     available = Decimal(volume * rules.participation).quantize(Decimal("0.01"), ROUND_FLOOR)
     used_by_queue = min(rest.queue, available)
     rest.queue -= used_by_queue
-    qty = min(rest.remaining, available - used_by_queue)
+    budget = budgets.setdefault(index, available)
+    qty = min(rest.remaining, available - used_by_queue, budget)
     if qty <= 0:
         return None
     rest.remaining -= qty
+    budgets[index] = budget - qty
     assert order.limit is not None
     count = Count(qty)
     fee = fees.fee(order.limit, count, taker=False, trade_date=trade_date_of(bar.ts))
