@@ -64,9 +64,15 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         """Runs the command; a package of a missing extra imported on the way (e.g.
-        psycopg for a PostgreSQL URL) becomes one line naming the extra."""
+        psycopg for a PostgreSQL URL) becomes one line naming the extra. Every error message
+        is masked too: a driver's message may echo a URL with its password."""
+        from kalshi_tape.observability.redact import redact
+
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = redact(exc.message)  # type: ignore[misc]  # Final in stubs only
+            raise
         except ModuleNotFoundError as exc:
             command = ctx.invoked_subcommand or ""
             extra = extra_for(exc.name, command)

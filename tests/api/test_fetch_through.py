@@ -105,6 +105,19 @@ def test_unknown_market_is_404_and_remembered(sim: SimServer, serve: ServeFn) ->
     assert sim_requests(sim)["requests_total"] == before  # the negative cache answered
 
 
+def test_random_tickers_under_an_unknown_series_cost_one_lookup(
+    sim: SimServer, serve: ServeFn
+) -> None:
+    """The series is remembered: after the first miss, other tickers under it send nothing."""
+    api = serve(sim.base_url)
+    assert httpx.get(f"{api.url}/v1/candles/KXNOPE-26NOV17-B1").status_code == 404
+    before = sim_requests(sim)["requests_total"]
+    for n in range(2, 12):
+        answer = httpx.get(f"{api.url}/v1/candles/KXNOPE-2{n % 10}DEC0{n % 9 + 1}-B{n}")
+        assert answer.status_code == 404, answer.text
+    assert sim_requests(sim)["requests_total"] == before
+
+
 def _ts(text: str) -> int:
     from datetime import datetime
 

@@ -159,3 +159,22 @@ def test_hostile_numbers_never_give_a_server_error(
     assert response.status_code < 500, response.text[:300]
     assert response.status_code in (200, 404, 422), response.text[:300]
     assert "code" in response.json() or response.status_code == 200
+
+
+# Forged cursors: well-formed base64 JSON whose text values carry a NUL. The old code
+# passed them to the store: 500 on PostgreSQL (found by an independent review).
+FORGED_CURSORS = [
+    ("/v1/series", ["x\u0000y"]),
+    ("/v1/markets/KXHIGHNY-26NOV17-B45/trades", ["2020-01-01T00:00:00", "a\u0000"]),
+    ("/v1/weather/observations", ["K\u0000", "s", "2020-01-01T00:00:00Z"]),
+]
+
+
+@pytest.mark.parametrize(("route", "values"), FORGED_CURSORS)
+def test_forged_cursor_with_a_nul_is_422(api: str, route: str, values: list[str]) -> None:
+    import base64
+
+    raw = "[" + ",".join(f'"{v}"' for v in values) + "]"
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    response = get(api, route, {"cursor": cursor})
+    assert response.status_code == 422, f"{route}: {response.status_code} {response.text[:300]}"

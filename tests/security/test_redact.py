@@ -26,6 +26,14 @@ SIG = "dGhpcyBpcyBub3QgYSByZWFsIHNpZ25hdHVyZSBidXQgaXQgaXMgbG9uZyBlbm91Z2g="
         ("key kt_0a1b2c3d_abcdefghijklmnopqrstuv refused", "abcdefghijklmnopqrstuv"),
         ("connecting to postgresql://ktape:hunter2pw@db:5432/w", "hunter2pw"),
         ("dsn host=db user=ktape password=hunter2pw dbname=w", "hunter2pw"),
+        # forms an independent review found unmasked
+        ("postgresql://postgres:hunter/22x@127.0.0.1/x", "hunter/22x"),
+        ("POSTGRESQL://u:hunter22x@127.0.0.1:1/db", "hunter22x"),
+        (f"KALSHI_ACCESS_SIGNATURE={SIG}", SIG),
+        ("x_api_key: s3cr3t-value", "s3cr3t-value"),
+        ("PGPASSWORD=hunter2pw psql", "hunter2pw"),
+        ('{"password": "hunter2pw"}', "hunter2pw"),
+        ("password: hunter2pw", "hunter2pw"),
     ],
 )
 def test_each_credential_is_masked(line: str, secret: str) -> None:

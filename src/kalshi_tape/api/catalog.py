@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -127,6 +128,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# A forged cursor's text values meet the same rule as the filters they page (no NUL,
+# no control characters, bounded length) before they reach a store.
+_CURSOR_TEXT = re.compile(r"[^\x00-\x1f\x7f]{0,200}")
+
+
 def _typed(table: s.Table, key: Sequence[str], values: list[Any]) -> list[Any]:
     """Cursor values back to the key columns' types (a forged cursor gets a 422)."""
     out: list[Any] = []
@@ -142,7 +148,7 @@ def _typed(table: s.Table, key: Sequence[str], values: list[Any]) -> list[Any]:
             elif kind == "date":
                 out.append(date.fromisoformat(str(value)))
             else:
-                if not isinstance(value, str):
+                if not isinstance(value, str) or not _CURSOR_TEXT.fullmatch(value):
                     raise ValueError(value)
                 out.append(value)
         except (ValueError, ArithmeticError):

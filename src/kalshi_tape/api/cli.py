@@ -44,6 +44,12 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
     help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
 )
 @click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable).")
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
+    "default: never, so per-address limits use the socket's peer address.",
+)
 def serve_command(
     db_url: str | None,
     host: str,
@@ -53,6 +59,7 @@ def serve_command(
     warm: bool,
     require_keys: bool | None,
     cors: tuple[str, ...],
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
     import uvicorn
@@ -86,12 +93,22 @@ def serve_command(
                 port=port,
                 workers=workers,
                 access_log=False,
+                **_proxy_options(forwarded_allow_ips),
             )
             return
         app = create_app(settings, warm=warm)
-        uvicorn.run(app, host=host, port=port, access_log=False)
+        uvicorn.run(
+            app, host=host, port=port, access_log=False, **_proxy_options(forwarded_allow_ips)
+        )
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _proxy_options(forwarded_allow_ips: str | None) -> dict[str, Any]:
+    """uvicorn trusts X-Forwarded-For from loopback by default: off unless proxies are named."""
+    if not forwarded_allow_ips:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
 
 
 def startup_line(settings: ApiSettings, host: str, port: int) -> str:

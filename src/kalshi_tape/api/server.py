@@ -30,5 +30,6 @@ class ApiServer(ThreadedServer):
             port=self.port,
             log_level="warning",
             access_log=False,
+            proxy_headers=False,  # per-address limits use the peer, never a forged header
             lifespan="on",
         )

@@ -29,15 +29,18 @@ MASK = "***"
 LEVEL_ENV = "KTAPE_LOG_LEVEL"  # e.g. DEBUG: root logging to stderr for any command
 
 _HEADER = re.compile(
-    r"(?P<name>kalshi-access-(?:key|signature|timestamp)|authorization|x-api-key)"
+    r"(?P<name>kalshi[-_]access[-_](?:key|signature|timestamp)|authorization|x[-_]api[-_]key)"
     r"(?P<sep>['\"]?\s*[:=,]\s*[(\[]?\s*(?:b?['\"])?)"
     r"(?P<scheme>(?:bearer|basic)\s+)?"
     r"(?P<value>[^\s'\",)\]}]+)",
     re.IGNORECASE,
 )
 _API_KEY = re.compile(r"\b(kt_[0-9a-f]{8}_)[A-Za-z0-9_-]{8,}")
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+(@)", re.IGNORECASE)
-_PASSWORD_PAIR = re.compile(r"\b(password\s*=\s*)(['\"]?)[^\s'\"&;]+", re.IGNORECASE)
+# The password runs to the last `@` of the authority (an unencoded `/` or `:` stays inside).
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s]+(@)", re.IGNORECASE)
+_PASSWORD_PAIR = re.compile(
+    r"\b((?:pg)?password['\"]?\s*[=:]\s*)(['\"]?)[^\s'\"&;,}]+", re.IGNORECASE
+)
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
