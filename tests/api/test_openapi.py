@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from kalshi_tape.api import create_app
 from kalshi_tape.api.server import ApiServer
 from kalshi_tape.sim.server import SimServer
-from kalshi_tape.storage import open_store
+from kalshi_tape.storage import Store, open_store
 from tests.api.conftest import SETTLED_EVENT, api_settings, sim_clock, sim_config
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -85,7 +85,13 @@ CHECKS = [
 def test_no_server_errors_no_schema_violations() -> None:
     """Every operation, 15 generated cases each (the pytest plugin of schemathesis does
     not run on pytest 9, so hypothesis drives each operation's strategy directly)."""
-    with SimServer(sim_config()) as sim, open_store("duckdb:///:memory:") as store:
+    with open_store("duckdb:///:memory:") as store:
+        fuzz_every_operation(store)
+
+
+def fuzz_every_operation(store: Store) -> None:
+    """The fuzz against a server on `store` (DuckDB here, PostgreSQL in test_postgres.py)."""
+    with SimServer(sim_config()) as sim:
         app = create_app(api_settings(sim.base_url), store=store, clock=sim_clock())
         with ApiServer(app) as api:
             # something stored, so the stored paths are exercised too

@@ -65,17 +65,6 @@ def test_api_on_postgres(sim: SimServer, pg_store: Store) -> None:
 def test_schemathesis_on_postgres_no_server_errors(pg_store: Store) -> None:
     """The fuzz of test_openapi.py against a PostgreSQL-backed server (NUL bytes and the
     like used to give 500 here, never on DuckDB)."""
-    import schemathesis
+    from tests.api.test_openapi import fuzz_every_operation
 
-    from tests.api.conftest import sim_config
-    from tests.api.test_openapi import _fuzz
-
-    with SimServer(sim_config()) as sim:
-        app = create_app(api_settings(sim.base_url), store=pg_store, clock=sim_clock())
-        with ApiServer(app) as api:
-            assert httpx.get(f"{api.url}/v1/events/{SETTLED_EVENT}/candles?period=60").is_success
-            schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json")
-            operations = [result.ok() for result in schema.get_all_operations()]
-            assert len(operations) >= 12
-            for operation in operations:
-                _fuzz(operation)
+    fuzz_every_operation(pg_store)

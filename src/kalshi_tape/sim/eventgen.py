@@ -10,6 +10,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from kalshi_tape.parse.tickers import date_code
 from kalshi_tape.sim.cities import City
 from kalshi_tape.sim.model import EventSpec, MarketSpec
 
@@ -17,7 +18,6 @@ PATH_STEP_S = 300
 SETTLEMENT_TIMER_S = 3600
 TWC_ERA_START = date(2026, 8, 14)
 ET = ZoneInfo("America/New_York")
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
 def event_seed(seed: int, series: str, day: date) -> int:
@@ -26,7 +26,7 @@ def event_seed(seed: int, series: str, day: date) -> int:
 
 
 def event_ticker(series: str, day: date) -> str:
-    return f"{series}-{day:%y}{MONTHS[day.month - 1]}{day.day:02d}"
+    return f"{series}-{date_code(day)}"
 
 
 def climate_day_start(city: City, day: date) -> datetime:

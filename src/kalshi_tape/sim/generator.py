@@ -25,7 +25,6 @@ import uuid
 from kalshi_tape.sim.books import book_levels
 from kalshi_tape.sim.eventgen import (
     ET,
-    MONTHS,
     PATH_STEP_S,
     SETTLEMENT_TIMER_S,
     TWC_ERA_START,
@@ -50,7 +49,6 @@ from kalshi_tape.sim.model import (
 __all__ = [
     "EMPTY_QUOTE",
     "ET",
-    "MONTHS",
     "PATH_STEP_S",
     "SETTLEMENT_TIMER_S",
     "TWC_ERA_START",

@@ -20,13 +20,12 @@ from kalshi_tape.brackets import Bracket, bracket_of, series_of
 from kalshi_tape.domain import Market
 from kalshi_tape.errors import ParseError
 from kalshi_tape.parse import parse_market
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.stations import settles_on_minimum
 from kalshi_tape.storage import Store
 from kalshi_tape.weather.sites import SITES, Site, site_for
 from kalshi_tape.weather.store import load_daily_climate
 
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_EVENT_DATE = re.compile(r"-(\d{2})([A-Z]{3})(\d{2})$")
 _GREATER = re.compile(r"(?:greater than|above) (-?\d+)°")
 _LESS = re.compile(r"(?:less than|below) (-?\d+)°")
 _BETWEEN = re.compile(r"between (-?\d+)°?\s*(?:-|to|and)\s*(-?\d+)°")
@@ -85,19 +84,6 @@ class SettleReport:
     @property
     def missing(self) -> list[EventCheck]:
         return [e for e in self.events if e.cli_high is None]
-
-
-def event_date(event_ticker: str) -> date | None:
-    """`KXHIGHNY-26AUG08` -> 2026-08-08 (the climate date)."""
-    match = _EVENT_DATE.search(event_ticker)
-    if match is None or match.group(2) not in MONTHS:
-        return None
-    try:
-        return date(
-            2000 + int(match.group(1)), MONTHS.index(match.group(2)) + 1, int(match.group(3))
-        )
-    except ValueError:
-        return None
 
 
 def rule_bracket(market: Market) -> tuple[Bracket, bool]:

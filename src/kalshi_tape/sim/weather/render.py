@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from kalshi_tape.parse.tickers import MONTHS
 from kalshi_tape.sim.weather.model import ClimateIssue, SimWeather, c_tenths
 from kalshi_tape.sim.weather.stations import SimStation
-
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
 def utc(ts: float) -> datetime:
