@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kalshi_tape.backtest.bookfills import BookFills, TapeTrade
-from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.execution.book import BookFills, TapeTrade
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.strategy import Order
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.money import Count, Price

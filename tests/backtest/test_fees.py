@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kalshi_tape.backtest.fees import FeeError, FeeSchedule, fee_quantum, trade_date_of
+from kalshi_tape.backtest.execution.fees import FeeError, FeeSchedule, fee_quantum, trade_date_of
 from kalshi_tape.money import Count, Price
 
 CENT_ERA = date(2026, 7, 6)

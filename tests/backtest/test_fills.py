@@ -6,15 +6,15 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.fees import FeeSchedule
-from kalshi_tape.backtest.fills import (
+from kalshi_tape.backtest.execution.candle import (
+    BarMakers,
     BarQuotes,
     FillRules,
-    OrderBook,
     maker_fills,
     place_maker,
     taker_fill,
 )
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.money import Count, Price
 
@@ -70,10 +70,10 @@ def test_taker_needs_a_quote_and_respects_its_limit() -> None:
     )
 
 
-def _rest(order: Order, rules: FillRules) -> OrderBook:
+def _rest(order: Order, rules: FillRules) -> BarMakers:
     placed = place_maker(order, "E", 0, bar(TS, 0.40, 0.44), rules, 60)
     assert placed is not None
-    return OrderBook([placed])
+    return BarMakers([placed])
 
 
 def test_maker_fills_only_when_the_next_bar_trades_through() -> None:
@@ -132,7 +132,7 @@ def test_one_bar_volume_is_a_budget_shared_by_all_our_resting_orders() -> None:
     Fails on the old code (each resting order drew the whole bar volume)."""
     rules = FillRules()
     order = Order("A", "yes", "buy", Count("10"), "maker", Price("0.41"), ttl_bars=3)
-    book = OrderBook()
+    book = BarMakers()
     for _ in range(3):
         book.resting.extend(_rest(order, rules).resting)
     trade = bar(TS + 60, 0.39, 0.44, low=0.35, high=0.43, volume=10)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.panel import (
     CandleRows,
     Delays,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kalshi_tape.backtest.bookfills import BookFills
-from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.execution.book import BookFills
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.panel import EventMeta
 from kalshi_tape.backtest.strategy import BarState, Order
 from kalshi_tape.brackets import Bracket

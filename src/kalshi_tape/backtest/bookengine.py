@@ -24,8 +24,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.bookfills import BookFills, FillModel, TapeTrade
 from kalshi_tape.backtest.engine import Ledger, Probabilities, state_at
+from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
 from kalshi_tape.backtest.features import FeatureParams, compute_features
 from kalshi_tape.backtest.panel import BAR_S, EventMeta, IntArray, Panel
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kalshi_tape.backtest.calibration import METHODS, Method
-from kalshi_tape.backtest.fills import FillRules
+from kalshi_tape.backtest.execution.candle import FillRules
 from kalshi_tape.backtest.panel import BacktestInputError, Delays
 from kalshi_tape.backtest.quotes import import_quotes
 from kalshi_tape.backtest.report import write_report

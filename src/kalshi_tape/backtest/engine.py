@@ -17,11 +17,11 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.fills import (
+from kalshi_tape.backtest.execution.candle import (
+    BarMaker,
+    BarMakers,
     BarQuotes,
     FillRules,
-    OrderBook,
-    Resting,
     maker_fills,
     place_maker,
     taker_fill,
@@ -111,7 +111,7 @@ def run_event(
 ) -> EventResult:
     meta = panel.meta
     ledger = Ledger()
-    book = OrderBook()
+    book = BarMakers()
     pending: list[Order] = []
     mids = 0.5 * (np.nan_to_num(panel.bid_close, nan=0.0) + np.nan_to_num(panel.ask_close, nan=1.0))
     equity = np.zeros(len(panel.ts))
@@ -154,10 +154,10 @@ def _route(
     k: int,
     rules: FillRules,
     event: str,
-) -> tuple[list[Order], list[Resting]]:
+) -> tuple[list[Order], list[BarMaker]]:
     """Split a strategy's orders into takers (filled at the next bar) and placed makers."""
     takers: list[Order] = []
-    resting: list[Resting] = []
+    resting: list[BarMaker] = []
     for order in orders:
         if not isinstance(order, Order) or order.ticker not in tickers:
             raise StrategyError(f"strategy returned a bad order {order!r} for {event}")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.panel import (
     BacktestInputError,
     CandleRows,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_tape.backtest.fees import FeeSchedule
-from kalshi_tape.backtest.fills import BarQuotes
+from kalshi_tape.backtest.execution.candle import BarQuotes
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.strategy import FloatArray
 from kalshi_tape.brackets import Bracket
 from kalshi_tape.errors import KtapeError

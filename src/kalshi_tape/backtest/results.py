@@ -11,8 +11,8 @@ from typing import Literal
 
 from kalshi_tape.backtest.calibration import Method
 from kalshi_tape.backtest.engine import EventResult, Probabilities
+from kalshi_tape.backtest.execution.candle import FillRules
 from kalshi_tape.backtest.features import FeatureParams
-from kalshi_tape.backtest.fills import FillRules
 from kalshi_tape.backtest.metrics import one_hot
 from kalshi_tape.backtest.panel import Delays, Panel
 from kalshi_tape.backtest.strategy import FloatArray

@@ -9,9 +9,9 @@ states from stored candles, snapshots or imported quotes; paper trading builds t
 same way from minute bars of the live book and trades (`engine.state_at` turns any bar of
 a `Panel` into a state), so a strategy object runs unchanged in both.
 
-Orders are filled by `kalshi_tape.backtest.fills` (taker at the quoted touch plus slippage,
-never at mid; maker only when a later bar trades through the limit) and charged
-`kalshi_tape.backtest.fees`. Prices in the state are floats (analytics); orders and fills
+Orders are filled by the execution core `kalshi_tape.backtest.execution` (taker at the
+quoted touch plus slippage, never at mid; maker only when later trades go through the
+limit) and charged `execution.fees`. Prices in the state are floats (analytics); orders and fills
 carry exact `Price` / `Count`.
 
 Positions are net YES contracts per market: buying NO at q is booked as selling YES at
@@ -29,7 +29,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_tape.backtest.fees import FeeSchedule
+from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.brackets import Bracket
 from kalshi_tape.errors import KtapeError
 from kalshi_tape.money import Count, Price

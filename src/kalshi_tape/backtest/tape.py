@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from kalshi_tape.backtest.bookengine import BookEngine, EventTrack, settle
-from kalshi_tape.backtest.bookfills import TapeTrade
 from kalshi_tape.backtest.engine import EventResult, Probabilities
+from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.features import FeatureParams, compute_features
 from kalshi_tape.backtest.load import event_meta, fee_schedule, list_events
 from kalshi_tape.backtest.panel import BAR_S, BacktestInputError, EventMeta

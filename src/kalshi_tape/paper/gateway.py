@@ -7,8 +7,8 @@ engine takes any `OrderGateway`; it is the backtest's `bookfills.FillModel` prot
 real gateway is also usable by the book engine.
 
 `SimulatedGateway` executes against the live book instead of the exchange, with the
-backtest's own depth fill model (`backtest.bookfills.BookFills`: takers walk the depth,
-makers wait behind the estimated queue; fees from `backtest.fees`), so a paper session and
+backtest's own depth fill model (`backtest.execution.book.BookFills`: takers walk the depth,
+makers wait behind the estimated queue; fees from `backtest.execution.fees`), so a paper session and
 a tape-mode backtest of the same recorded data fill identically.
 """
 
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kalshi_tape.backtest.bookfills import (
+from kalshi_tape.backtest.execution.book import (
     BookFills,
+    BookMaker,
     FillModel,
     Placement,
-    Resting,
     TapeTrade,
     queue_at,
     taker_levels,
@@ -28,9 +28,9 @@ from kalshi_tape.backtest.bookfills import (
 )
 
 __all__ = [
+    "BookMaker",
     "OrderGateway",
     "Placement",
-    "Resting",
     "SimulatedGateway",
     "TapeTrade",
     "queue_at",

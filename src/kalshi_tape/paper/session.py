@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from kalshi_tape.backtest.bookfills import TapeTrade
+from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.load import event_meta, fee_schedule
 from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import Strategy

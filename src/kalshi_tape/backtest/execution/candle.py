@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from kalshi_tape.backtest.fees import FeeSchedule, trade_date_of
+from kalshi_tape.backtest.execution.fees import FeeSchedule, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order
 from kalshi_tape.money import Count, Price
 
@@ -57,7 +57,7 @@ class BarQuotes:
 
 
 @dataclass(slots=True)
-class Resting:
+class BarMaker:
     """A maker order on the book: what is left of it and of the queue ahead."""
 
     order: Order
@@ -68,10 +68,10 @@ class Resting:
 
 
 @dataclass(slots=True)
-class OrderBook:
+class BarMakers:
     """Our resting maker orders of one event."""
 
-    resting: list[Resting] = field(default_factory=list)
+    resting: list[BarMaker] = field(default_factory=list)
 
 
 def _yes_touch(order: Order, bid: float, ask: float) -> float:
@@ -119,7 +119,7 @@ def taker_fill(
 
 def place_maker(
     order: Order, event_ticker: str, index: int, decided: BarQuotes, rules: FillRules, bar_s: int
-) -> Resting | None:
+) -> BarMaker | None:
     """Rest a post-only maker order; None when it would cross the quotes it was decided on."""
     assert order.limit is not None
     yes_limit = _yes_limit(order)
@@ -128,7 +128,7 @@ def place_maker(
     if not math.isnan(ask if order.buys_yes else bid) and crosses:
         return None
     expires = decided.ts + order.ttl_bars * bar_s
-    return Resting(order, event_ticker, expires, Decimal(order.count), rules.queue_ahead)
+    return BarMaker(order, event_ticker, expires, Decimal(order.count), rules.queue_ahead)
 
 
 def _yes_limit(order: Order) -> float:
@@ -138,7 +138,7 @@ def _yes_limit(order: Order) -> float:
 
 
 def maker_fills(
-    book: OrderBook,
+    book: BarMakers,
     tickers: tuple[str, ...],
     bar: BarQuotes,
     rules: FillRules,
@@ -146,7 +146,7 @@ def maker_fills(
 ) -> list[Fill]:
     """Fill resting orders against `bar` (which comes strictly after their placement)."""
     fills: list[Fill] = []
-    still: list[Resting] = []
+    still: list[BarMaker] = []
     budgets: dict[int, Decimal] = {}  # one bar's volume, shared by all our orders it crosses
     for rest in sorted(book.resting, key=_priority):
         if bar.ts > rest.expires_after_ts:
@@ -160,7 +160,7 @@ def maker_fills(
     return fills
 
 
-def _priority(rest: Resting) -> Decimal:
+def _priority(rest: BarMaker) -> Decimal:
     """Price priority (stable sort keeps time priority): the best YES-terms limit first."""
     limit = Decimal(_yes_limit_exact(rest.order))
     return -limit if rest.order.buys_yes else limit
@@ -172,7 +172,7 @@ def _yes_limit_exact(order: Order) -> Decimal:
 
 
 def _maker_fill(
-    rest: Resting, index: int, bar: BarQuotes, rules: FillRules, fees: FeeSchedule,
+    rest: BarMaker, index: int, bar: BarQuotes, rules: FillRules, fees: FeeSchedule,
     budgets: dict[int, Decimal],
 ) -> Fill | None:  # fmt: skip
     order = rest.order

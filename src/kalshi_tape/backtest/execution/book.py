@@ -10,7 +10,7 @@ trading (`paper.gateway`, over the live feed). `BookFills` executes against the 
   the level's size at each bar end (cancellations); trades at our price beyond the queue,
   and every trade through our price, fill us; unfilled after `ttl_bars` bars: expired.
 
-Fees are `backtest.fees`, one fee per fill as in the candle backtest. Each public print is
+Fees are `backtest.execution.fees`, one fee per fill as in the candle backtest. Each public print is
 one budget shared by all our resting orders it crosses, in price-time priority.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Protocol
 
-from kalshi_tape.backtest.fees import FeeSchedule, fee_quantum, trade_date_of
+from kalshi_tape.backtest.execution.fees import FeeSchedule, fee_quantum, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.money import Count, Price
@@ -41,7 +41,7 @@ class TapeTrade:
 
 
 @dataclass(slots=True)
-class Resting:
+class BookMaker:
     order_id: str
     order: Order
     event_ticker: str
@@ -111,7 +111,7 @@ class BookFills:
     """Executes orders against the book and the public trade prints."""
 
     def __init__(self) -> None:
-        self.resting: list[Resting] = []
+        self.resting: list[BookMaker] = []
 
     def place(
         self, order_id: str, order: Order, event_ticker: str, book: OrderBook | None, ts: int,
@@ -125,7 +125,7 @@ class BookFills:
             return Placement((), "rejected")
         queue = queue_at(order, book, limit)
         self.resting.append(
-            Resting(order_id, order, event_ticker, limit, bar, bar + order.ttl_bars, queue,
+            BookMaker(order_id, order, event_ticker, limit, bar, bar + order.ttl_bars, queue,
                     Decimal(order.count))
         )  # fmt: skip
         return Placement((), "resting", queue)
@@ -180,7 +180,7 @@ def _crosses(order: Order, book: OrderBook, limit: Decimal) -> bool:
     return best_yes is not None and limit <= Decimal(best_yes)
 
 
-def _by_priority(resting: list[Resting], ticker: str) -> list[Resting]:
+def _by_priority(resting: list[BookMaker], ticker: str) -> list[BookMaker]:
     """Our live orders on `ticker` in price-time priority (best price first, then oldest)."""
     live = [r for r in resting if r.order.ticker == ticker and r.remaining > 0]
     buys = sorted((r for r in live if r.order.buys_yes), key=lambda r: -r.yes_limit)
@@ -189,7 +189,7 @@ def _by_priority(resting: list[Resting], ticker: str) -> list[Resting]:
 
 
 def _maker_fill(
-    rest: Resting, trade: TapeTrade, fees: FeeSchedule, budget: list[Decimal]
+    rest: BookMaker, trade: TapeTrade, fees: FeeSchedule, budget: list[Decimal]
 ) -> Fill | None:
     """Fill `rest` from what is left of the print (`budget[0]`, drawn down in place)."""
     at = trade.yes_price == rest.yes_limit
