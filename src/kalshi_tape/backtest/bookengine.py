@@ -26,6 +26,7 @@ import numpy as np
 
 from kalshi_tape.backtest.engine import Ledger, Probabilities, state_at
 from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
+from kalshi_tape.backtest.execution.overlay import BookOverlay
 from kalshi_tape.backtest.features import FeatureParams, compute_features
 from kalshi_tape.backtest.panel import BAR_S, EventMeta, IntArray, Panel
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError
@@ -47,6 +48,7 @@ class OrderEntry:
     status: str
     queue_ahead: Decimal | None = None
     filled: Decimal = Decimal(0)
+    fills_n: int = 0  # fills booked so far (numbers the next one in O(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +109,17 @@ class BookEngine:
         gateway: FillModel | None = None,
         features: FeatureParams | None = None,
         now_ns: Callable[[], int] | None = None,
+        bar_s: int = BAR_S,
     ) -> None:
         self.strategy = strategy
+        self.bar_s = bar_s
         self.gateway = gateway or BookFills()
         self.features = features or FeatureParams()
         self.events = {m.event_ticker: EventTrack(m) for m in metas}
         self.event_of = {t: m.event_ticker for m in metas for t in m.tickers}
-        self.books: dict[str, OrderBook] = {}
+        self.books: dict[str, OrderBook] = {}  # exactly as recorded; our takes: `overlay`
+        self.overlay = BookOverlay()
+        self._cash = Decimal(0)
         self.bar_end: int | None = None  # end of the open bar, exchange Unix seconds
         self.bars = 0
         self.first_bar_ts: int | None = None
@@ -128,9 +134,16 @@ class BookEngine:
 
     # ------------------------------------------------------------------ inputs
 
-    def on_snapshot(self, ticker: str, yes: Sequence[Level], no: Sequence[Level]) -> None:
+    def on_snapshot(
+        self, ticker: str, yes: Sequence[Level], no: Sequence[Level], ts_ms: int | None = None
+    ) -> None:
+        """A book snapshot received at `ts_ms`: it closes every bar that ended before (so
+        it never sets an earlier bar's close); it does not start the bar clock."""
+        if ts_ms is not None and self.bar_end is not None:
+            self.advance(ts_ms)
         if ticker in self.event_of:
             self.books[ticker] = OrderBook.from_levels(ticker, yes, no)
+            self.overlay.clear(ticker)
 
     def on_delta(
         self, ticker: str, side: str, price: Price, delta: Decimal, ts_ms: int | None
@@ -142,8 +155,11 @@ class BookEngine:
         book = self.books.setdefault(ticker, OrderBook(ticker))  # an empty snapshot: no rows
         try:
             book.apply_delta(side, price, delta)  # type: ignore[arg-type]
-        except BookInvariantError:
+        except BookInvariantError:  # the recording itself is inconsistent (never our fills)
             self.books[ticker] = OrderBook(ticker)  # start again empty; a snapshot will fix it
+            self.overlay.clear(ticker)
+            return
+        self.overlay.on_delta(book, side, price, delta)
 
     def on_trade(self, trade: TapeTrade) -> None:
         self.advance(trade.ts_ms)
@@ -153,7 +169,7 @@ class BookEngine:
     def advance(self, ts_ms: int) -> None:
         """Close every bar that ended before `ts_ms` (exchange time)."""
         if self.bar_end is None:
-            self.bar_end = -(-ts_ms // (BAR_S * 1000)) * BAR_S
+            self.bar_end = -(-ts_ms // (self.bar_s * 1000)) * self.bar_s
             return
         while ts_ms > self.bar_end * 1000:
             self.close_bar()
@@ -180,7 +196,7 @@ class BookEngine:
                 self._decide(track, ts, k)
             track.equity.append(_mark(track))
         self.bars += 1
-        self.bar_end = ts + BAR_S
+        self.bar_end = ts + self.bar_s
 
     def _add_row(self, track: EventTrack, ts: int, trades: Sequence[TapeTrade]) -> None:
         bid, ask = self._quotes(track.meta.tickers)
@@ -219,7 +235,8 @@ class BookEngine:
 
     def _place(self, track: EventTrack, order: Order, ts: int, k: int) -> None:
         order_id = f"o{len(self.orders) + 1:06d}"
-        book = self.books.get(order.ticker)
+        recorded = self.books.get(order.ticker)
+        book = None if recorded is None else self.overlay.visible(recorded)
         placed = self.gateway.place(
             order_id, order, track.meta.event_ticker, book, ts, k, track.meta.fees
         )
@@ -230,8 +247,8 @@ class BookEngine:
         self._new_orders.add(order_id)
         for fill in placed.fills:
             self._book(order_id, fill)
-            if book is not None:  # our take removes that depth for later orders
-                _consume(book, order, fill)
+            if fill.liquidity == "taker":  # hidden from our later orders, not from the record
+                _consume(self.overlay, order, fill)
 
     def _book(self, order_id: str, fill: Fill) -> None:
         track = self.events[fill.event_ticker]
@@ -241,10 +258,11 @@ class BookEngine:
         if entry.order.liquidity == "maker":
             left = Decimal(entry.order.count) - entry.filled
             entry.status = "filled" if left <= 0 else "partial"
-        n = sum(1 for f in self.fills if f.order_id == order_id) + 1
-        cash = sum((t.ledger.cash for t in self.events.values()), Decimal(0))
+        entry.fills_n += 1
+        n = entry.fills_n
+        self._cash += fill.cash_delta
         position = track.ledger.position.get(fill.ticker, Decimal(0))
-        self.fills.append(FillEntry(order_id, n, fill, position, cash))
+        self.fills.append(FillEntry(order_id, n, fill, position, self._cash))
         self.received_ns[f"{order_id}/{n}"] = self._stamp()
         self._new_orders.add(order_id)
 
@@ -263,7 +281,8 @@ class BookEngine:
 
     @property
     def cash(self) -> Decimal:
-        return sum((t.ledger.cash for t in self.events.values()), Decimal(0))
+        """Cash over all events, kept as fills are booked (O(1) per fill)."""
+        return self._cash
 
 
 def _trade_bar(
@@ -285,13 +304,13 @@ def _trade_bar(
     return low, high, last, volume
 
 
-def _consume(book: OrderBook, order: Order, fill: Fill) -> None:
-    """Take a taker fill's size out of the level it came from."""
+def _consume(overlay: BookOverlay, order: Order, fill: Fill) -> None:
+    """Record a taker fill's size as taken from the level it came from."""
     yes_price = fill.yes_price
     if order.buys_yes:
-        book.apply_delta("no", Price(ONE - yes_price), -Decimal(fill.count))
+        overlay.take(fill.ticker, "no", Price(ONE - yes_price), Decimal(fill.count))
     else:
-        book.apply_delta("yes", Price(yes_price), -Decimal(fill.count))
+        overlay.take(fill.ticker, "yes", Price(yes_price), Decimal(fill.count))
 
 
 def _mark(track: EventTrack) -> float:

@@ -15,6 +15,7 @@ sets both spans explicitly (paper reports use their session's).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -92,27 +93,35 @@ def replay_tape(
     engine = BookEngine(metas, strategy, features=features)
     tickers = [t for m in metas for t in m.tickers]
     messages = list(_book_messages(store, tickers, window))
-    trades = _trades(store, tickers, window)
+    found = _trades(store, tickers, window)
     if window.trades_from_ms is None and window.trades_to_ms is None:
         lo, hi = _recording_span_ms(messages)
-        trades = [t for t in trades if lo <= t.ts_ms <= hi]
-    for kind, item in messages:
-        if kind == "delta":
-            ts_ms = item["exchange_ts_ms"]
-            while trades and ts_ms is not None and trades[0].ts_ms <= ts_ms:
-                engine.on_trade(trades.pop(0))
-            engine.on_delta(item["market_ticker"], item["side"], Price(item["price"]),
-                            Decimal(item["delta"]), ts_ms)  # fmt: skip
-        else:
-            engine.on_snapshot(*item)
-    for trade in trades:
-        engine.on_trade(trade)
+        found = [t for t in found if lo <= t.ts_ms <= hi]
+    _feed(engine, messages, deque(found))
     results = _results(store, tickers)
     value, settled = Decimal(0), True
     for track in engine.events.values():
         part, done = settle(track, results)
         value, settled = value + part, settled and done
     return Replayed(engine, engine.cash + value, settled, results, len(messages))
+
+
+def _feed(
+    engine: BookEngine, messages: Sequence[tuple[str, Any]], trades: deque[TapeTrade]
+) -> None:
+    """Messages in arrival order; each trade just before the first delta stamped at or after
+    it (O(1) per trade: a deque); snapshots carry their receive time (ms)."""
+    for kind, item in messages:
+        if kind == "delta":
+            ts_ms = item["exchange_ts_ms"]
+            while trades and ts_ms is not None and trades[0].ts_ms <= ts_ms:
+                engine.on_trade(trades.popleft())
+            engine.on_delta(item["market_ticker"], item["side"], Price(item["price"]),
+                            Decimal(item["delta"]), ts_ms)  # fmt: skip
+        else:
+            engine.on_snapshot(*item)
+    while trades:
+        engine.on_trade(trades.popleft())
 
 
 def _recording_span_ms(messages: Sequence[tuple[str, Any]]) -> tuple[int, int]:
@@ -182,7 +191,7 @@ def _book_messages(
         params,
     )
     items: list[tuple[int, int, str, Any]] = [
-        (received, 0, "snapshot", (ticker, levels["yes"], levels["no"]))
+        (received, 0, "snapshot", (ticker, levels["yes"], levels["no"], received // 10**6))
         for (ticker, received), levels in grouped.items()
     ]
     names = ("received_ns", "sid", "seq", "market_ticker", "side", "price", "delta")

@@ -171,7 +171,7 @@ async def _drive(
 def _use(event: object, engine: PaperEngine, tape: Tape, row: SessionRow) -> None:
     """Feed one stream message to the engine and keep it for the recording."""
     if isinstance(event, OrderbookSnapshot):
-        engine.on_snapshot(event.market_ticker, event.yes, event.no)
+        engine.on_snapshot(event.market_ticker, event.yes, event.no, event.received_ns // 10**6)
         tape.snapshots.append(event)
     elif isinstance(event, OrderbookDelta):
         engine.on_delta(event.market_ticker, event.side, event.price, event.delta,
@@ -222,7 +222,7 @@ def finish(
     row.ended_ns = clock.now_ns()
     row.bars = engine.bars
     row.first_bar_ts = engine.first_bar_ts
-    row.last_bar_ts = None if engine.bar_end is None else engine.bar_end - 60
+    row.last_bar_ts = None if engine.bar_end is None else engine.bar_end - engine.bar_s
     row.fills = len(engine.fills)
     row.fees = sum((f.fill.fee for f in engine.fills), Decimal(0))
     row.cash = engine.cash
