@@ -108,11 +108,13 @@ def run_event(
     probs: Probabilities,
     strategy: Strategy,
     rules: FillRules,
+    bar_s: int = BAR_S,
 ) -> EventResult:
     meta = panel.meta
     ledger = Ledger()
     book = BarMakers()
-    pending: list[Order] = []
+    ids = OrderIds(meta.event_ticker)
+    pending: list[tuple[str, Order]] = []
     mids = 0.5 * (np.nan_to_num(panel.bid_close, nan=0.0) + np.nan_to_num(panel.ask_close, nan=1.0))
     equity = np.zeros(len(panel.ts))
     for k in range(len(panel.ts)):
@@ -123,7 +125,7 @@ def run_event(
             ledger.book(fill)
         if panel.ts[k] < meta.close_ts:  # after the close: no new orders
             orders = strategy.on_bar(state_at(panel, features, probs, k, ledger))
-            pending, resting = _route(orders, meta.tickers, panel, k, rules, meta.event_ticker)
+            pending, resting = _route(orders, panel, k, rules, ids, bar_s)
             book.resting.extend(resting)
             if rules.taker_price == "close":  # fill now at this bar's closing quotes
                 _take(ledger, pending, meta, bar, None, rules)
@@ -132,40 +134,51 @@ def run_event(
     return _settle(panel, ledger, equity, mids[-1] if len(mids) else None)
 
 
+@dataclass(slots=True)
+class OrderIds:
+    """Order ids of one event's run: `<event>/o000001`, ... in decision order."""
+
+    event_ticker: str
+    n: int = 0
+
+    def next(self) -> str:
+        self.n += 1
+        return f"{self.event_ticker}/o{self.n:06d}"
+
+
 def _take(
     ledger: Ledger,
-    orders: Sequence[Order],
+    orders: Sequence[tuple[str, Order]],
     meta: EventMeta,
     decided: BarQuotes,
     arriving: BarQuotes | None,
     rules: FillRules,
 ) -> None:
-    for order in orders:
+    for order_id, order in orders:
         index = meta.tickers.index(order.ticker)
-        fill = taker_fill(order, meta.event_ticker, index, decided, arriving, rules, meta.fees)
+        fill = taker_fill(
+            order, meta.event_ticker, index, decided, arriving, rules, meta.fees, order_id
+        )
         if fill is not None:
             ledger.book(fill)
 
 
 def _route(
-    orders: Sequence[Order],
-    tickers: tuple[str, ...],
-    panel: Panel,
-    k: int,
-    rules: FillRules,
-    event: str,
-) -> tuple[list[Order], list[BarMaker]]:
+    orders: Sequence[Order], panel: Panel, k: int, rules: FillRules, ids: OrderIds, bar_s: int
+) -> tuple[list[tuple[str, Order]], list[BarMaker]]:
     """Split a strategy's orders into takers (filled at the next bar) and placed makers."""
-    takers: list[Order] = []
+    tickers, event = panel.meta.tickers, panel.meta.event_ticker
+    takers: list[tuple[str, Order]] = []
     resting: list[BarMaker] = []
     for order in orders:
         if not isinstance(order, Order) or order.ticker not in tickers:
             raise StrategyError(f"strategy returned a bad order {order!r} for {event}")
+        order_id = ids.next()
         if order.liquidity == "taker":
-            takers.append(order)
+            takers.append((order_id, order))
             continue
         index = tickers.index(order.ticker)
-        placed = place_maker(order, event, index, panel.quotes(k), rules, BAR_S)
+        placed = place_maker(order, event, index, panel.quotes(k), rules, bar_s, order_id)
         if placed is not None:
             resting.append(placed)
     return takers, resting

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.panel import (
+    BAR_S,
     BacktestInputError,
     CandleRows,
     Delays,
@@ -177,22 +178,33 @@ def read_candle_rows(store: Store, meta: EventMeta) -> CandleRows | None:
     )
 
 
-def candle_panel(meta: EventMeta, rows: CandleRows, delays: Delays) -> Panel:
-    """A panel on the minute grid from the first candle to the markets' close."""
-    grid = minute_grid(float(rows.end_ts.min()), meta.close_ts)
-    return panel_from_candles(meta, rows, grid, delays.candles)
+CANDLE_S = 60  # stored candles are Kalshi's 1-minute bars
 
 
-def load_panel(store: Store, meta: EventMeta, delays: Delays) -> Panel:
-    """Candles when stored, otherwise snapshots (+ trades)."""
+def candle_panel(meta: EventMeta, rows: CandleRows, delays: Delays, bar_s: int = BAR_S) -> Panel:
+    """A panel on the bar grid from the first candle to the markets' close. Stored candles
+    are 1-minute: any other bar period is refused (never silently mis-aggregated)."""
+    if bar_s != CANDLE_S:
+        raise BacktestInputError(
+            f"event {meta.event_ticker}: stored candles are {CANDLE_S}-second bars, "
+            f"the configured bar period is {bar_s} s"
+        )
+    grid = minute_grid(float(rows.end_ts.min()), meta.close_ts, bar_s)
+    return panel_from_candles(meta, rows, grid, delays.candles, bar_s)
+
+
+def load_panel(store: Store, meta: EventMeta, delays: Delays, bar_s: int = BAR_S) -> Panel:
+    """Candles when stored, otherwise snapshots (+ trades), on bars of `bar_s` seconds."""
     rows = read_candle_rows(store, meta)
     if rows is not None:
-        return candle_panel(meta, rows, delays)
+        return candle_panel(meta, rows, delays, bar_s)
     index = {t: i for i, t in enumerate(meta.tickers)}
-    return _quote_panel(store, meta, delays, index)
+    return _quote_panel(store, meta, delays, index, bar_s)
 
 
-def _quote_panel(store: Store, meta: EventMeta, delays: Delays, index: dict[str, int]) -> Panel:
+def _quote_panel(
+    store: Store, meta: EventMeta, delays: Delays, index: dict[str, int], bar_s: int
+) -> Panel:
     parts = [store.market_snapshots(market_ticker=t) for t in meta.tickers]
     snaps = pa.concat_tables(parts)
     if snaps.num_rows == 0:
@@ -215,5 +227,6 @@ def _quote_panel(store: Store, meta: EventMeta, delays: Delays, index: dict[str,
             price=_floats(trades_table, "yes_price"),
             count=_floats(trades_table, "count"),
         )
-    grid = minute_grid(float(quotes.ts.min()), min(meta.close_ts, float(quotes.ts.max()) + 60))
-    return panel_from_quotes(meta, quotes, grid, delays, trades)
+    end = min(meta.close_ts, float(quotes.ts.max()) + bar_s)
+    grid = minute_grid(float(quotes.ts.min()), end, bar_s)
+    return panel_from_quotes(meta, quotes, grid, delays, trades, bar_s)

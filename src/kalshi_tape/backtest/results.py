@@ -14,7 +14,7 @@ from kalshi_tape.backtest.engine import EventResult, Probabilities
 from kalshi_tape.backtest.execution.candle import FillRules
 from kalshi_tape.backtest.features import FeatureParams
 from kalshi_tape.backtest.metrics import one_hot
-from kalshi_tape.backtest.panel import Delays, Panel
+from kalshi_tape.backtest.panel import BAR_S, Delays, Panel
 from kalshi_tape.backtest.strategy import FloatArray
 from kalshi_tape.backtest.weather import WeatherParams
 
@@ -39,6 +39,7 @@ class BacktestConfig:
     pool_activity: float = 0.3
     fit_every: int = 10  # use every n-th bar of past events to fit calibrators
     data: DataMode = "candles"  # "tape": the recorded order book and trades (`tape`)
+    bar_s: int = BAR_S  # the bar period, seconds (candle mode: the stored 1-minute candles)
 
 
 @dataclass(frozen=True, slots=True)

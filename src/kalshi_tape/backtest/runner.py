@@ -102,7 +102,8 @@ def run_backtest(
         for e in list_events(store, config.series, config.start, config.end)
     ]
     panels = sorted(
-        (load_panel(store, m, config.delays) for m in metas), key=lambda p: p.meta.day_start_ts
+        (load_panel(store, m, config.delays, config.bar_s) for m in metas),
+        key=lambda p: p.meta.day_start_ts,
     )
     return run_panels(panels, config, weather_source, strategy)
 
@@ -142,7 +143,7 @@ def run_panels(
         probs, fused_raw = event_probabilities(panel, features, inputs, config, params)
         calibrator = calibration.best(config.calibration)
         probs = replace(probs, fused=calibrator.apply(fused_raw))
-        result = run_event(panel, features, probs, strategy, config.rules)
+        result = run_event(panel, features, probs, strategy, config.rules, config.bar_s)
         runs.append(EventRun(panel, features, probs, fused_raw, calibrator.method, result))
         done.append((panel, inputs, fused_raw))
     return BacktestResult(config, tuple(runs), any_weather)

@@ -131,7 +131,11 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """An execution: `price` is in the traded side's own terms (a NO price for side 'no')."""
+    """An execution: `price` is in the traded side's own terms (a NO price for side 'no').
+
+    For the audit trail (`ktape backtest --fills`): `order_id` of the order, `decided_ts` when
+    the strategy decided it, `arrived_ts` when it reached the market, and for a maker fill
+    `filled_by`: the public trade (`trade_id`) or the bar (`bar:<end ts>`) that filled it."""
 
     ts: int
     event_ticker: str
@@ -143,6 +147,10 @@ class Fill:
     liquidity: Liquidity
     fee: Decimal
     tag: str = ""
+    order_id: str = ""
+    decided_ts: int = 0
+    arrived_ts: int = 0
+    filled_by: str = ""
 
     @property
     def yes_delta(self) -> Decimal:

@@ -73,7 +73,9 @@ def run_tape(
         event_meta(store, e, fees)
         for e in list_events(store, config.series, config.start, config.end)
     ]
-    replayed = replay_tape(store, metas, strategy, window or TapeWindow(), config.features)
+    replayed = replay_tape(
+        store, metas, strategy, window or TapeWindow(), config.features, config.bar_s
+    )
     if replayed.book_messages == 0:
         raise BacktestInputError(
             f"no recorded order-book tape for {config.series} between {config.start} and "
@@ -88,9 +90,10 @@ def replay_tape(
     strategy: Strategy,
     window: TapeWindow,
     features: FeatureParams | None = None,
+    bar_s: int = BAR_S,
 ) -> Replayed:
     """Feed the recorded tape of `metas`' markets to a `BookEngine`; value the result."""
-    engine = BookEngine(metas, strategy, features=features)
+    engine = BookEngine(metas, strategy, features=features, bar_s=bar_s)
     tickers = [t for m in metas for t in m.tickers]
     messages = list(_book_messages(store, tickers, window))
     found = _trades(store, tickers, window)

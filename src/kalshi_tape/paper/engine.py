@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from kalshi_tape.backtest.bookengine import BookEngine, EventTrack, FillEntry, OrderEntry, settle
 from kalshi_tape.backtest.features import FeatureParams
-from kalshi_tape.backtest.panel import EventMeta
+from kalshi_tape.backtest.panel import BAR_S, EventMeta
 from kalshi_tape.backtest.strategy import Strategy
 from kalshi_tape.paper.gateway import OrderGateway, SimulatedGateway
 
@@ -31,5 +31,7 @@ class PaperEngine(BookEngine):
         gateway: OrderGateway | None = None,
         features: FeatureParams | None = None,
         now_ns: Callable[[], int] | None = None,
+        bar_s: int = BAR_S,
     ) -> None:
-        super().__init__(metas, strategy, gateway or SimulatedGateway(), features, now_ns)
+        gateway = gateway or SimulatedGateway()
+        super().__init__(metas, strategy, gateway, features, now_ns, bar_s)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.load import event_meta, fee_schedule
+from kalshi_tape.backtest.panel import BAR_S
 from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import Strategy
 from kalshi_tape.client import BookFeed, KalshiClient
@@ -41,8 +42,9 @@ class PaperConfig:
     series: str
     strategy: str
     params: Mapping[str, str] = field(default_factory=dict)
-    max_bars: int | None = None  # stop after this many bars (exchange minutes)
+    max_bars: int | None = None  # stop after this many bars
     seconds: float | None = None  # stop after this much wall time
+    bar_s: int = BAR_S  # the bar period, seconds of exchange time
 
 
 @dataclass(slots=True)
@@ -106,7 +108,7 @@ async def run_session(
                          config.series, settings.base_url, clock.now_ns(),
                          event_tickers=[m.event_ticker for m in metas])  # fmt: skip
         write_session(store, row)
-        engine = PaperEngine(metas, strategy, now_ns=clock.now_ns)
+        engine = PaperEngine(metas, strategy, now_ns=clock.now_ns, bar_s=config.bar_s)
         tickers = [t for m in metas for t in m.tickers]
         feed = BookFeed(settings, tickers, channels=CHANNELS, clock=clock)
 

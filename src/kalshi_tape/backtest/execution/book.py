@@ -10,18 +10,20 @@ trading (`paper.gateway`, over the live feed). `BookFills` executes against the 
   the level's size at each bar end (cancellations); trades at our price beyond the queue,
   and every trade through our price, fill us; unfilled after `ttl_bars` bars: expired.
 
-Fees are `backtest.execution.fees`, one fee per fill as in the candle backtest. Each public print is
-one budget shared by all our resting orders it crosses, in price-time priority.
+Fees go through the per-order accumulator (`fees.OrderFees`): an order's fills together
+pay one rounding. Each public print is one budget shared by all our resting orders it
+crosses, in price-time priority. Our takes never edit the recorded book: the book engine
+keeps them in an overlay (`overlay.BookOverlay`) and hands `place` the visible book.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
-from kalshi_tape.backtest.execution.fees import FeeSchedule, fee_quantum, trade_date_of
+from kalshi_tape.backtest.execution.fees import FeeSchedule, OrderFees, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.money import Count, Price
@@ -50,6 +52,7 @@ class BookMaker:
     expires_bar: int
     queue: Decimal
     remaining: Decimal
+    decided_ts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +115,14 @@ class BookFills:
 
     def __init__(self) -> None:
         self.resting: list[BookMaker] = []
+        self.order_fees = OrderFees()
 
     def place(
         self, order_id: str, order: Order, event_ticker: str, book: OrderBook | None, ts: int,
         bar: int, fees: FeeSchedule,
     ) -> Placement:  # fmt: skip
         if order.liquidity == "taker":
-            return self._take(order, event_ticker, book, ts, fees)
+            return self._take(order_id, order, event_ticker, book, ts, fees)
         limit = yes_limit(order)
         assert limit is not None  # Order checks makers have a limit
         if book is not None and _crosses(order, book, limit):
@@ -126,13 +130,14 @@ class BookFills:
         queue = queue_at(order, book, limit)
         self.resting.append(
             BookMaker(order_id, order, event_ticker, limit, bar, bar + order.ttl_bars, queue,
-                    Decimal(order.count))
+                      Decimal(order.count), ts)
         )  # fmt: skip
         return Placement((), "resting", queue)
 
     def _take(
-        self, order: Order, event: str, book: OrderBook | None, ts: int, fees: FeeSchedule
-    ) -> Placement:
+        self, order_id: str, order: Order, event: str, book: OrderBook | None, ts: int,
+        fees: FeeSchedule,
+    ) -> Placement:  # fmt: skip
         if book is None:
             return Placement((), "unfilled")
         left = Decimal(order.count)
@@ -143,8 +148,11 @@ class BookFills:
                 break
             qty = min(left, size)
             left -= qty
-            fills.append(_fill(order, event, ts, Count(qty), Price(price), "taker", fees))
-        fills = _one_rounding(fills, fees)
+            fee = self.order_fees.charge(order_id, fees.taker_rate, Price(price), Count(qty),
+                                         trade_date_of(ts))  # fmt: skip
+            fills.append(Fill(ts, event, order.ticker, order.side, order.action, Count(qty),
+                              Price(price), "taker", fee, order.tag, order_id, ts, ts))  # fmt: skip
+        self.order_fees.forget(order_id)
         status = "filled" if left <= 0 else "partial" if fills else "unfilled"
         return Placement(tuple(fills), status)
 
@@ -156,15 +164,20 @@ class BookFills:
         for trade in trades:
             budget = [trade.count]  # one print, shared by all our orders it crosses
             for rest in _by_priority(self.resting, trade.ticker):
-                fill = _maker_fill(rest, trade, fees[rest.event_ticker], budget)
+                fill = _maker_fill(rest, trade, fees[rest.event_ticker], budget, self.order_fees)
                 if fill is not None:
                     out.append((rest.order_id, fill))
+        for rest in self.resting:
+            if rest.remaining <= 0:
+                self.order_fees.forget(rest.order_id)
         self.resting = [r for r in self.resting if r.remaining > 0]
         return out
 
     def end_bar(self, bar: int, books: dict[str, OrderBook]) -> list[str]:
         """Cap queues by the level's size now; expire orders whose time is up (their ids)."""
         expired = [r.order_id for r in self.resting if bar >= r.expires_bar]
+        for order_id in expired:
+            self.order_fees.forget(order_id)
         self.resting = [r for r in self.resting if bar < r.expires_bar]
         for rest in self.resting:
             book = books.get(rest.order.ticker)
@@ -189,8 +202,9 @@ def _by_priority(resting: list[BookMaker], ticker: str) -> list[BookMaker]:
 
 
 def _maker_fill(
-    rest: BookMaker, trade: TapeTrade, fees: FeeSchedule, budget: list[Decimal]
-) -> Fill | None:
+    rest: BookMaker, trade: TapeTrade, fees: FeeSchedule, budget: list[Decimal],
+    order_fees: OrderFees,
+) -> Fill | None:  # fmt: skip
     """Fill `rest` from what is left of the print (`budget[0]`, drawn down in place)."""
     at = trade.yes_price == rest.yes_limit
     through = (
@@ -212,32 +226,9 @@ def _maker_fill(
     budget[0] -= qty
     order = rest.order
     assert order.limit is not None
-    return _fill(order, rest.event_ticker, trade.ts_ms // 1000, Count(qty), order.limit,
-                 "maker", fees)  # fmt: skip
-
-
-def _one_rounding(fills: list[Fill], fees: FeeSchedule) -> list[Fill]:
-    """Charge the order's fee once (Kalshi's per-order accumulator): each fill pays the
-    rounded-up running total of the exact fee less what earlier fills of the order paid."""
-    if not fills:
-        return fills
-    quantum = fee_quantum(trade_date_of(fills[0].ts))
-    raw = paid = Decimal(0)
-    out: list[Fill] = []
-    for fill in fills:
-        p = Decimal(fill.price)
-        raw += fees.taker_rate * Decimal(fill.count) * p * (1 - p)
-        owed = raw.quantize(quantum, rounding=ROUND_CEILING)
-        out.append(replace(fill, fee=owed - paid))
-        paid = owed
-    return out
-
-
-def _fill(
-    order: Order, event: str, ts: int, count: Count, price: Price, liquidity: str,
-    fees: FeeSchedule,
-) -> Fill:  # fmt: skip
-    taker = liquidity == "taker"
-    fee = fees.fee(price, count, taker=taker, trade_date=trade_date_of(ts))
-    return Fill(ts, event, order.ticker, order.side, order.action, count, price,
-                "taker" if taker else "maker", fee, order.tag)  # fmt: skip
+    ts = trade.ts_ms // 1000
+    fee = order_fees.charge(rest.order_id, fees.maker_rate, order.limit, Count(qty),
+                            trade_date_of(ts))  # fmt: skip
+    return Fill(ts, rest.event_ticker, order.ticker, order.side, order.action, Count(qty),
+                order.limit, "maker", fee, order.tag, rest.order_id, rest.decided_ts,
+                rest.decided_ts, trade.trade_id)  # fmt: skip

@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from kalshi_tape.backtest.execution.fees import FeeSchedule, trade_date_of
+from kalshi_tape.backtest.execution.fees import FeeSchedule, OrderFees, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order
 from kalshi_tape.money import Count, Price
 
@@ -65,13 +65,16 @@ class BarMaker:
     expires_after_ts: int
     remaining: Decimal
     queue: Decimal
+    order_id: str = ""
+    decided_ts: int = 0
 
 
 @dataclass(slots=True)
 class BarMakers:
-    """Our resting maker orders of one event."""
+    """Our resting maker orders of one event, and their fee accumulator."""
 
     resting: list[BarMaker] = field(default_factory=list)
+    order_fees: OrderFees = field(default_factory=OrderFees)
 
 
 def _yes_touch(order: Order, bid: float, ask: float) -> float:
@@ -87,8 +90,10 @@ def taker_fill(
     arriving: BarQuotes | None,
     rules: FillRules,
     fees: FeeSchedule,
+    order_id: str = "",
 ) -> Fill | None:
-    """Fill a taker order placed at the end of `decided` (in `arriving`, the next bar)."""
+    """Fill a taker order placed at the end of `decided` (in `arriving`, the next bar), in
+    full in one fill (candles carry no depth): one fill is one rounding of its fee."""
     if rules.taker_price == "next_open":
         if arriving is None:
             return None
@@ -113,13 +118,14 @@ def taker_fill(
     fee = fees.fee(price, order.count, taker=True, trade_date=trade_date_of(bar.ts))
     return Fill(
         bar.ts, event_ticker, order.ticker, order.side, order.action, order.count, price,
-        "taker", fee, order.tag,
+        "taker", fee, order.tag, order_id, decided.ts, bar.ts,
     )  # fmt: skip
 
 
 def place_maker(
-    order: Order, event_ticker: str, index: int, decided: BarQuotes, rules: FillRules, bar_s: int
-) -> BarMaker | None:
+    order: Order, event_ticker: str, index: int, decided: BarQuotes, rules: FillRules, bar_s: int,
+    order_id: str = "",
+) -> BarMaker | None:  # fmt: skip
     """Rest a post-only maker order; None when it would cross the quotes it was decided on."""
     assert order.limit is not None
     yes_limit = _yes_limit(order)
@@ -128,7 +134,8 @@ def place_maker(
     if not math.isnan(ask if order.buys_yes else bid) and crosses:
         return None
     expires = decided.ts + order.ttl_bars * bar_s
-    return BarMaker(order, event_ticker, expires, Decimal(order.count), rules.queue_ahead)
+    return BarMaker(order, event_ticker, expires, Decimal(order.count), rules.queue_ahead,
+                    order_id, decided.ts)  # fmt: skip
 
 
 def _yes_limit(order: Order) -> float:
@@ -151,11 +158,14 @@ def maker_fills(
     for rest in sorted(book.resting, key=_priority):
         if bar.ts > rest.expires_after_ts:
             continue
-        fill = _maker_fill(rest, tickers.index(rest.order.ticker), bar, rules, fees, budgets)
+        fill = _maker_fill(rest, tickers.index(rest.order.ticker), bar, rules, fees, budgets,
+                           book.order_fees)  # fmt: skip
         if fill is not None:
             fills.append(fill)
         if rest.remaining > 0 and bar.ts < rest.expires_after_ts:
             still.append(rest)
+        else:
+            book.order_fees.forget(rest.order_id)
     book.resting = still
     return fills
 
@@ -173,7 +183,7 @@ def _yes_limit_exact(order: Order) -> Decimal:
 
 def _maker_fill(
     rest: BarMaker, index: int, bar: BarQuotes, rules: FillRules, fees: FeeSchedule,
-    budgets: dict[int, Decimal],
+    budgets: dict[int, Decimal], order_fees: OrderFees,
 ) -> Fill | None:  # fmt: skip
     order = rest.order
     volume = float(bar.volume[index])
@@ -199,10 +209,12 @@ def _maker_fill(
     budgets[index] = budget - qty
     assert order.limit is not None
     count = Count(qty)
-    fee = fees.fee(order.limit, count, taker=False, trade_date=trade_date_of(bar.ts))
+    fee = order_fees.charge(rest.order_id, fees.maker_rate, order.limit, count,
+                            trade_date_of(bar.ts))  # fmt: skip
     return Fill(
         bar.ts, rest.event_ticker, order.ticker, order.side, order.action, count, order.limit,
-        "maker", fee, order.tag,
+        "maker", fee, order.tag, rest.order_id, rest.decided_ts, rest.decided_ts,
+        f"bar:{bar.ts}",
     )  # fmt: skip
 
 

@@ -16,10 +16,12 @@ M = the series' `fee_multiplier`. `fee_type` decides the maker rate:
 Rounding follows the era in force on the trade date (US Eastern calendar date):
 before 2026-07-07 the fee of an order is rounded UP to the next cent; from 2026-07-07 the
 trade fee is rounded UP to the next centicent ($0.0001) (docs getting_started/fee_rounding).
-The later balance-precision "rounding fee" and its rebate accumulator converge to the same
-total over an order's fills, so they are not modelled. There is no settlement fee.
-A tape-mode taker order walking several levels is rounded once (per-order accumulator);
-maker fills and candle-mode fills are still charged one rounding per fill (conservative).
+Every fill of an order, taker or maker, in candle and tape mode and in paper trading, is
+charged through the order's fee accumulator (`OrderFees`): the fill pays the rounded-up
+running total of the order's exact fee less what its earlier fills paid, so an order's
+fees total round_up(rate × Σ C·P·(1−P)) once, never one rounding per partial fill. The
+balance-precision "rounding fee" and its rebates converge to the same total over an
+order's fills (fee_rounding.md), so they are not modelled. There is no settlement fee.
 """
 
 from __future__ import annotations
@@ -95,3 +97,32 @@ def trade_date_of(ts: int) -> date:
 def fee_per_contract_estimate(rate: float, p: float) -> float:
     """A float estimate (analytics: edge thresholds) of the fee per contract at price p."""
     return rate * p * (1.0 - p)
+
+
+class OrderFees:
+    """Kalshi's per-order fee accumulator, for every fill of every order of a run."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, Decimal] = {}
+        self._paid: dict[str, Decimal] = {}
+
+    def charge(
+        self, order_id: str, rate: Decimal, price: Price, count: Count, trade_date: date
+    ) -> Decimal:
+        """The fee of one fill of `order_id`: the order's rounded running total less what
+        its earlier fills paid (the quantum of the fill's trade-date era). An order without
+        an id is charged alone."""
+        p = Decimal(price)
+        if not order_id:
+            return trading_fee(rate, price, count, trade_date)
+        exact = self._exact.get(order_id, Decimal(0)) + rate * Decimal(count) * p * (1 - p)
+        owed = exact.quantize(fee_quantum(trade_date), rounding=ROUND_CEILING)
+        paid = self._paid.get(order_id, Decimal(0))
+        fee = max(owed - paid, Decimal(0))
+        self._exact[order_id], self._paid[order_id] = exact, paid + fee
+        return fee
+
+    def forget(self, order_id: str) -> None:
+        """Drop a finished order's totals (keeps memory flat over long runs)."""
+        self._exact.pop(order_id, None)
+        self._paid.pop(order_id, None)
