@@ -173,6 +173,7 @@ def _ladder(result: BacktestResult) -> str:
 def _trades(result: BacktestResult) -> str:
     rows = [
         (
+            f.order_id,
             _iso(f.ts),
             f.ticker,
             f.side,
@@ -181,12 +182,25 @@ def _trades(result: BacktestResult) -> str:
             str(f.price),
             f.liquidity,
             str(f.fee),
+            f.filled_by,
             f.tag,
         )
         for f in _fills(result)[:MAX_TRADE_ROWS]
     ]
     return _table(
-        ["time (UTC)", "market", "side", "action", "count", "price", "liquidity", "fee", "tag"],
+        [
+            "order id",
+            "time (UTC)",
+            "market",
+            "side",
+            "action",
+            "count",
+            "price",
+            "liquidity",
+            "fee",
+            "filled by",
+            "tag",
+        ],
         rows,
     )
 

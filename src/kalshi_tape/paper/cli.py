@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from kalshi_tape.backtest.fillsfile import check_fills_path
 from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.config import Settings, load_settings, redact_url
 from kalshi_tape.errors import KtapeError, TransportError
@@ -108,13 +109,25 @@ def _print_summary(row: SessionRow) -> None:
     show_default=True,
     help="HTML file to write.",
 )
-def report_command(session_id: str | None, db_url: str | None, out: Path) -> None:
+@click.option(
+    "--fills",
+    "fills_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every fill (order id, decision/arrival time, price, fee, the trade that "
+    "filled a maker) to this .csv or .parquet file.",
+)
+def report_command(
+    session_id: str | None, db_url: str | None, out: Path, fills_out: Path | None
+) -> None:
     """Render a paper session as the backtest's HTML report (replayed from its tape)."""
     try:
         check_output_file(out)
+        if fills_out is not None:
+            check_fills_path(fills_out)
         settings = load_settings({"db_url": db_url})
         with open_existing(settings.db_url) as store:
-            row = write_session_report(store, session_id, out)
+            row = write_session_report(store, session_id, out, fills_out)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kalshi_tape.backtest.fillsfile import write_fills
 from kalshi_tape.backtest.report import write_report
 from kalshi_tape.backtest.runner import BacktestConfig, BacktestResult
 from kalshi_tape.backtest.strategy import Fill, Strategy
@@ -75,9 +76,12 @@ def backtest_fills(result: BacktestResult) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def write_session_report(store: Store, session_id: str | None, out: Path) -> SessionRow:
+def write_session_report(
+    store: Store, session_id: str | None, out: Path, fills_out: Path | None = None
+) -> SessionRow:
     """Backtest the session (the latest when `session_id` is None) on its recorded tape,
-    check it against the journal, and write the HTML report to `out`."""
+    check it against the journal, and write the HTML report to `out` (and every fill to
+    `fills_out`, CSV or Parquet, when given)."""
     session = read_session(store, session_id)
     if session is None:
         raise KtapeError(
@@ -92,4 +96,6 @@ def write_session_report(store: Store, session_id: str | None, out: Path) -> Ses
             f"the journal holds {session.fills}; was another recorder writing these markets?"
         )
     write_report(out, result)
+    if fills_out is not None:
+        write_fills(fills_out, result)
     return session
