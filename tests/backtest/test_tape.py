@@ -3,6 +3,7 @@ trades outside the recording left out, and a clear error when nothing was record
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,16 +12,19 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from kalshi_tape.backtest.fillsfile import write_fills
 from kalshi_tape.backtest.panel import BacktestInputError
 from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
 from kalshi_tape.backtest.strategy import BarState, Order
 from kalshi_tape.cli import main
-from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot, Trade, TradeUpdate
 from kalshi_tape.money import Count, Price
 from kalshi_tape.storage import open_store
+from kalshi_tape.storage.records import trade_from_update
 
 DAY = date(2026, 11, 5)
 EVENT = "KXHIGHNY-26NOV05"
@@ -119,3 +123,71 @@ def test_no_recorded_book_is_a_clear_error(sim_db: str, tmp_path: Path) -> None:
     args += ["--end", f"{DAY}", "--strategy", "favourite", "--db", sim_db]
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 1 and "no recorded order-book tape" in result.output
+
+
+@dataclass
+class RestEveryBar:
+    """Two small YES bids at 0.40 and 0.39 every bar: makers that compete for each print."""
+
+    ticker: str
+    name: str = "rest_every_bar"
+
+    def on_bar(self, state: BarState) -> Sequence[Order]:
+        return [
+            Order(self.ticker, "yes", "buy", Count("4"), "maker", Price(p), 3)
+            for p in ("0.40", "0.39")
+        ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_the_fills_file_joined_with_the_trades_never_overfills_a_print(
+    taped: tuple[str, str], tmp_path: Path, suffix: str
+) -> None:
+    url, ticker = taped
+    config = BacktestConfig("KXHIGHNY", DAY, DAY, "rest_every_bar", data="tape")
+    out = tmp_path / f"fills{suffix}"
+    with open_store(url) as store:
+        store.commit_chunk(trades=[_print(ticker, i) for i in range(12)])
+        result = run_backtest(store, config, strategy=RestEveryBar(ticker))
+        assert write_fills(out, result) > 0
+        rows = _read_fills(out)
+        by_trade: dict[str, Decimal] = {}
+        for row in rows:
+            assert row["order_id"] and row["liquidity"] == "maker"
+            by_trade[row["filled_by"]] = by_trade.get(row["filled_by"], Decimal(0)) + Decimal(
+                str(row["count"])
+            )
+        ph = store.placeholder
+        marks = ", ".join([ph] * len(by_trade))
+        sizes = dict(
+            store.sql(
+                f"SELECT trade_id, count FROM trades WHERE trade_id IN ({marks})", list(by_trade)
+            )
+        )
+    assert set(sizes) == set(by_trade)  # every maker fill names a stored trade
+    assert any(sum(1 for r in rows if r["filled_by"] == t) > 1 for t in by_trade)  # shared
+    for trade_id, filled in by_trade.items():
+        assert filled <= Decimal(sizes[trade_id]), trade_id
+
+
+def _print(ticker: str, i: int) -> Trade:
+    """A public trade through both our bids (YES at 0.38), 6 or 25 contracts."""
+    size = Count("25" if i % 2 else "6")
+    ts_ms = T0_MS + 45_000 * i + 5_000
+    update = TradeUpdate(1, f"p{i:03d}", ticker, Price("0.38"), Price("0.62"), size, "no", ts_ms)
+    return trade_from_update(update)
+
+
+def _read_fills(path: Path) -> list[dict[str, object]]:
+    if path.suffix == ".csv":
+        with path.open(newline="") as f:
+            return list(csv.DictReader(f))
+    return pq.read_table(path).to_pylist()
+
+
+def test_a_bad_fills_path_fails_before_the_run(sim_db: str, tmp_path: Path) -> None:
+    args = ["backtest", "--series", "KXHIGHNY", "--start", f"{DAY}", "--end", f"{DAY}"]
+    args += ["--strategy", "favourite", "--db", sim_db, "--out", str(tmp_path / "r.html")]
+    result = CliRunner().invoke(main, [*args, "--fills", str(tmp_path / "fills.xlsx")])
+    assert result.exit_code == 1 and "--fills" in result.output and ".parquet" in result.output
+    assert not (tmp_path / "r.html").exists()
