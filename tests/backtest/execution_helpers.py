@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from kalshi_tape.backtest.bookengine import BookEngine
 from kalshi_tape.backtest.execution.book import TapeTrade
@@ -41,7 +42,7 @@ class Scripted:
         return self.plan.get(state.index, [])
 
 
-Message = tuple[str, object]  # ("snap", (yes, no, ts_ms)) | ("delta", (...)) | ("trade", ...)
+Message = tuple[str, Any]  # ("snap", (yes, no, ts_ms)) | ("delta", (...)) | ("trade", ...)
 
 
 def levels(*pairs: tuple[str, str]) -> list[tuple[Price, Count]]:
@@ -52,13 +53,13 @@ def feed(engine: BookEngine, messages: Sequence[Message],
          after: Callable[[Message], None] | None = None) -> None:  # fmt: skip
     for kind, item in messages:
         if kind == "snap":
-            yes, no, ts_ms = item  # type: ignore[misc]
+            yes, no, ts_ms = item
             if ts_ms is None:  # a snapshot before the clock starts
                 engine.on_snapshot(TICKER, yes, no)
             else:
                 engine.on_snapshot(TICKER, yes, no, ts_ms)
         elif kind == "delta":
-            side, price, delta, ts_ms = item  # type: ignore[misc]
+            side, price, delta, ts_ms = item
             engine.on_delta(TICKER, side, Price(price), Decimal(delta), ts_ms)
         else:
             assert isinstance(item, TapeTrade)
@@ -72,9 +73,9 @@ def recorded_book(messages: Sequence[Message]) -> OrderBook:
     book = OrderBook(TICKER)
     for kind, item in messages:
         if kind == "snap":
-            yes, no, _ = item  # type: ignore[misc]
+            yes, no, _ = item
             book = OrderBook.from_levels(TICKER, yes, no)
         elif kind == "delta":
-            side, price, delta, _ = item  # type: ignore[misc]
+            side, price, delta, _ = item
             book.apply_delta(side, Price(price), Decimal(delta))
     return book

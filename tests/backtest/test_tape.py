@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
@@ -178,11 +179,12 @@ def _print(ticker: str, i: int) -> Trade:
     return trade_from_update(update)
 
 
-def _read_fills(path: Path) -> list[dict[str, object]]:
+def _read_fills(path: Path) -> list[dict[str, Any]]:
     if path.suffix == ".csv":
         with path.open(newline="") as f:
             return list(csv.DictReader(f))
-    return pq.read_table(path).to_pylist()
+    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    return rows
 
 
 def test_a_bad_fills_path_fails_before_the_run(sim_db: str, tmp_path: Path) -> None:
