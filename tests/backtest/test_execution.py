@@ -42,7 +42,7 @@ def test_our_taker_fill_never_corrupts_the_recorded_book() -> None:
     messages: list[Message] = [
         ("snap", BOOK),
         ("delta", ("yes", "0.30", "1", T0_MS + 1_000)),
-        ("delta", ("yes", "0.30", "1", T0_MS + 61_000)),  # closes bar 0: we take 5
+        ("delta", ("yes", "0.30", "1", T0_MS + 61_500)),  # closes bar 0; our take of 5 arrives
         ("delta", ("no", "0.57", "-3", T0_MS + 62_000)),  # the real taker of that level
         ("delta", ("no", "0.55", "-1", T0_MS + 63_000)),
     ]
@@ -63,7 +63,7 @@ def test_our_taker_fill_never_corrupts_the_recorded_book() -> None:
 def test_a_snapshot_clears_the_overlay() -> None:
     engine = BookEngine([meta()], Scripted({0: [take("5")]}))
     feed(engine, [("snap", BOOK), ("delta", ("yes", "0.30", "1", T0_MS + 1_000)),
-                  ("delta", ("yes", "0.30", "1", T0_MS + 61_000))])  # fmt: skip
+                  ("delta", ("yes", "0.30", "1", T0_MS + 62_000))])  # fmt: skip
     assert engine.overlay.taken
     feed(engine, [("snap", (*BOOK[:2], T0_MS + 62_000))])
     assert not engine.overlay.taken
@@ -166,7 +166,7 @@ def test_fill_numbers_and_cash_are_kept_as_fills_are_booked() -> None:
     """Defect 6: each fill's number within its order and the running cash, without recounts."""
     engine = BookEngine([meta()], Scripted({0: [take("5"), take("2")]}))
     feed(engine, [("snap", BOOK), ("delta", ("yes", "0.30", "1", T0_MS + 1_000)),
-                  ("delta", ("yes", "0.30", "1", T0_MS + 61_000))])  # fmt: skip
+                  ("delta", ("yes", "0.30", "1", T0_MS + 62_000))])  # fmt: skip
     assert [(f.order_id, f.n) for f in engine.fills] == [
         ("o000001", 1), ("o000001", 2), ("o000002", 1),
     ]  # fmt: skip
@@ -186,3 +186,20 @@ def test_bars_follow_the_configured_period(engine_class: type[BookEngine]) -> No
     ends = [s[0] for s in strategy.seen]
     assert len(ends) == 3 and all(end % 300 == 0 for end in ends)
     assert [b - a for a, b in itertools.pairwise(ends)] == [300, 300]
+
+
+def test_orders_reach_the_book_after_the_order_latency() -> None:
+    """Defect 4: one latency model. A taker decided at a bar end meets the book as it is one
+    second later (`Delays.order_latency`, as in candle mode), not the book at the decision."""
+    strategy = Scripted({0: [take("5")]})
+    engine = BookEngine([meta()], strategy)
+    feed(engine, [
+        ("snap", BOOK),
+        ("delta", ("yes", "0.30", "1", T0_MS + 1_000)),
+        ("delta", ("no", "0.57", "-3", T0_MS + 60_500)),  # closes bar 0 (decision at 60 s)
+        ("delta", ("no", "0.56", "5", T0_MS + 60_900)),  # before our order arrives (61 s)
+        ("delta", ("yes", "0.30", "1", T0_MS + 61_500)),
+    ])  # fmt: skip
+    (entry,) = engine.fills
+    assert (entry.fill.price, entry.fill.count) == (Price("0.44"), Count("5"))
+    assert (entry.fill.decided_ts, entry.fill.arrived_ts) == (S0 + 60, S0 + 61)

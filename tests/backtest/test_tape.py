@@ -104,9 +104,9 @@ def test_takers_walk_the_recorded_depth_within_the_recording(taped: tuple[str, s
     assert len(strategy.seen) <= DELTAS // 2 + 3  # about ten bars, not a day of trades
     (run,) = result.events
     fills = [(f.liquidity, Decimal(f.count), Decimal(f.price), f.ts) for f in run.result.fills]
-    assert fills == [
-        ("taker", Decimal(3), Decimal("0.43"), first_bar),
-        ("taker", Decimal(4), Decimal("0.45"), first_bar),
+    assert fills == [  # decided at the bar end, filled on arrival one second later
+        ("taker", Decimal(3), Decimal("0.43"), first_bar + 1),
+        ("taker", Decimal(4), Decimal("0.45"), first_bar + 1),
     ]
     payout = Decimal(7) if won == "yes" else Decimal(0)
     cash = sum((f.cash_delta for f in run.result.fills), Decimal(0))

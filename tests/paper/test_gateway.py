@@ -45,10 +45,11 @@ class Recording(SimulatedGateway):
 
     def place(
         self, order_id: str, order: Order, event_ticker: str, book: OrderBook | None, ts: int,
-        bar: int, fees: FeeSchedule,
+        bar: int, fees: FeeSchedule, decided_ts: int | None = None, arrived_ms: int = -1,
     ) -> Placement:  # fmt: skip
         self.placed.append((order_id, order))
-        return super().place(order_id, order, event_ticker, book, ts, bar, fees)
+        return super().place(order_id, order, event_ticker, book, ts, bar, fees, decided_ts,
+                             arrived_ms)  # fmt: skip
 
 
 def feed(engine: PaperEngine) -> None:

@@ -18,6 +18,7 @@ in (end − 60 s, end]. A bar closes when the first message stamped after its en
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,7 +29,7 @@ from kalshi_tape.backtest.engine import Ledger, Probabilities, state_at
 from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
 from kalshi_tape.backtest.execution.overlay import BookOverlay
 from kalshi_tape.backtest.features import FeatureParams, compute_features
-from kalshi_tape.backtest.panel import BAR_S, EventMeta, IntArray, Panel
+from kalshi_tape.backtest.panel import BAR_S, Delays, EventMeta, IntArray, Panel
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.client.stream.orderbook import BookInvariantError
@@ -36,6 +37,7 @@ from kalshi_tape.domain import Level
 from kalshi_tape.money import Price
 
 ONE = Decimal(1)
+ORDER_LATENCY_S = Delays().order_latency  # decision -> arrival, as in candle mode
 ROW_KEYS = ("bid_open", "ask_open", "bid_close", "ask_close", "low", "high", "last", "volume")
 
 
@@ -49,6 +51,18 @@ class OrderEntry:
     queue_ahead: Decimal | None = None
     filled: Decimal = Decimal(0)
     fills_n: int = 0  # fills booked so far (numbers the next one in O(1))
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An order decided at `decided_ts` (end of bar `bar`), on its way: it reaches the
+    market at `arrive_ms` = decision + the order latency (the one latency model)."""
+
+    arrive_ms: int
+    decided_ts: int
+    bar: int
+    track: EventTrack
+    order: Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +124,12 @@ class BookEngine:
         features: FeatureParams | None = None,
         now_ns: Callable[[], int] | None = None,
         bar_s: int = BAR_S,
+        latency_s: int = ORDER_LATENCY_S,
     ) -> None:
         self.strategy = strategy
         self.bar_s = bar_s
+        self.latency_ms = latency_s * 1000
+        self.pending: deque[Pending] = deque()
         self.gateway = gateway or BookFills()
         self.features = features or FeatureParams()
         self.events = {m.event_ticker: EventTrack(m) for m in metas}
@@ -141,6 +158,7 @@ class BookEngine:
         it never sets an earlier bar's close); it does not start the bar clock."""
         if ts_ms is not None and self.bar_end is not None:
             self.advance(ts_ms)
+            self.release(ts_ms)
         if ticker in self.event_of:
             self.books[ticker] = OrderBook.from_levels(ticker, yes, no)
             self.overlay.clear(ticker)
@@ -150,6 +168,7 @@ class BookEngine:
     ) -> None:
         if ts_ms is not None:
             self.advance(ts_ms)
+            self.release(ts_ms)
         if ticker not in self.event_of:
             return
         book = self.books.setdefault(ticker, OrderBook(ticker))  # an empty snapshot: no rows
@@ -163,6 +182,7 @@ class BookEngine:
 
     def on_trade(self, trade: TapeTrade) -> None:
         self.advance(trade.ts_ms)
+        self.release(trade.ts_ms)
         if trade.ticker in self.event_of:
             self.bar_trades.append(trade)
 
@@ -172,7 +192,13 @@ class BookEngine:
             self.bar_end = -(-ts_ms // (self.bar_s * 1000)) * self.bar_s
             return
         while ts_ms > self.bar_end * 1000:
+            self.release(self.bar_end * 1000 + 1)  # orders that arrived within this bar
             self.close_bar()
+
+    def release(self, ts_ms: int) -> None:
+        """Orders that reached the market before `ts_ms` meet the book as it was then."""
+        while self.pending and self.pending[0].arrive_ms < ts_ms:
+            self._place(self.pending.popleft())
 
     # ------------------------------------------------------------------ the bar
 
@@ -231,17 +257,19 @@ class BookEngine:
         for order in self.strategy.on_bar(state):
             if not isinstance(order, Order) or order.ticker not in track.meta.tickers:
                 raise StrategyError(f"strategy returned a bad order {order!r}")
-            self._place(track, order, ts, k)
+            self.pending.append(Pending(ts * 1000 + self.latency_ms, ts, k, track, order))
 
-    def _place(self, track: EventTrack, order: Order, ts: int, k: int) -> None:
+    def _place(self, sent: Pending) -> None:
+        order, track = sent.order, sent.track
         order_id = f"o{len(self.orders) + 1:06d}"
         recorded = self.books.get(order.ticker)
         book = None if recorded is None else self.overlay.visible(recorded)
         placed = self.gateway.place(
-            order_id, order, track.meta.event_ticker, book, ts, k, track.meta.fees
-        )
-        entry = OrderEntry(order_id, ts, track.meta.event_ticker, order, placed.status,
-                           placed.queue_ahead)  # fmt: skip
+            order_id, order, track.meta.event_ticker, book, sent.arrive_ms // 1000, sent.bar,
+            track.meta.fees, sent.decided_ts, sent.arrive_ms,
+        )  # fmt: skip
+        entry = OrderEntry(order_id, sent.decided_ts, track.meta.event_ticker, order,
+                           placed.status, placed.queue_ahead)  # fmt: skip
         self.orders[order_id] = entry
         self.received_ns[order_id] = self._stamp()
         self._new_orders.add(order_id)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kalshi_tape.backtest.bookengine import BookEngine, EventTrack, settle
+from kalshi_tape.backtest.bookengine import ORDER_LATENCY_S, BookEngine, EventTrack, settle
 from kalshi_tape.backtest.engine import EventResult, Probabilities
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.features import FeatureParams, compute_features
@@ -74,8 +74,9 @@ def run_tape(
         for e in list_events(store, config.series, config.start, config.end)
     ]
     replayed = replay_tape(
-        store, metas, strategy, window or TapeWindow(), config.features, config.bar_s
-    )
+        store, metas, strategy, window or TapeWindow(), config.features, config.bar_s,
+        config.delays.order_latency,
+    )  # fmt: skip
     if replayed.book_messages == 0:
         raise BacktestInputError(
             f"no recorded order-book tape for {config.series} between {config.start} and "
@@ -91,9 +92,10 @@ def replay_tape(
     window: TapeWindow,
     features: FeatureParams | None = None,
     bar_s: int = BAR_S,
+    latency_s: int = ORDER_LATENCY_S,
 ) -> Replayed:
     """Feed the recorded tape of `metas`' markets to a `BookEngine`; value the result."""
-    engine = BookEngine(metas, strategy, features=features, bar_s=bar_s)
+    engine = BookEngine(metas, strategy, features=features, bar_s=bar_s, latency_s=latency_s)
     tickers = [t for m in metas for t in m.tickers]
     messages = list(_book_messages(store, tickers, window))
     found = _trades(store, tickers, window)

@@ -53,6 +53,7 @@ class BookMaker:
     queue: Decimal
     remaining: Decimal
     decided_ts: int = 0
+    arrived_ms: int = -1  # prints stamped at or before its arrival cannot fill it
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class FillModel(Protocol):
 
     def place(
         self, order_id: str, order: Order, event_ticker: str, book: OrderBook | None, ts: int,
-        bar: int, fees: FeeSchedule,
+        bar: int, fees: FeeSchedule, decided_ts: int | None = None, arrived_ms: int = -1,
     ) -> Placement: ...  # fmt: skip
 
     def on_trades(
@@ -119,10 +120,13 @@ class BookFills:
 
     def place(
         self, order_id: str, order: Order, event_ticker: str, book: OrderBook | None, ts: int,
-        bar: int, fees: FeeSchedule,
+        bar: int, fees: FeeSchedule, decided_ts: int | None = None, arrived_ms: int = -1,
     ) -> Placement:  # fmt: skip
+        """An order reaching the market at `ts` (arrival, seconds; `arrived_ms` exact),
+        decided at `decided_ts` (default: `ts`) in bar `bar`."""
+        decided = ts if decided_ts is None else decided_ts
         if order.liquidity == "taker":
-            return self._take(order_id, order, event_ticker, book, ts, fees)
+            return self._take(order_id, order, event_ticker, book, (decided, ts), fees)
         limit = yes_limit(order)
         assert limit is not None  # Order checks makers have a limit
         if book is not None and _crosses(order, book, limit):
@@ -130,14 +134,15 @@ class BookFills:
         queue = queue_at(order, book, limit)
         self.resting.append(
             BookMaker(order_id, order, event_ticker, limit, bar, bar + order.ttl_bars, queue,
-                      Decimal(order.count), ts)
+                      Decimal(order.count), decided, arrived_ms)
         )  # fmt: skip
         return Placement((), "resting", queue)
 
     def _take(
-        self, order_id: str, order: Order, event: str, book: OrderBook | None, ts: int,
-        fees: FeeSchedule,
+        self, order_id: str, order: Order, event: str, book: OrderBook | None,
+        times: tuple[int, int], fees: FeeSchedule,
     ) -> Placement:  # fmt: skip
+        decided, ts = times
         if book is None:
             return Placement((), "unfilled")
         left = Decimal(order.count)
@@ -151,7 +156,8 @@ class BookFills:
             fee = self.order_fees.charge(order_id, fees.taker_rate, Price(price), Count(qty),
                                          trade_date_of(ts))  # fmt: skip
             fills.append(Fill(ts, event, order.ticker, order.side, order.action, Count(qty),
-                              Price(price), "taker", fee, order.tag, order_id, ts, ts))  # fmt: skip
+                              Price(price), "taker", fee, order.tag, order_id, decided,
+                              ts))  # fmt: skip
         self.order_fees.forget(order_id)
         status = "filled" if left <= 0 else "partial" if fills else "unfilled"
         return Placement(tuple(fills), status)
@@ -212,7 +218,7 @@ def _maker_fill(
         if rest.order.buys_yes
         else (trade.yes_price > rest.yes_limit)
     )
-    if not (at or through):
+    if not (at or through) or trade.ts_ms <= rest.arrived_ms:
         return None
     available = trade.count
     if at:  # prints at our price serve the queue ahead of us first
@@ -231,4 +237,5 @@ def _maker_fill(
                             trade_date_of(ts))  # fmt: skip
     return Fill(ts, rest.event_ticker, order.ticker, order.side, order.action, Count(qty),
                 order.limit, "maker", fee, order.tag, rest.order_id, rest.decided_ts,
-                rest.decided_ts, trade.trade_id)  # fmt: skip
+                rest.arrived_ms // 1000 if rest.arrived_ms >= 0 else rest.decided_ts,
+                trade.trade_id)  # fmt: skip
