@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from kalshi_tape.backtest.execution.candle import (
     BarMakers,
@@ -138,3 +140,34 @@ def test_one_bar_volume_is_a_budget_shared_by_all_our_resting_orders() -> None:
     trade = bar(TS + 60, 0.39, 0.44, low=0.35, high=0.43, volume=10)
     fills = maker_fills(book, TICKERS, trade, rules, FEES)
     assert sum(f.count for f in fills) == Count("10")
+
+
+@pytest.mark.parametrize(
+    ("day", "per_order", "per_fill"),
+    [
+        (datetime(2026, 5, 1, 16, tzinfo=UTC), "0.44", "0.46"),  # cent era
+        (datetime(2026, 11, 20, 16, tzinfo=UTC), "0.4375", "0.4376"),  # centicent era
+    ],
+)
+def test_candle_maker_partial_fills_pay_one_rounding_per_order(
+    day: datetime, per_order: str, per_fill: str
+) -> None:
+    """Defect 5 in candle mode: a maker buying 100 at $0.50 filled 30 + 30 + 40 over three
+    bars pays round_up(0.0175 × 100 × 0.25) once, not one rounding per bar ($`per_fill`)."""
+    ts = int(day.timestamp()) // 60 * 60
+    fees = FeeSchedule("quadratic_with_maker_fees")
+    order = Order("A", "yes", "buy", Count("100"), "maker", Price("0.50"), ttl_bars=5)
+    placed = place_maker(order, "E", 0, bar(ts, 0.40, 0.52), FillRules(), 60, "E/o000001")
+    assert placed is not None
+    book = BarMakers([placed])
+    fills = [
+        fill
+        for k, volume in enumerate((30.0, 30.0, 40.0), start=1)
+        for fill in maker_fills(
+            book, TICKERS, bar(ts + 60 * k, 0.4, 0.52, 0.49, 0.49, volume), FillRules(), fees
+        )
+    ]
+    assert [f.count for f in fills] == [Count(30), Count(30), Count(40)]
+    assert sum(f.fee for f in fills) == Decimal(per_order) != Decimal(per_fill)
+    assert [f.filled_by for f in fills] == [f"bar:{ts + 60 * k}" for k in (1, 2, 3)]
+    assert {f.order_id for f in fills} == {"E/o000001"}
