@@ -3,17 +3,19 @@
 It runs the backtest's tape mode (`tape`: the recorded book and trades from the warehouse)
 and paper trading (`paper.engine`: the live feed), fed the same messages in the same order.
 
-Time is the exchange's: bar k ends at a multiple of 60 s and holds every message stamped
-in (end − 60 s, end]. A bar closes when the first message stamped after its end arrives
-(messages arrive in exchange-time order on one connection), then, in this order:
+Time is the exchange's: bar k ends at a multiple of the bar period (`bar_s`, 60 s by
+default) and holds every message stamped in (end − period, end]. A bar closes when the first
+message after its end arrives (deltas and trades by exchange time, snapshots by receive
+time, so nothing received after a bar's end enters it), then, in this order:
 
 1. the bar's public trades (time order) fill resting maker orders (the fill model);
 2. queues are capped by the book, expired orders leave;
-3. each event gets its bar row (YES bid/ask from the book at the bar end, the bar's trade
-   low/high/last and volume), its `Panel` so far, the backtest's features and a `BarState`
-   built by the backtest's own `state_at`;
-4. the strategy's orders go to the fill model (`bookfills`): takers fill at once against
-   the book's depth, makers rest.
+3. each event gets its bar row (YES bid/ask from the recorded book at the bar end, the bar's
+   trade low/high/last and volume), its `Panel` so far, the backtest's features and a
+   `BarState` built by the backtest's own `state_at`;
+4. the strategy's orders are sent: they reach the fill model (`execution.book`) at decision
+   + the order latency, before the first message stamped after that; takers walk the
+   visible depth (the recorded book less our earlier takes, `execution.overlay`), makers rest.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The tape data mode of the backtest: a strategy over the recorded L2 order book and
-trades in the warehouse, filled by the depth model (`bookfills`) through the book engine
+trades in the warehouse, filled by the depth model (`execution.book`) through the book engine
 (`bookengine`), the same engine paper trading runs live.
 
 Messages are fed in the order they arrived: book messages by our receive clock (snapshots

@@ -3,7 +3,7 @@
 This is the single place a real order gateway would plug in: an object with `place`
 (a new order at the decision moment, returning what filled at once and whether it rests),
 `on_trades` (fills of resting orders) and `end_bar` (queue upkeep, expiries). The paper
-engine takes any `OrderGateway`; it is the backtest's `bookfills.FillModel` protocol, so a
+engine takes any `OrderGateway`; it is the execution core's `book.FillModel` protocol, so a
 real gateway is also usable by the book engine.
 
 `SimulatedGateway` executes against the live book instead of the exchange, with the
