@@ -193,3 +193,14 @@ def test_a_bad_fills_path_fails_before_the_run(sim_db: str, tmp_path: Path) -> N
     result = CliRunner().invoke(main, [*args, "--fills", str(tmp_path / "fills.xlsx")])
     assert result.exit_code == 1 and "--fills" in result.output and ".parquet" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_ktape_backtest_writes_the_fills_file_with_the_report(sim_db: str, tmp_path: Path) -> None:
+    args = ["backtest", "--series", "KXHIGHNY", "--start", f"{DAY}", "--end", f"{DAY}"]
+    args += ["--strategy", "favourite", "--db", sim_db, "--out", str(tmp_path / "r.html")]
+    result = CliRunner().invoke(main, [*args, "--fills", str(tmp_path / "fills.csv")])
+    assert result.exit_code == 0, result.output
+    rows = _read_fills(tmp_path / "fills.csv")
+    assert rows and all(r["order_id"].startswith("KXHIGHNY-") for r in rows)
+    html = (tmp_path / "r.html").read_text()
+    assert rows[0]["order_id"] in html  # the report's trades table shows the same ids
