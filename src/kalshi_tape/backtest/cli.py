@@ -57,7 +57,10 @@ def _decimal(text: str, name: str) -> Decimal:
     "--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last climate day (YYYY-MM-DD)."
 )
 @click.option(
-    "--strategy", required=True, help=f"Strategy: {', '.join(sorted(REGISTRY.factories))}."
+    "--strategy",
+    required=True,
+    help=f"Strategy: {', '.join(sorted(REGISTRY.factories))}, or your own: "
+    "path/to/file.py:Name, package.module:Name, or a kalshi_tape.strategies entry point.",
 )
 @click.option("--param", "params", multiple=True, help="Strategy parameter k=v (repeatable).")
 @click.option(
