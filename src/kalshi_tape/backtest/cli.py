@@ -75,7 +75,7 @@ def _decimal(text: str, name: str) -> Decimal:
 )
 @click.option("--sweep", "sweeps", multiple=True, help="Grid k=a,b,c run in parallel (repeatable).")
 @click.option(
-    "--cluster", default=None, help="Dask scheduler address, or ray://host:port, for --sweep."
+    "--cluster", default=None, help="Dask scheduler address (tcp://host:8786) for --sweep."
 )
 @click.option("--workers", default=2, show_default=True, help="Local processes for --sweep.")
 @click.option("--db", "url", default=None, help=DB_HELP)
