@@ -35,7 +35,7 @@ def test_no_data_for_the_range_is_a_clear_error(sim_db: str) -> None:
 def test_unknown_strategy_or_parameter_is_a_clear_error() -> None:
     with pytest.raises(
         StrategyError,
-        match=r"unknown strategy 'moon' \(known: acceleration, fair_value, favourite\)",
+        match=r"unknown strategy 'moon' \(known: acceleration, fair_value, favourite; or your own",
     ):
         create_strategy("moon", {})
     with pytest.raises(

@@ -67,7 +67,10 @@ _what = _options(
     click.option("--start", required=True, type=_DAY, help="First climate day (YYYY-MM-DD)."),
     click.option("--end", required=True, type=_DAY, help="Last climate day (YYYY-MM-DD)."),
     click.option(
-        "--strategy", required=True, help=f"Strategy: {', '.join(sorted(REGISTRY.factories))}."
+        "--strategy",
+        required=True,
+        help=f"Strategy: {', '.join(sorted(REGISTRY.factories))}, or your own: "
+        "path/to/file.py:Name, package.module:Name, or a kalshi_tape.strategies entry point.",
     ),
     click.option("--param", "params", multiple=True, help="Strategy parameter k=v (repeatable)."),
     click.option(
@@ -86,7 +89,7 @@ _where = _options(
         "--sweep", "sweeps", multiple=True, help="Grid k=a,b,c run in parallel (repeatable)."
     ),
     click.option(
-        "--cluster", default=None, help="Dask scheduler address, or ray://host:port, for --sweep."
+        "--cluster", default=None, help="Dask scheduler address (tcp://host:8786) for --sweep."
     ),
     click.option("--workers", default=2, show_default=True, help="Local processes for --sweep."),
     click.option("--db", "url", default=None, help=DB_HELP),

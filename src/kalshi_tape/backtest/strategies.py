@@ -24,6 +24,12 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from kalshi_tape.backtest.loader import (
+    entry_point_names,
+    is_spec,
+    load_entry_point,
+    load_strategy,
+)
 from kalshi_tape.backtest.strategy import (
     BarState,
     FloatArray,
@@ -248,7 +254,20 @@ REGISTRY.register(
 
 
 def create_strategy(name: str, params: Mapping[str, str]) -> Strategy:
-    """The registered strategy `name` (shipped, or added with `REGISTRY.register`)."""
+    """The strategy `name`: a shipped one (or added with `REGISTRY.register`), a file or
+    module (`path/to/file.py:Name`, `package.module:Name`), or an installed package's
+    entry point in the `kalshi_tape.strategies` group."""
+    if is_spec(name):
+        return load_strategy(name, params)
+    if name not in REGISTRY.factories:
+        found = load_entry_point(name, params)
+        if found is not None:
+            return found
+        known = ", ".join(sorted([*REGISTRY.factories, *entry_point_names()]))
+        raise StrategyError(
+            f"unknown strategy {name!r} (known: {known}; or your own as path/to/file.py:Name "
+            "or package.module:Name)"
+        )
     strategy = REGISTRY.create(name, params)
     # Validate every parameter now: a typo fails before any data is read.
     for key in REGISTRY.params[name]:

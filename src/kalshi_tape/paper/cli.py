@@ -33,7 +33,10 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.group("paper", invoke_without_command=True)
-@click.option("--strategy", help="Strategy name, as for `ktape backtest` (e.g. fair_value).")
+@click.option(
+    "--strategy",
+    help="As for `ktape backtest`: a shipped name (e.g. fair_value) or path/to/file.py:Name.",
+)
 @click.option("--series", help="Series to trade, e.g. KXHIGHNY (its open events).")
 @click.option("--param", "params", multiple=True, help="Strategy parameter k=v (repeatable).")
 @click.option("--db", "db_url", help=DB_HELP)
