@@ -10,6 +10,10 @@ checks, books) -> `Recorder` -> `CollectorWriter` (batches, one transaction each
 warehouse; each pass starts like a reconnect (books from the captured snapshots).
 `sim` (end to end): a `ktape sim` subprocess at `--speed` -> `Collector.run()` over the
 WebSocket; bounded by what the simulator generates on this machine.
+`feed` (the collector's own ceiling over a real socket): the captured frames served by the
+replay feeder (`kalshi_tape.sim.replay`, its own process) as fast as the collector reads
+them -> `Collector.run()` over the WebSocket -> the warehouse. `feeder`: the feeder alone,
+read by a raw socket client that only counts bytes (frames/s the feeder can give).
 
 Reports sustained messages/s, rows/s written, write lag p50/p99 (commit time - receive
 time, every row) and RSS over the run. PostgreSQL: a fresh database on 127.0.0.1:5432
@@ -187,6 +191,118 @@ async def _replay(
     }
 
 
+def _start_feeder(frames: list[bytes], passes: int, tmp: str) -> tuple[subprocess.Popen[str], str]:
+    path = Path(tmp) / "frames.txt"
+    path.write_bytes(b"\n".join(frames))
+    port = free_port()
+    script = Path(__file__).with_name("feeder.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path), str(passes), str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc, f"ws://127.0.0.1:{port}/trade-api/ws/v2"
+
+
+def _feeder_alone(frames: list[bytes], passes: int) -> dict[str, object]:
+    """Frames/s the feeder writes to a client that only counts bytes."""
+    import socket
+
+    payload = sum(len(f) for f in frames) * passes
+    header = sum(2 if len(f) < 126 else 4 if len(f) < 65536 else 10 for f in frames) * passes
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = _start_feeder(frames, passes, tmp)
+        try:
+            port = int(url.split(":")[2].split("/")[0])
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(
+                b"GET /trade-api/ws/v2 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"
+            )
+            response = b""
+            while b"\r\n\r\n" not in response:
+                response += sock.recv(4096)
+            body = json.dumps(
+                {"id": 1, "cmd": "subscribe", "params": {"channels": ["orderbook_delta"]}}
+            )
+            data = body.encode()
+            sock.sendall(bytes((0x81, 0x80 | len(data))) + b"\0\0\0\0" + data)
+            received, t0 = len(response.split(b"\r\n\r\n", 1)[1]), time.monotonic()
+            while received < payload + header:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+            elapsed = time.monotonic() - t0
+            sock.close()
+        finally:
+            proc.kill()
+            proc.wait()
+    return {
+        "mode": "feeder",
+        "frames": len(frames) * passes,
+        "seconds": round(elapsed, 2),
+        "frames_per_s": round(len(frames) * passes / elapsed),
+        "mb_per_s": round(received / elapsed / 2**20, 1),
+    }
+
+
+async def _fed(
+    url: str, base_url: str, ws_url: str, seconds: float, spool: Path
+) -> dict[str, object]:
+    """The collector over the WebSocket from the feeder, as fast as it reads."""
+    store = open_store(url)
+    config = CollectorConfig(
+        settings=Settings(base_url=base_url, ws_url=ws_url, tier="unlimited"),
+        series=SERIES,
+        interval_seconds=10,
+        flush_interval_seconds=FLUSH_S,
+        trade_sweep_seconds=3600,
+        spool_dir=spool,
+    )
+    collector = Collector(config, store, rng=random.Random(1))
+    task = asyncio.create_task(collector.run())
+    while collector.feed is None or collector.feed.stats.frames < 1000:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.2)
+    feed = collector.feed
+    frames0, rows0, t0 = (
+        feed.stats.frames,
+        collector.metrics.rows_written._value.get(),
+        time.monotonic(),
+    )
+    collector.writer.lag = type(collector.writer.lag)()
+    rss: list[float] = []
+    cpu0 = time.process_time()
+    while time.monotonic() - t0 < seconds:
+        await asyncio.sleep(2)
+        rss.append(round(_rss_mb(), 1))
+    elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    frames = feed.stats.frames - frames0
+    rows = collector.metrics.rows_written._value.get() - rows0
+    p50, p99 = collector.writer.lag.percentiles(50, 99)
+    collector.stop()
+    await task
+    store.close()
+    return {
+        "mode": "feed",
+        "backend": url.split(":")[0],
+        "seconds": round(elapsed, 1),
+        "messages_per_s": round(frames / elapsed),
+        "rows_per_s": round(rows / elapsed),
+        "collector_cpu_s_per_s": round(cpu / elapsed, 2),
+        "lag_p50_s": round(p50, 3),
+        "lag_p99_s": round(p99, 3),
+        "rss_mb_first_last_max": [rss[0], rss[-1], max(rss)] if rss else [],
+        "gaps": feed.stats.gaps,
+        "backpressure_waits": collector.metrics.backpressure._value.get(),
+        "spooled_batches": collector.writer.spooled_batches,
+    }
+
+
 def _wait_ready(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -203,6 +319,15 @@ def _one(
     args: argparse.Namespace, url: str, tmp: str, data: dict[str, object]
 ) -> dict[str, object]:
     spool = Path(tmp) / "spool"
+    if args.mode == "feed":
+        frames: list[bytes] = data["frames"]  # type: ignore[assignment]
+        passes = max(1, int(args.seconds * 200_000 / len(frames)) + 1)
+        proc, ws_url = _start_feeder(frames, passes, tmp)
+        try:
+            return asyncio.run(_fed(url, str(data["base_url"]), ws_url, args.seconds, spool))
+        finally:
+            proc.kill()
+            proc.wait()
     if args.mode == "replay":
         tickers, frames = data["tickers"], data["frames"]
         return asyncio.run(_replay(url, tickers, frames, args.seconds, spool, args.rate))  # type: ignore[arg-type]
@@ -225,14 +350,14 @@ def _backend(args: argparse.Namespace, backend: str, data: dict[str, object]) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["replay", "sim"], default="replay")
+    parser.add_argument("--mode", choices=["replay", "sim", "feed", "feeder"], default="replay")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per backend")
     parser.add_argument("--speed", type=float, default=3600, help="sim mode: market speed")
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--rate", type=float, default=0, help="replay: messages/s (0 = max)")
     args = parser.parse_args()
     port = free_port()
-    speed = "0" if args.mode == "replay" else str(args.speed)
+    speed = str(args.speed) if args.mode == "sim" else "0"
     sim = subprocess.Popen(
         [
             sys.executable,
@@ -257,9 +382,14 @@ def main() -> None:
     try:
         _wait_ready(f"http://127.0.0.1:{port}/_sim/clock")
         data: dict[str, object] = {"base_url": f"http://127.0.0.1:{port}/trade-api/v2"}
-        if args.mode == "replay":
+        if args.mode != "sim":
             data["tickers"], data["frames"] = _capture(port)
-            sim.terminate()  # the replay needs no simulator: do not share the CPU with it
+        if args.mode in ("replay", "feeder"):
+            sim.terminate()  # no simulator needed: do not share the CPU with it
+        if args.mode == "feeder":
+            results.append(_feeder_alone(data["frames"], passes=20))  # type: ignore[arg-type]
+            print(json.dumps(results, indent=1))
+            return
         for backend in args.backends.split(","):
             results.append(_backend(args, backend, data))
             print(json.dumps(results[-1]), flush=True)

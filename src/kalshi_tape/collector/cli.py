@@ -15,6 +15,7 @@ import click
 from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
+from kalshi_tape.collector.fleet_cli import status_command
 from kalshi_tape.collector.spool import SpoolError
 from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
@@ -24,7 +25,7 @@ from kalshi_tape.timeparse import TimeInputError, parse_instant
 log = logging.getLogger("kalshi_tape.collector")
 
 
-@click.command("collect")
+@click.group("collect", invoke_without_command=True)
 @click.option("--config", "config_path", type=click.Path(), help="YAML config file.")
 @click.option("--event", "events", multiple=True, help="Event ticker to collect (repeatable).")
 @click.option("--series", multiple=True, help="Series to follow (repeatable).")
@@ -34,10 +35,16 @@ log = logging.getLogger("kalshi_tape.collector")
 @click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on this port.")
 @click.option("--poll", is_flag=True, default=None, help="No WebSocket: poll REST (no key).")
 @click.option("--shard", help="Collect shard I of N (I/N, markets split by event).")
+@click.option(
+    "--fleet", is_flag=True, default=None, help="Share the work with other collectors by leases."
+)
+@click.option("--lease-seconds", type=float, help="Fleet lease length (default 15).")
 @click.option("--spool-dir", help="Spool directory (else storage.spool_dir).")
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
 @click.option("--log-json", is_flag=True, help="One JSON object per log line (for journald/ELK).")
+@click.pass_context
 def collect_command(
+    ctx: click.Context,
     config_path: str | None,
     events: tuple[str, ...],
     series: tuple[str, ...],
@@ -47,11 +54,17 @@ def collect_command(
     metrics_port: int | None,
     poll: bool | None,
     shard: str | None,
+    fleet: bool | None,
+    lease_seconds: float | None,
     spool_dir: str | None,
     log_level: str,
     log_json: bool,
 ) -> None:
-    """Collect live books, the L2 tape, trades and snapshots until SIGTERM/SIGINT."""
+    """Collect live books, the L2 tape, trades and snapshots until SIGTERM/SIGINT.
+
+    `ktape collect status` shows a fleet's members and leases."""
+    if ctx.invoked_subcommand is not None:
+        return
     _logging(log_level, log_json)
     flags: dict[str, Any] = {
         "events": events,
@@ -62,6 +75,8 @@ def collect_command(
         "metrics_port": metrics_port,
         "poll": poll,
         "shard": shard,
+        "fleet": fleet,
+        "lease_seconds": lease_seconds,
         "spool_dir": spool_dir,
     }
     try:
@@ -80,6 +95,9 @@ def collect_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+collect_command.add_command(status_command)
 
 
 def keyless_plan(config: CollectorConfig) -> str | None:

@@ -49,6 +49,7 @@ SECTIONS = {
     },
     "storage": {"db", "flush_interval_seconds", "flush_max_rows", "spool_dir", "max_spool_bytes"},
     "metrics": {"port", "host"},
+    "fleet": {"enabled", "lease_seconds"},
 }
 TOP_LEVEL = {"events", "series", "poll", "shard", *SECTIONS}
 
@@ -104,6 +105,8 @@ class CollectorConfig:
     metrics_host: str = "127.0.0.1"
     poll: bool = False
     shard: Shard = field(default_factory=Shard)
+    fleet: bool = False  # claim events through leases in PostgreSQL (collector/fleet)
+    lease_seconds: float = 15.0
 
     @property
     def db(self) -> str:
@@ -151,8 +154,24 @@ def load_collector_config(
         config = replace(config, shard=Shard.parse(str(shard)))
     if "spool_dir" in flags:
         config = replace(config, spool_dir=Path(flags["spool_dir"]))
+    config = _fleet(config, _section(data, "fleet"), flags)
     if not config.events and not config.series:
         raise ConfigError("events", "nothing to collect: give events and/or series")
+    return config
+
+
+def _fleet(
+    config: CollectorConfig, section: dict[str, Any], flags: Mapping[str, Any]
+) -> CollectorConfig:
+    enabled = _bool("fleet.enabled", flags.get("fleet", section.get("enabled", False)))
+    lease = flags.get("lease_seconds", section.get("lease_seconds", config.lease_seconds))
+    config = replace(config, fleet=enabled, lease_seconds=_number("fleet.lease_seconds", lease, 1))
+    if not enabled:
+        return config
+    if config.shard.count > 1:
+        raise ConfigError("fleet.enabled", "a fleet shares work by leases; drop --shard")
+    if config.db.split(":", 1)[0].lower() not in ("postgresql", "postgres"):
+        raise ConfigError("fleet.enabled", "a fleet needs a postgresql:// warehouse (--db)")
     return config
 
 

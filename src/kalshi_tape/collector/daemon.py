@@ -27,6 +27,8 @@ from kalshi_tape.client.stream import ConnectionOptions, FeedEvent
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.collector.candles import CandleBuilder
 from kalshi_tape.collector.config import CollectorConfig
+from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport
+from kalshi_tape.collector.fleet.leases import new_member_id
 from kalshi_tape.collector.metrics import CollectorMetrics
 from kalshi_tape.collector.poller import TradeSweeper, poll_once
 from kalshi_tape.collector.recorder import Recorder
@@ -79,7 +81,10 @@ class Collector:
         self.planner = SnapshotPlanner(intervals, spikes)
         self.candles = CandleBuilder()
         self.recorder = Recorder(self.writer, self.planner, self.candles, self.metrics)
-        self.tracker = Tracker(config.events, config.series, config.shard)
+        self.fleet = self._fleet_member() if config.fleet else None
+        owner = self.fleet.mine if self.fleet is not None else None
+        self.tracker = Tracker(config.events, config.series, config.shard, owner=owner)
+        self._fleet_task: asyncio.Task[None] | None = None
         self.client = client or KalshiClient(config.settings, clock=clock, rng=self.rng)
         self._own_client = client is None
         self.sweeper = TradeSweeper(self.client, self.recorder, clock)
@@ -99,6 +104,21 @@ class Collector:
         """Call `listener(event)` for every feed event after it was recorded."""
         self._listeners.append(listener)
 
+    def _fleet_member(self) -> FleetMember:
+        book = LeaseBook(self.config.db, new_member_id(f"{self.rng.getrandbits(32):08x}"))
+        return FleetMember(
+            book,
+            lease_seconds=self.config.lease_seconds,
+            clock=self.clock,
+            on_change=self._reassign,
+            report=self._fleet_report,
+        )
+
+    def _fleet_report(self) -> MemberReport:
+        p50, p99 = self.writer.lag.percentiles(50, 99)
+        messages = self.feed.stats.frames if self.feed is not None else 0
+        return MemberReport(len(self.tracker.tickers), messages, p50, p99)
+
     async def run(self) -> None:
         self.writer.start()
         if self.config.metrics_port is not None:
@@ -111,6 +131,8 @@ class Collector:
             await self._first_discovery()
             if self._stop.is_set():
                 return
+            if self.fleet is not None:  # stops by itself at stop(), giving its leases back
+                self._fleet_task = asyncio.create_task(self.fleet.run(self._stop))
             tasks = [self._ticker(), self._sweeps(), self._rediscover(), self._status()]
             tasks.append(self._poll() if self.config.poll else self._stream())
             runners = [asyncio.create_task(t) for t in tasks]
@@ -131,6 +153,9 @@ class Collector:
         if self.feed is not None:
             self.recorder.settle_quotes(self.feed)
             await self.feed.close()
+        if self._fleet_task is not None:  # after the feed: no event is recorded twice
+            self._stop.set()
+            await asyncio.wait([self._fleet_task], timeout=STOP_TIMEOUT_S)
         if self._own_client:
             await self.client.aclose()
         self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
@@ -148,6 +173,8 @@ class Collector:
         rows = self.writer.rows
         rows.events += found.events
         rows.markets += found.markets
+        if self.fleet is not None:
+            self.fleet.offer(self.tracker.candidates)
         self.metrics.markets.set(len(self.tracker.tickers))
         if self.feed is not None:
             await self._apply(added, removed)
@@ -179,6 +206,22 @@ class Collector:
             log.info(
                 "markets +%d -%d (tracking %d)", len(added), len(removed), len(self.tracker.tickers)
             )
+
+    async def _reassign(self) -> None:
+        """The fleet's leases changed: collect what this process holds now, and mark the
+        markets let go (the book is unknown there until the next holder's snapshot)."""
+        assert self.fleet is not None
+        added, removed = self.tracker.reassign()
+        now = self.clock.now_ns()
+        detail = f"fleet handover: {self.fleet.member_id} let go"
+        for ticker in sorted(removed):
+            gap = SequenceGapRow(now, "reconnect", market_ticker=ticker, detail=detail)
+            self.writer.rows.sequence_gaps.append(gap)
+        if added:
+            self.sweeper.resume(added, await asyncio.to_thread(self._newest_trades, added))
+        self.metrics.fleet_events.set(len(self.fleet.held))
+        self.metrics.fleet_lost.set(self.fleet.lost)
+        await self._apply(added, removed)
 
     async def _rediscover(self) -> None:
         while True:
@@ -291,9 +334,9 @@ class Collector:
                 last = now
                 await self._sweep()
 
-    def _newest_trades(self) -> dict[str, int]:
+    def _newest_trades(self, among: set[str] | None = None) -> dict[str, int]:
         """Newest stored trade (Unix s) per tracked market; empty when the database is down."""
-        store, tickers = self.writer.store, sorted(self.tracker.tickers)
+        store, tickers = self.writer.store, sorted(self.tracker.tickers if among is None else among)
         if store is None or not tickers:
             return {}
         marks = ", ".join([store.placeholder] * len(tickers))

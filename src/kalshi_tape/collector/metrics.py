@@ -50,6 +50,12 @@ class CollectorMetrics:
             "ktape_collect_snapshots", "Snapshots taken, by trigger", ["trigger"], registry=r
         )
         self.markets = Gauge("ktape_collect_markets", "Markets tracked", registry=r)
+        self.fleet_events = Gauge(
+            "ktape_collect_fleet_events", "Events this fleet member holds a lease on", registry=r
+        )
+        self.fleet_lost = Gauge(
+            "ktape_collect_fleet_leases_lost", "Leases another member took over", registry=r
+        )
         self.message_age = Gauge(
             "ktape_collect_message_age_seconds",
             "Seconds since each market's last message",

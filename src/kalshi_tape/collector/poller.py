@@ -40,8 +40,23 @@ class TradeSweeper:
         self.clock = clock
         self.from_ms: int | None = None  # exchange time the next sweep starts from
         self.resume_s: dict[str, int] = {}  # ticker -> newest stored trade (Unix s), at start
+        self.pending: set[str] = set()  # markets to read on their own at the next sweep
         self.sweeps = 0
         self.found = 0
+
+    def resume(self, tickers: Iterable[str], newest_s: dict[str, int]) -> None:
+        """Markets taken over (a fleet handover): the next sweep reads each since its newest
+        stored trade (minus the resume margin; whole history when none), as at a start."""
+        self.resume_s.update(newest_s)
+        self.pending |= set(tickers)
+
+    async def _resumed(self, tickers: Iterable[str]) -> list[Trade]:
+        trades: list[Trade] = []
+        for ticker in sorted(tickers):
+            stored = self.resume_s.get(ticker)
+            since = None if stored is None else max(0, stored - RESUME_MARGIN_S)
+            trades += [t async for t in self.client.iter_trades(ticker=ticker, min_ts=since)]
+        return trades
 
     async def sweep(self, tickers: Iterable[str]) -> int:
         """One sweep; returns the number of trades not seen before."""
@@ -49,15 +64,15 @@ class TradeSweeper:
         start_ms = self._exchange_now_ms()
         trades: list[Trade] = []
         if self.from_ms is None:
-            for ticker in sorted(tracked):
-                stored = self.resume_s.get(ticker)
-                since = None if stored is None else max(0, stored - RESUME_MARGIN_S)
-                trades += [t async for t in self.client.iter_trades(ticker=ticker, min_ts=since)]
+            trades = await self._resumed(tracked)
         else:
+            pending = self.pending & tracked
+            trades = await self._resumed(pending)
             since = max(0, self.from_ms // 1000 - SWEEP_MARGIN_S)
             async for trade in self.client.iter_trades(min_ts=since):
-                if trade.ticker in tracked:
+                if trade.ticker in tracked and trade.ticker not in pending:
                     trades.append(trade)
+            self.pending -= pending
         trades.sort(key=lambda t: (t.created_time, t.trade_id))
         new = self.recorder.add_trades(trades, self.clock.now_ns())
         if trades:

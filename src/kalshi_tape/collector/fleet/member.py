@@ -1,0 +1,138 @@
+"""One collector's part in the fleet: heartbeat, claim its share, renew, let go.
+
+Every third of a lease a member heartbeats, reads the live members, and computes its
+share of the candidate events by rendezvous hashing. It lets go of what is no longer its
+share (before anyone takes it: break before make, so no event is recorded twice), renews
+what it keeps, and claims what is free or expired. A renewal that misses an event means
+another member took it (after an outage): the member stops collecting it at once.
+
+When the database cannot be reached the member keeps what it holds (nobody can take it
+meanwhile: taking needs the database) and claims nothing; after the database returns it
+only renews for one lease, so every member is seen alive again before shares move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+import psycopg
+
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.collector.fleet.leases import LeaseBook, MemberReport
+from kalshi_tape.collector.fleet.rendezvous import owner_of
+
+log = logging.getLogger("kalshi_tape.collector.fleet")
+
+SCHEMA_RETRY_S = 2.0
+
+
+async def _nothing() -> None:
+    return None
+
+
+class FleetMember:
+    def __init__(
+        self,
+        book: LeaseBook,
+        *,
+        lease_seconds: float,
+        clock: Clock = SYSTEM_CLOCK,
+        on_change: Callable[[], Awaitable[None]] = _nothing,
+        report: Callable[[], MemberReport] = MemberReport,
+    ) -> None:
+        if lease_seconds <= 0:
+            raise ValueError(f"lease_seconds must be > 0, got {lease_seconds}")
+        self.book = book
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self.on_change = on_change
+        self.report = report
+        self.held: dict[str, int] = {}  # event ticker -> fencing token
+        self.candidates: set[str] = set()
+        self.db_ok = False
+        self.lost = 0  # leases another member took from us
+        self._claim_after = 0.0  # monotonic: claim nothing before (after an outage)
+
+    @property
+    def member_id(self) -> str:
+        return self.book.member_id
+
+    @property
+    def period_seconds(self) -> float:
+        return self.lease_seconds / 3
+
+    def mine(self, event_ticker: str) -> bool:
+        return event_ticker in self.held
+
+    def offer(self, events: Iterable[str]) -> None:
+        """The events worth collecting, as the last discovery found them."""
+        self.candidates = set(events)
+
+    async def cycle(self) -> bool:
+        """One round; True when the set of events held changed."""
+        before = dict(self.held)
+        try:
+            await self.book.heartbeat(self.lease_seconds, self.report())
+            live = await self.book.live_members(self.lease_seconds) | {self.member_id}
+            if not self.db_ok:
+                self._claim_after = self.clock.monotonic() + self.lease_seconds * (
+                    1 if before else 0
+                )
+                self.db_ok = True
+            await self._rebalance(live)
+        except psycopg.Error as exc:
+            if self.db_ok:
+                log.warning("fleet database unreachable, keeping %d events: %s", len(before), exc)
+            self.db_ok = False
+        return self.held != before
+
+    def share(self, live: set[str]) -> set[str]:
+        return {e for e in self.candidates if owner_of(e, live) == self.member_id}
+
+    async def _rebalance(self, live: set[str]) -> None:
+        wanted = self.share(live)
+        going = sorted(self.held.keys() - wanted)
+        await self.book.release(going)
+        for event in going:
+            del self.held[event]
+        kept = sorted(self.held)
+        renewed = await self.book.renew(kept, self.lease_seconds)
+        taken = set(kept) - renewed.keys()
+        if taken:
+            self.lost += len(taken)
+            log.warning("fleet: %d event(s) taken over by another member", len(taken))
+        self.held = renewed
+        if self.clock.monotonic() >= self._claim_after:
+            free = sorted(wanted - renewed.keys())
+            self.held |= await self.book.acquire(free, self.lease_seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Cycle until `stop` is set, then give every lease back."""
+        await self._schema(stop)
+        while not stop.is_set():
+            if await self.cycle():
+                await self.on_change()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.period_seconds)
+        await self.leave()
+
+    async def leave(self) -> None:
+        try:
+            await self.book.leave()
+        except psycopg.Error as exc:  # the leases expire on their own
+            log.warning("fleet: could not give leases back: %s", exc)
+        self.held.clear()
+        await self.book.close()
+
+    async def _schema(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.book.ensure_schema()
+                return
+            except psycopg.Error as exc:
+                log.warning("fleet tables unreachable, retrying: %s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), SCHEMA_RETRY_S)
