@@ -91,9 +91,10 @@ def test_multi_station_alaska_product_reads_every_station() -> None:
 
 def test_record_flags_after_the_value_are_read() -> None:
     alo = parse_cli_product((CORPUS / "CLIALO.txt").read_text())[0]
+    assert alo.minimum is not None and alo.maximum is not None
     assert alo.minimum.record and not alo.maximum.record
     ann = parse_cli_product((CORPUS / "CLIANN.txt").read_text())[0]
-    assert ann.maximum.record and ann.maximum.at_lst is not None
+    assert ann.maximum is not None and ann.maximum.record and ann.maximum.at_lst is not None
 
 
 def test_preliminary_and_correction_flags() -> None:
