@@ -33,6 +33,7 @@ _ISSUED = re.compile(
 )
 _WMO = re.compile(r"^\s*([A-Z]{4}\d{2}) ([A-Z]{4}) (\d{6})(?: ([A-Z]{3}))?\s*$", re.M)
 _PIL = re.compile(r"^\s*(CLI[A-Z0-9]{3})\s*$", re.M)
+_ANY_PIL = re.compile(r"^\s*([A-Z][A-Z0-9]{3,5})\s*$", re.M)  # the AWIPS id line: CLINYC, CF6DSM
 _EXTREME = re.compile(
     r"^\s*(MAXIMUM|MINIMUM)\s+(R\s*)?(-?\d+|MM|M)(R)?\s*(\(E\)|E\b)?\s*"
     r"(\d{1,2}:?\d{2}\s*[AP]M|MM)?",
@@ -94,9 +95,7 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
     body = normalize(text)
     heads = list(_HEADLINE.finditer(body))
     if not heads:
-        raise ParseError(
-            "cli", "no '...THE <station> CLIMATE SUMMARY FOR <date>...' headline", body[:80]
-        )
+        raise ParseError("cli", _not_a_daily_report(body), body[:80])
     issued_at = _issued_at(body)
     correction = is_correction(body)
     pil_match = _PIL.search(body[: heads[0].start()])
@@ -121,6 +120,16 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
             )
         )
     return reports
+
+
+def _not_a_daily_report(body: str) -> str:
+    """Why a product without a daily headline is refused (a month summary says so)."""
+    pil = _ANY_PIL.search(body[:300])
+    if "CLIMATE SUMMARY FOR THE MONTH" in body or (pil and pil.group(1).startswith("CLM")):
+        return "a monthly climate summary (CLM), not a daily climate report (CLI)"
+    if pil and not pil.group(1).startswith("CLI"):
+        return f"product {pil.group(1)} is not a daily climate report (CLI)"
+    return "no '...THE <station> CLIMATE SUMMARY FOR <date>...' headline"
 
 
 def _headline_date(head: re.Match[str]) -> date:
