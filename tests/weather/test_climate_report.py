@@ -38,7 +38,8 @@ EXPECTED = [
 @pytest.mark.parametrize("row", EXPECTED, ids=[f"{r[0]}#{r[1]}" for r in EXPECTED])
 def test_every_real_product_parses_to_its_values(row: tuple[object, ...]) -> None:
     name, index, station, day, hi, hi_at, lo, lo_at, final, correction, issued = row
-    report = parse_cli_product(sample(f"cli/{name}").decode("latin-1"))[index]  # type: ignore[index]
+    assert isinstance(index, int)
+    report = parse_cli_product(sample(f"cli/{name}").decode("latin-1"))[index]
     assert report.station_name == station
     assert report.climate_date == day
     assert (report.max_f, report.maximum and report.maximum.at_lst) == (hi, hi_at)
