@@ -181,6 +181,9 @@ def print_settle(console: Console, report: SettleReport, start: date, end: date)
             f"DISAGREEMENT {market.ticker}: CLI {event.cli_high} ({event.cli_source}) "
             f"-> {market.bracket.describe()} should be {market.expected}, settled {market.result}"
         )
+    for _, market in report.markets:
+        if market.verdict == UNKNOWN:
+            console.print(f"UNKNOWN {market.ticker}: {market.reason}")
     for event in report.preliminary:
         console.print(f"PRELIMINARY {event.event_ticker}: CLI {event.cli_high} not final")
     for event in report.missing:
@@ -189,7 +192,6 @@ def print_settle(console: Console, report: SettleReport, start: date, end: date)
 
 def _settle_table(report: SettleReport) -> Table:
     table = Table("market", "report used", "value", "bracket", "implies", "result", "verdict")
-    table.add_column("reason")
     for event, market in report.markets:
         table.add_row(
             market.ticker,
@@ -199,6 +201,5 @@ def _settle_table(report: SettleReport) -> Table:
             market.expected or "-",
             market.result or "-",
             market.verdict,
-            market.reason,
         )
     return table
