@@ -144,13 +144,10 @@ def settle_check_command(
     it implies, the result and agrees/disagrees/unknown with the reason; exit 1 on any
     disagreement."""
     try:
-        site_for(series)
-        if end < start:
-            raise ConfigError("dates", f"end {end.date()} is before start {start.date()}")
+        _check_range(series, start, end)
         settings = _settings(config_file, db_url=db_url, base_url=base_url)
-        report = run_settle_check(
-            settings, series.upper(), start.date(), end.date(), fetch_markets=fetch_markets
-        )
+        report = run_settle_check(settings, series.upper(), start.date(), end.date(),
+                                  fetch_markets=fetch_markets)  # fmt: skip
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -159,6 +156,13 @@ def settle_check_command(
         print_settle(Console(soft_wrap=True), report, start.date(), end.date())
     if report.disagreements:
         raise SystemExit(1)
+
+
+def _check_range(series: str, start: datetime, end: datetime) -> None:
+    """Refuse an unknown series and an inverted range before anything is opened."""
+    site_for(series)
+    if end < start:
+        raise ConfigError("dates", f"end {end.date()} is before start {start.date()}")
 
 
 def print_settle(console: Console, report: SettleReport, start: date, end: date) -> None:
