@@ -1,11 +1,12 @@
-"""Settlement checks: did every settled market resolve as its rule says, given the CLI high?
+"""Settlement checks: did every market resolve as its rule says, given the climate report?
 
 For each settled event of a series in a date range: the station named by the rules, the
-CLI high of the climate day (final `cli`, else final `iem_cli`, else the preliminary),
-the bracket that should win by the rule text ("greater than 96°", "between 86-87°",
-"less than 89°"; the strikes when the text does not say), and each market's result.
-Every disagreement is listed, and every event whose CLI is still preliminary (listed, not
-judged: the final may move it) or missing.
+report used for the climate day (final `cli`, else final `iem_cli`, else the preliminary;
+its issuance and whether it is a correction), the value it settles on (the maximum, or the
+minimum for a daily-low series), the bracket by the rule text ("greater than 96°", "between
+86-87°", "less than 89°"; the strikes when the text does not say), each market's result and
+a verdict with its reason (`weather.verdict.judge`): agrees, disagrees, or unknown when the
+report is missing or preliminary or the market is not settled.
 Markets come from the warehouse (`ktape backfill`, or `settle-check --fetch-markets`).
 """
 
