@@ -47,6 +47,19 @@ EXPECTED: dict[str, tuple[int, date, int | None, int | None]] = {
     "CLIPPG4": (0, date(2023, 3, 30), 86, 77),  # "CLIMATE SUMMARY FROM"
     "CLIRDU_v2": (0, date(2021, 3, 20), 57, 31),  # estimated "57 E"
     "CLISAD": (0, date(2021, 8, 6), None, 76),  # minimum only
+    "CLIDSM": (0, date(2013, 8, 1), 89, 63),
+    "CLIECP": (0, date(2014, 12, 29), 70, 62),  # preliminary "VALID TODAY", record period only
+    "CLIMSO_2": (0, date(2015, 1, 9), None, 16),  # morning min-only, record-year continuations
+    "CLIFMY": (0, date(2014, 12, 29), None, 63),  # morning min-only "VALID AS OF 0700 AM"
+    "CLIOLF": (0, date(2014, 12, 29), 1, -6),  # no time column, record "MM", negative minimum
+    "CLISEW": (0, date(2014, 12, 29), 44, 34),  # time given as "MM"
+    "CLITCS": (0, date(2014, 12, 29), 60, 22),  # no record column
+    "CLIEAR": (0, date(2014, 11, 13), 25, 5),  # preliminary, coop report appended after &&
+    "CLIEST": (0, date(2014, 10, 12), 62, 33),  # "RRA" (delayed, not a correction), record MM
+    "CLIFFC": (0, date(2014, 10, 3), 79, 67),  # preliminary "TODAY" as of 4 PM
+    "CLILWD": (0, date(2017, 5, 29), 76, 55),  # a stray header line inside PRECIPITATION
+    "CLIRDU": (0, date(2021, 3, 19), 57, 37),  # "57(E)"; a second "MAXIMUM TEMPERATURE... 59" block
+    "CLICVG_tab": (0, date(2013, 5, 9), 81, 57),  # a tab inside the SNOWFALL block
 }
 
 
@@ -78,9 +91,10 @@ def test_multi_station_alaska_product_reads_every_station() -> None:
 
 def test_record_flags_after_the_value_are_read() -> None:
     alo = parse_cli_product((CORPUS / "CLIALO.txt").read_text())[0]
+    assert alo.minimum is not None and alo.maximum is not None
     assert alo.minimum.record and not alo.maximum.record
     ann = parse_cli_product((CORPUS / "CLIANN.txt").read_text())[0]
-    assert ann.maximum.record and ann.maximum.at_lst is not None
+    assert ann.maximum is not None and ann.maximum.record and ann.maximum.at_lst is not None
 
 
 def test_preliminary_and_correction_flags() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -74,6 +75,16 @@ def test_preliminary_and_missing_reports_are_listed(sim: SimServer, db_url: str)
         )
     code, out = _cli(sim, db_url, "weather", "settle-check", "--series", "KXHIGHNY", *span)
     assert "1 with a preliminary CLI only" in out and "PRELIMINARY KXHIGHNY-26OCT20" in out
+    assert "report is preliminary" in out and "no climate report stored for KNYC 2026-10-21" in out
+    code, out = _cli(sim, db_url, "weather", "settle-check", "--series", "KXHIGHNY", *span,
+                     "--json")  # fmt: skip
+    rows = json.loads(out)
+    assert code == 0 and {r["verdict"] for r in rows} == {"unknown"}
+    first = [r for r in rows if r["event_ticker"] == "KXHIGHNY-26OCT20"]
+    assert first and all(r["report"]["source"] == "cli" and not r["report"]["is_final"]
+                         and r["value_f"] == 60 and r["reason"].startswith("report is prelim")
+                         for r in first)  # fmt: skip
+    assert all(r["report"] is None for r in rows if r["event_ticker"] != "KXHIGHNY-26OCT20")
 
 
 def test_cli_refuses_unknown_station_and_inverted_dates(sim: SimServer, db_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from kalshi_tape.config import load_settings
 from kalshi_tape.errors import ConfigError, KtapeError
 from kalshi_tape.weather.pipeline import DEFAULT_SOURCES, SOURCES, FetchPlan, FetchReport
 from kalshi_tape.weather.runner import run_fetch, run_settle_check
-from kalshi_tape.weather.settle import SettleReport
+from kalshi_tape.weather.settle import SettleReport, market_rows
 from kalshi_tape.weather.sites import site_for
+from kalshi_tape.weather.verdict import AGREES, DISAGREES, UNKNOWN
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -127,6 +129,7 @@ def _print_fetch(console: Console, report: FetchReport) -> None:
 @click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
 @click.option("--base-url", help="Exchange REST base URL (default $KALSHI_BASE_URL).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON record per market on stdout.")
 def settle_check_command(
     series: str,
     start: datetime,
@@ -135,22 +138,31 @@ def settle_check_command(
     db_url: str | None,
     base_url: str | None,
     config_file: str | None,
+    as_json: bool,
 ) -> None:
-    """Compare each settled market's result with the CLI high and the rule; exit 1 on any
+    """Check each market against the climate report: the report used, the value, the bracket
+    it implies, the result and agrees/disagrees/unknown with the reason; exit 1 on any
     disagreement."""
     try:
-        site_for(series)
-        if end < start:
-            raise ConfigError("dates", f"end {end.date()} is before start {start.date()}")
+        _check_range(series, start, end)
         settings = _settings(config_file, db_url=db_url, base_url=base_url)
-        report = run_settle_check(
-            settings, series.upper(), start.date(), end.date(), fetch_markets=fetch_markets
-        )
+        report = run_settle_check(settings, series.upper(), start.date(), end.date(),
+                                  fetch_markets=fetch_markets)  # fmt: skip
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
-    print_settle(Console(soft_wrap=True), report, start.date(), end.date())
+    if as_json:
+        click.echo(json.dumps(market_rows(report), indent=2))
+    else:
+        print_settle(Console(soft_wrap=True), report, start.date(), end.date())
     if report.disagreements:
         raise SystemExit(1)
+
+
+def _check_range(series: str, start: datetime, end: datetime) -> None:
+    """Refuse an unknown series and an inverted range before anything is opened."""
+    site_for(series)
+    if end < start:
+        raise ConfigError("dates", f"end {end.date()} is before start {start.date()}")
 
 
 def print_settle(console: Console, report: SettleReport, start: date, end: date) -> None:
@@ -160,29 +172,38 @@ def print_settle(console: Console, report: SettleReport, start: date, end: date)
             "(or run ktape backfill first)"
         )
         return
-    table = Table("event", "CLI high", "final", "should win", "settled yes", "check")
-    for e in report.events:
-        check = "DISAGREES" if e.disagreements else ("no CLI" if e.cli_high is None else "ok")
-        table.add_row(
-            e.event_ticker,
-            "-" if e.cli_high is None else str(e.cli_high),
-            "yes" if e.cli_final else "no",
-            e.expected_winner or "-",
-            ", ".join(e.actual_winners) or "-",
-            check,
-        )
-    console.print(table)
+    console.print(_settle_table(report))
     console.print(
         f"{len(report.events)} settled events {start}..{end}: "
         f"{len(report.disagreements)} disagreements, {len(report.preliminary)} with a "
-        f"preliminary CLI only, {len(report.missing)} without a CLI"
+        f"preliminary CLI only, {len(report.missing)} without a CLI; markets: "
+        f"{report.count(AGREES)} agree, {report.count(DISAGREES)} disagree, "
+        f"{report.count(UNKNOWN)} unknown"
     )
     for event, market in report.disagreements:
         console.print(
-            f"DISAGREEMENT {market.ticker}: CLI high {event.cli_high} ({event.cli_source}) "
+            f"DISAGREEMENT {market.ticker}: CLI {event.cli_high} ({event.cli_source}) "
             f"-> {market.bracket.describe()} should be {market.expected}, settled {market.result}"
         )
+    for _, market in report.markets:
+        if market.verdict == UNKNOWN:
+            console.print(f"UNKNOWN {market.ticker}: {market.reason}")
     for event in report.preliminary:
-        console.print(f"PRELIMINARY {event.event_ticker}: CLI high {event.cli_high} not final")
+        console.print(f"PRELIMINARY {event.event_ticker}: CLI {event.cli_high} not final")
     for event in report.missing:
         console.print(f"MISSING {event.event_ticker}: no CLI for {event.climate_date}")
+
+
+def _settle_table(report: SettleReport) -> Table:
+    table = Table("market", "report used", "value", "bracket", "implies", "result", "verdict")
+    for event, market in report.markets:
+        table.add_row(
+            market.ticker,
+            "-" if event.report is None else event.report.describe(),
+            "-" if event.cli_high is None else str(event.cli_high),
+            market.bracket.describe(),
+            market.expected or "-",
+            market.result or "-",
+            market.verdict,
+        )
+    return table

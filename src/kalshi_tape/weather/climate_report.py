@@ -33,6 +33,7 @@ _ISSUED = re.compile(
 )
 _WMO = re.compile(r"^\s*([A-Z]{4}\d{2}) ([A-Z]{4}) (\d{6})(?: ([A-Z]{3}))?\s*$", re.M)
 _PIL = re.compile(r"^\s*(CLI[A-Z0-9]{3})\s*$", re.M)
+_ANY_PIL = re.compile(r"^\s*([A-Z][A-Z0-9]{3,5})\s*$", re.M)  # the AWIPS id line: CLINYC, CF6DSM
 _EXTREME = re.compile(
     r"^\s*(MAXIMUM|MINIMUM)\s+(R\s*)?(-?\d+|MM|M)(R)?\s*(\(E\)|E\b)?\s*"
     r"(\d{1,2}:?\d{2}\s*[AP]M|MM)?",
@@ -43,9 +44,9 @@ _TEMPERATURE_HEADER = re.compile(r"^\s*TEMPERATURE\s*(?:\(F\))?\s*$")
 
 @dataclass(frozen=True, slots=True)
 class Extreme:
-    """A daily maximum or minimum as the CLI states it (°F, time in local standard time)."""
+    """A daily maximum or minimum the CLI states (°F, time in local standard time)."""
 
-    value_f: int | None  # None when reported missing (MM)
+    value_f: int
     at_lst: time | None
     estimated: bool
     record: bool
@@ -57,8 +58,8 @@ class ClimateReport:
 
     station_name: str  # as in the headline, e.g. "CENTRAL PARK NY"
     climate_date: date
-    maximum: Extreme
-    minimum: Extreme
+    maximum: Extreme | None  # None: not stated (min-only report) or reported missing (MM)
+    minimum: Extreme | None
     is_final: bool  # False for a same-day preliminary ("VALID TODAY AS OF ...")
     is_correction: bool
     issued_at: datetime | None  # UTC
@@ -67,11 +68,11 @@ class ClimateReport:
 
     @property
     def max_f(self) -> int | None:
-        return self.maximum.value_f
+        return None if self.maximum is None else self.maximum.value_f
 
     @property
     def min_f(self) -> int | None:
-        return self.minimum.value_f
+        return None if self.minimum is None else self.minimum.value_f
 
 
 def normalize(text: str) -> str:
@@ -94,11 +95,9 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
     body = normalize(text)
     heads = list(_HEADLINE.finditer(body))
     if not heads:
-        raise ParseError(
-            "cli", "no '...THE <station> CLIMATE SUMMARY FOR <date>...' headline", body[:80]
-        )
+        raise ParseError("cli", _not_a_daily_report(body), body[:80])
     issued_at = _issued_at(body)
-    correction = _is_correction(body)
+    correction = is_correction(body)
     pil_match = _PIL.search(body[: heads[0].start()])
     reports = []
     for i, head in enumerate(heads):
@@ -123,6 +122,16 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
     return reports
 
 
+def _not_a_daily_report(body: str) -> str:
+    """Why a product without a daily headline is refused (a month summary says so)."""
+    pil = _ANY_PIL.search(body[:300])
+    if "CLIMATE SUMMARY FOR THE MONTH" in body or (pil and pil.group(1).startswith("CLM")):
+        return "a monthly climate summary (CLM), not a daily climate report (CLI)"
+    if pil and not pil.group(1).startswith("CLI"):
+        return f"product {pil.group(1)} is not a daily climate report (CLI)"
+    return "no '...THE <station> CLIMATE SUMMARY FOR <date>...' headline"
+
+
 def _headline_date(head: re.Match[str]) -> date:
     month_text, day_text, year_text = head.group(2), head.group(3), head.group(4)
     try:
@@ -132,13 +141,13 @@ def _headline_date(head: re.Match[str]) -> date:
         raise ParseError("cli.headline", "not a date", head.group(0)) from None
 
 
-def _temperatures(section: str, name: str) -> tuple[Extreme, Extreme]:
+def _temperatures(section: str, name: str) -> tuple[Extreme | None, Extreme | None]:
     lines = section.split("\n")
     try:
         start = next(i for i, ln in enumerate(lines) if _TEMPERATURE_HEADER.match(ln))
     except StopIteration:
         raise ParseError(f"cli.{name}", "no TEMPERATURE section") from None
-    found: dict[str, Extreme] = {}
+    found: dict[str, Extreme | None] = {}
     for line in lines[start + 1 :]:
         stripped = line.strip()
         if stripped.startswith(("PRECIPITATION", "SNOWFALL", "DEGREE DAYS")):
@@ -148,16 +157,16 @@ def _temperatures(section: str, name: str) -> tuple[Extreme, Extreme]:
             found[match.group(1)] = _extreme(match)
     if not found:
         raise ParseError(f"cli.{name}", "neither a MAXIMUM nor a MINIMUM line under TEMPERATURE")
-    # a min-only (or max-only) report states one extreme; the other is missing, not an error
-    missing = Extreme(None, None, False, False)
-    return found.get("MAXIMUM", missing), found.get("MINIMUM", missing)
+    # a min-only (or max-only) report states one extreme; the other is None, not an error
+    return found.get("MAXIMUM"), found.get("MINIMUM")
 
 
-def _extreme(match: re.Match[str]) -> Extreme:
+def _extreme(match: re.Match[str]) -> Extreme | None:
     raw_value = match.group(3)
-    value = None if raw_value in ("MM", "M") else int(raw_value)
+    if raw_value in ("MM", "M"):
+        return None
     return Extreme(
-        value_f=value,
+        value_f=int(raw_value),
         at_lst=parse_clock(match.group(6)),
         estimated=bool(match.group(5)),
         record=bool(match.group(2) or match.group(4)),
@@ -198,7 +207,8 @@ def _issued_at(body: str) -> datetime | None:
     return local.astimezone(UTC)
 
 
-def _is_correction(body: str) -> bool:
+def is_correction(body: str) -> bool:
+    """A correction: `CCA`.. in the WMO header, or "(CORRECTION)"/"CORRECTED" near the top."""
     wmo = _WMO.search(body[:200])
     if wmo and wmo.group(4) and wmo.group(4).startswith("CC"):
         return True

@@ -1,11 +1,12 @@
-"""Settlement checks: did every settled market resolve as its rule says, given the CLI high?
+"""Settlement checks: did every market resolve as its rule says, given the climate report?
 
 For each settled event of a series in a date range: the station named by the rules, the
-CLI high of the climate day (final `cli`, else final `iem_cli`, else the preliminary),
-the bracket that should win by the rule text ("greater than 96°", "between 86-87°",
-"less than 89°"; the strikes when the text does not say), and each market's result.
-Every disagreement is listed, and every event whose CLI is still preliminary (listed, not
-judged: the final may move it) or missing.
+report used for the climate day (final `cli`, else final `iem_cli`, else the preliminary;
+its issuance and whether it is a correction), the value it settles on (the maximum, or the
+minimum for a daily-low series), the bracket by the rule text ("greater than 96°", "between
+86-87°", "less than 89°"; the strikes when the text does not say), each market's result and
+a verdict with its reason (`weather.verdict.judge`): agrees, disagrees, or unknown when the
+report is missing or preliminary or the market is not settled.
 Markets come from the warehouse (`ktape backfill`, or `settle-check --fetch-markets`).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from kalshi_tape.brackets import Bracket, bracket_of, series_of
@@ -23,8 +24,10 @@ from kalshi_tape.parse import parse_market
 from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.stations import settles_on_minimum
 from kalshi_tape.storage import Store
+from kalshi_tape.weather.climate_report import is_correction
 from kalshi_tape.weather.sites import SITES, Site, site_for
 from kalshi_tape.weather.store import load_daily_climate
+from kalshi_tape.weather.verdict import DISAGREES, UNKNOWN, ReportUsed, judge
 
 _GREATER = re.compile(r"(?:greater than|above) (-?\d+)°")
 _LESS = re.compile(r"(?:less than|below) (-?\d+)°")
@@ -37,13 +40,15 @@ CLI_SOURCES = ("cli", "iem_cli")
 class MarketCheck:
     ticker: str
     bracket: Bracket
-    result: str  # yes | no
-    expected: str | None  # None when there is no CLI high
+    result: str  # yes | no | "" (not settled)
+    expected: str | None  # what the report implies; None when there is no report
     rule_matches_strikes: bool
+    verdict: str = UNKNOWN  # agrees | disagrees | unknown
+    reason: str = ""
 
     @property
     def agrees(self) -> bool:
-        return self.expected is None or self.expected == self.result
+        return self.verdict != DISAGREES
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +56,21 @@ class EventCheck:
     event_ticker: str
     climate_date: date
     station: str
-    cli_high: int | None
-    cli_final: bool
-    cli_source: str | None
+    report: ReportUsed | None
     markets: tuple[MarketCheck, ...]
+
+    @property
+    def cli_high(self) -> int | None:
+        """The settling value (the minimum for a daily-low series), None without a report."""
+        return None if self.report is None else self.report.value_f
+
+    @property
+    def cli_final(self) -> bool:
+        return self.report is not None and self.report.is_final
+
+    @property
+    def cli_source(self) -> str | None:
+        return None if self.report is None else self.report.source
 
     @property
     def expected_winner(self) -> str | None:
@@ -74,16 +90,23 @@ class SettleReport:
     events: list[EventCheck] = field(default_factory=list)
 
     @property
+    def markets(self) -> list[tuple[EventCheck, MarketCheck]]:
+        return [(e, m) for e in self.events for m in e.markets]
+
+    @property
     def disagreements(self) -> list[tuple[EventCheck, MarketCheck]]:
         return [(e, m) for e in self.events for m in e.disagreements]
 
     @property
     def preliminary(self) -> list[EventCheck]:
-        return [e for e in self.events if e.cli_high is not None and not e.cli_final]
+        return [e for e in self.events if e.report is not None and not e.report.is_final]
 
     @property
     def missing(self) -> list[EventCheck]:
-        return [e for e in self.events if e.cli_high is None]
+        return [e for e in self.events if e.report is None]
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for _, m in self.markets if m.verdict == verdict)
 
 
 def rule_bracket(market: Market) -> tuple[Bracket, bool]:
@@ -119,7 +142,8 @@ def rule_site(market: Market) -> Site:
 
 
 def settled_markets(store: Store, series: str, start: date, end: date) -> list[Market]:
-    """Settled markets of `series` whose climate date is in [start, end], from the warehouse."""
+    """Markets of `series` whose climate date is in [start, end], from the warehouse, if at
+    least one market of their event is settled (the others are then "not settled")."""
     ph = store.placeholder
     found = store.sql(
         f"SELECT raw_json FROM markets WHERE event_ticker LIKE {ph} ORDER BY ticker",
@@ -131,9 +155,10 @@ def settled_markets(store: Store, series: str, start: date, end: date) -> list[M
             continue
         market = parse_market(b'{"market":' + str(raw).encode() + b"}")
         day = event_date(market.event_ticker)
-        if day is not None and start <= day <= end and market.result in ("yes", "no"):
+        if day is not None and start <= day <= end:
             markets.append(market)
-    return markets
+    settled = {m.event_ticker for m in markets if m.result in ("yes", "no")}
+    return [m for m in markets if m.event_ticker in settled]
 
 
 def check_settlements(store: Store, series: str, start: date, end: date) -> SettleReport:
@@ -143,44 +168,113 @@ def check_settlements(store: Store, series: str, start: date, end: date) -> Sett
         by_event.setdefault(market.event_ticker, []).append(market)
     report = SettleReport()
     for event_ticker in sorted(by_event, key=lambda t: (event_date(t) or date.min, t)):
-        report.events.append(_check_event(store, event_ticker, by_event[event_ticker]))
+        markets = by_event[event_ticker]
+        day = _climate_date(event_ticker)
+        site = rule_site(markets[0])
+        used = climate_report_used(store, site, day, _column(event_ticker))
+        report.events.append(check_event(event_ticker, site.icao, used, markets))
     return report
 
 
-def _check_event(store: Store, event_ticker: str, markets: list[Market]) -> EventCheck:
-    day = event_date(event_ticker)
-    if day is None:
-        raise ParseError("event_ticker", "no climate date", event_ticker)
-    site = rule_site(markets[0])
-    column = "min_temp_f" if settles_on_minimum(series_of(event_ticker)) else "max_temp_f"
-    high, final, source = cli_high(store, site, day, column)
+def check_event(
+    event_ticker: str, station: str, used: ReportUsed | None, markets: list[Market]
+) -> EventCheck:
+    """Every market of one event against the report used (pure: no store)."""
+    day = _climate_date(event_ticker)
+    extreme = "low" if settles_on_minimum(series_of(event_ticker)) else "high"
     checks = []
     for market in markets:
         bracket, same = rule_bracket(market)
-        # a preliminary high is listed, not judged: the final may still move it
-        expected = None if high is None or not final else ("yes" if bracket.pays(high) else "no")
-        checks.append(MarketCheck(market.ticker, bracket, str(market.result), expected, same))
-    return EventCheck(event_ticker, day, site.icao, high, final, source, tuple(checks))
+        result = str(market.result or "")
+        v = judge(bracket, result, used, station=station, day=day, extreme=extreme)
+        checks.append(
+            MarketCheck(market.ticker, bracket, result, v.expected, same, v.verdict, v.reason)
+        )
+    return EventCheck(event_ticker, day, station, used, tuple(checks))
+
+
+def _climate_date(event_ticker: str) -> date:
+    day = event_date(event_ticker)
+    if day is None:
+        raise ParseError("event_ticker", "no climate date", event_ticker)
+    return day
+
+
+def _column(event_ticker: str) -> str:
+    return "min_temp_f" if settles_on_minimum(series_of(event_ticker)) else "max_temp_f"
+
+
+def climate_report_used(
+    store: Store, site: Site, day: date, column: str = "max_temp_f"
+) -> ReportUsed | None:
+    """The report that settles a climate day's maximum (or `column="min_temp_f"`, the minimum,
+    for daily-low series): a final report first, then by source order (`cli`, `iem_cli`)."""
+    table = load_daily_climate(store, site.icao, day, day)
+    rows = [
+        (str(s), bool(f), int(v), at, text)
+        for s, f, v, at, text in zip(
+            table.column("source").to_pylist(),
+            table.column("is_final").to_pylist(),
+            table.column(column).to_pylist(),
+            table.column("issued_at").to_pylist(),
+            table.column("raw_text").to_pylist(),
+            strict=True,
+        )
+        if v is not None and s in CLI_SOURCES
+    ]
+    if not rows:
+        return None
+    source, final, value, issued_at, text = min(
+        rows, key=lambda r: (not r[1], CLI_SOURCES.index(r[0]))
+    )
+    correction = source == "cli" and bool(text) and is_correction(str(text))
+    return ReportUsed(source, value, final, correction, _utc(issued_at))
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is None or at.tzinfo is not None:
+        return at
+    return at.replace(tzinfo=UTC)
 
 
 def cli_high(
     store: Store, site: Site, day: date, column: str = "max_temp_f"
 ) -> tuple[int | None, bool, str | None]:
-    """(value °F, is final, source) of a climate day's maximum (or `column="min_temp_f"`, the
-    minimum, for daily-low series): a final report first, by source order."""
-    table = load_daily_climate(store, site.icao, day, day)
-    rows = [
-        (str(s), bool(f), v)
-        for s, f, v in zip(
-            table.column("source").to_pylist(),
-            table.column("is_final").to_pylist(),
-            table.column(column).to_pylist(),
-            strict=True,
-        )
-        if v is not None and s in CLI_SOURCES
-    ]
-    rows.sort(key=lambda r: (not r[1], CLI_SOURCES.index(r[0])))
-    if not rows:
+    """(value °F, is final, source) of `climate_report_used`; (None, False, None) without."""
+    used = climate_report_used(store, site, day, column)
+    if used is None:
         return None, False, None
-    source, final, value = rows[0]
-    return int(value), final, source
+    return used.value_f, used.is_final, used.source
+
+
+def market_rows(report: SettleReport) -> list[dict[str, object]]:
+    """One JSON-ready record per market checked (for `settle-check --json`)."""
+    rows: list[dict[str, object]] = []
+    for event, market in report.markets:
+        used = event.report
+        rows.append(
+            {
+                "event_ticker": event.event_ticker,
+                "ticker": market.ticker,
+                "climate_date": event.climate_date.isoformat(),
+                "station": event.station,
+                "report": None if used is None else _report_json(used),
+                "value_f": event.cli_high,
+                "bracket": market.bracket.describe(),
+                "implied": market.expected,
+                "result": market.result or None,
+                "verdict": market.verdict,
+                "reason": market.reason,
+                "rule_matches_strikes": market.rule_matches_strikes,
+            }
+        )
+    return rows
+
+
+def _report_json(used: ReportUsed) -> dict[str, object]:
+    return {
+        "source": used.source,
+        "issued_at": None if used.issued_at is None else used.issued_at.isoformat(),
+        "is_final": used.is_final,
+        "is_correction": used.is_correction,
+    }
