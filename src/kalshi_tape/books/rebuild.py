@@ -59,11 +59,24 @@ def rebuild_book(
     try:
         return _forward(q, ticker, at_ns, clock)
     except LostFrames as lost:
-        cut = at_ns if clock == "received" else _exchange_backward_cut(q, at_ns // 1_000_000)
-        back = _backward(q, cut) if cut is not None else None
-        if back is None:
+        if clock == "received":
+            return _backward_or_unknown(q, at_ns, lost)
+        # On the exchange clock the book is the one held just before the first frame
+        # stamped later: the tape keeps every frame, so a resync snapshot sits in order.
+        cut = _exchange_backward_cut(q, at_ns // 1_000_000)
+        if cut is None:
             raise BookUnknown(lost.explain(q)) from None
-        return back
+        try:
+            return _forward(q, ticker, cut, "received")
+        except LostFrames as again:
+            return _backward_or_unknown(q, cut, again)
+
+
+def _backward_or_unknown(q: _Queries, cut: int, lost: LostFrames) -> RebuiltBook:
+    back = _backward(q, cut)
+    if back is None:
+        raise BookUnknown(lost.explain(q)) from None
+    return back
 
 
 def _forward(q: _Queries, ticker: str, at_ns: int, clock: BookClock) -> RebuiltBook:
@@ -220,7 +233,7 @@ class _Queries:
         rows = self.sql(
             "SELECT kind, received_ns, detail FROM sequence_gaps "
             "WHERE market_ticker IN ({p}, '') AND received_ns > {p} AND received_ns <= {p} "
-            "ORDER BY received_ns LIMIT 1",
+            "ORDER BY received_ns, kind LIMIT 1",
             after_ns,
             until_ns,
         )
