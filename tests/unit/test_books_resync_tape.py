@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from kalshi_tape.books import BookUnknown, rebuild_book
+from kalshi_tape.cli import main
 from kalshi_tape.client.stream import Connected, FeedState, Gap, Resync
 from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
 from kalshi_tape.storage import Store, open_store
@@ -61,6 +63,12 @@ def _rows(events: list[Any], rows: dict[str, list[Any]]) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**_tape())
+        yield opened
+
+
+def _tape() -> dict[str, list[Any]]:
     state = FeedState([A])
     state.on_connected(Connected("ws://x", False, 1, 0))
     (subscribe,) = state.take_outbox()
@@ -76,9 +84,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     rows["sequence_gaps"] = []
     for frame, received in FRAMES:
         _rows(state.handle_frame(frame, received), rows)
-    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
-        opened.commit_chunk(**rows)
-        yield opened
+    return rows
 
 
 def _yes(store: Store, at_ns: int, clock: str) -> list[list[str]]:
@@ -109,3 +115,18 @@ def test_exchange_clock_places_the_resync_snapshot_between_the_deltas(store: Sto
     for unknown_ms in (10, 15, 25):  # seq 3 (lost) was stamped somewhere in 10..30 ms
         with pytest.raises(BookUnknown, match="kind=gap received_ns=4000"):
             _yes(store, unknown_ms * ms, "exchange")
+
+
+def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path: Path) -> None:
+    db = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with open_store(db) as opened:
+        opened.commit_chunk(**_tape())
+    book = ["book", A, "--clock", "received", "--db", db, "--at"]
+    known = CliRunner().invoke(main, [*book, "4500ns"])
+    assert known.exit_code == 0, known.output
+    assert "0.4000x13.00" in known.output and "- 1 deltas" in known.output
+    unknown = CliRunner().invoke(main, [*book, "2500ns"])
+    assert unknown.exit_code == 1 and "unknown from received_ns 2000" in unknown.output
+    assert "kind=gap received_ns=4000" in unknown.output
+    bare = CliRunner().invoke(main, [*book, "2500"])
+    assert bare.exit_code == 2 and "needs a unit" in bare.output and "1704067200s" in bare.output
