@@ -286,6 +286,7 @@ class OrderbookDelta(msgspec.Struct, frozen=True, gc=False, tag="orderbook_delta
     market_id: str | None = None
     client_order_id: str | None = None
     received_ns: int = 0
+    book_state: str = "live"  # "awaiting_snapshot": arrived while the book awaited one
 
 
 class TickerUpdate(msgspec.Struct, frozen=True, gc=False, tag="ticker"):

@@ -78,14 +78,17 @@ def test_snapshot_then_deltas_build_the_book() -> None:
 def test_gap_drops_books_requests_snapshots_and_never_merges() -> None:
     state = synced_state()
     events = state.handle_frame(delta(5, A, "yes", "0.4100", "2.00"), 4)  # seq 3, 4 lost
-    assert kinds(events) == ["Gap", "Resync"]
-    gap, resync = events
+    assert kinds(events) == ["Gap", "Resync", "OrderbookDelta"]
+    gap, resync, revealing = events
+    assert isinstance(revealing, OrderbookDelta) and revealing.book_state == "awaiting_snapshot"
     assert isinstance(gap, Gap) and (gap.expected, gap.got) == (3, 5)
     assert isinstance(resync, Resync) and resync.tickers == (A, B) and resync.reason == "gap"
     (cmd,) = commands(state)
     assert cmd["params"] == {"sids": [1], "market_tickers": [A, B], "action": "get_snapshot"}
     assert state.books == {} and not state.synced
-    assert state.handle_frame(delta(6, A, "yes", "0.3000", "9.00"), 5) == []  # ignored
+    (held,) = state.handle_frame(delta(6, A, "yes", "0.3000", "9.00"), 5)  # kept, not applied
+    assert isinstance(held, OrderbookDelta) and held.book_state == "awaiting_snapshot"
+    assert held.received_ns == 5 and held.exchange_ts_ms == 1 and state.books == {}
     state.handle_frame(snap(7, A, [["0.2000", "3.00"]], []), 6)
     assert state.books[A].to_json() == {"yes": [["0.2000", "3.00"]], "no": []}
     state.handle_frame(snap(8, B, [], []), 7)
@@ -133,7 +136,10 @@ def test_a_malformed_book_frame_resyncs_at_once() -> None:
     asked = commands(state)
     assert asked and all(c["cmd"] in ("update_subscription", "subscribe") for c in asked)
     # The next seq still reports the gap, without asking for the same snapshots again.
-    assert kinds(state.handle_frame(delta(4, A, "no", "0.5000", "1.00"), 5)) == ["Gap"]
+    assert kinds(state.handle_frame(delta(4, A, "no", "0.5000", "1.00"), 5)) == [
+        "Gap",
+        "OrderbookDelta",
+    ]
     assert commands(state) == []
 
 
@@ -173,7 +179,7 @@ def test_a_crossing_inside_one_exchange_event_is_tolerated_but_not_after_it() ->
 def test_negative_size_resyncs_that_market() -> None:
     state = synced_state()
     events = state.handle_frame(delta(3, B, "yes", "0.1000", "-2.00"), 4)
-    assert kinds(events) == ["Resync"] and events[0].tickers == (B,)
+    assert kinds(events) == ["Resync", "OrderbookDelta"] and events[0].tickers == (B,)
     assert commands(state)[0]["params"]["market_tickers"] == [B]
 
 

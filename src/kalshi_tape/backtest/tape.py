@@ -192,7 +192,8 @@ def _book_messages(
         levels[side].append((Price(price), Count(quantity)))
     deltas = store.sql(
         "SELECT received_ns, sid, seq, market_ticker, side, price, delta, exchange_ts_ms "
-        f"FROM orderbook_deltas WHERE {where} ORDER BY received_ns, sid, seq",
+        f"FROM orderbook_deltas WHERE {where} "
+        "AND book_state IS DISTINCT FROM 'awaiting_snapshot' ORDER BY received_ns, sid, seq",
         params,
     )
     items: list[tuple[int, int, str, Any]] = [

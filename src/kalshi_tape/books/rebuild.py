@@ -14,7 +14,12 @@ market's first delta stamped later.
 
 A book is *unknown* (`BookUnknown`) when a sequence gap, resync or reconnect touching the
 market lies between the base and the first delta after the cut: a lost frame may have
-changed it. Rebuilding never guesses.
+changed it. Then the next resync snapshot is tried backwards: the tape keeps every delta
+received while the book awaited it (`book_state = 'awaiting_snapshot'`), so undoing the
+deltas received between the cut and the snapshot gives the book at the cut, provided its
+subscription was streaming at the cut and nothing was lost after it. What remains unknown
+is only the interval between the last frame before a loss and the frame that revealed it;
+the error names it and its sequence_gaps row. Rebuilding never guesses.
 """
 
 from __future__ import annotations
@@ -51,6 +56,31 @@ def rebuild_book(
     store: Store, ticker: str, at_ns: int, *, clock: BookClock = "received"
 ) -> RebuiltBook:
     q = _Queries(store, ticker)
+    try:
+        return _forward(q, ticker, at_ns, clock)
+    except LostFrames as lost:
+        if clock == "received":
+            return _backward_or_unknown(q, at_ns, lost)
+        # On the exchange clock the book is the one held just before the first frame
+        # stamped later: the tape keeps every frame, so a resync snapshot sits in order.
+        cut = _exchange_backward_cut(q, at_ns // 1_000_000)
+        if cut is None:
+            raise BookUnknown(lost.explain(q)) from None
+        try:
+            return _forward(q, ticker, cut, "received")
+        except LostFrames as again:
+            return _backward_or_unknown(q, cut, again)
+
+
+def _backward_or_unknown(q: _Queries, cut: int, lost: LostFrames) -> RebuiltBook:
+    back = _backward(q, cut)
+    if back is None:
+        raise BookUnknown(lost.explain(q)) from None
+    return back
+
+
+def _forward(q: _Queries, ticker: str, at_ns: int, clock: BookClock) -> RebuiltBook:
+    """From the last base snapshot before the moment, the tape forward."""
     if clock == "exchange":
         cut, base_before, next_frame = _exchange_cut(q, ticker, at_ns // 1_000_000)
     else:
@@ -71,6 +101,64 @@ def rebuild_book(
             raise BookUnknown(f"{ticker}: the stored tape breaks the book: {exc}") from None
         applied += 1
     return RebuiltBook(book, base_ns, trigger, applied, cut)
+
+
+def _exchange_backward_cut(q: _Queries, at_ms: int) -> int | None:
+    """Received-clock cut for an exchange moment: just before the first frame stamped later
+    (the stream is in exchange-time order)."""
+    first_later = q.any_scalar(
+        "SELECT min(received_ns) FROM orderbook_deltas WHERE exchange_ts_ms > {p}", at_ms
+    )
+    return None if first_later is None else first_later - 1
+
+
+def _backward(q: _Queries, cut: int) -> RebuiltBook | None:
+    """The next resync snapshot after the cut, with the deltas received between the cut and
+    it undone (all kept on the tape, `book_state` live or awaiting_snapshot). Valid only
+    when its subscription was already streaming at the cut and nothing was lost after it;
+    None otherwise."""
+    rows = q.sql(
+        "SELECT received_ns, sid FROM market_snapshots WHERE market_ticker = {p} "
+        "AND trigger = 'snapshot' AND sid IS NOT NULL AND received_ns > {p} "
+        "ORDER BY received_ns LIMIT 1",
+        cut,
+    )
+    if not rows:
+        return None
+    snap_ns, sid = int(rows[0][0]), int(rows[0][1])  # type: ignore[call-overload]
+    if q.first_gap(cut, snap_ns) is not None or not q.streaming(sid, cut):
+        return None
+    book = q.levels(snap_ns)
+    later = q.deltas(cut, snap_ns - 1, live_only=False)
+    for side, price, delta in reversed(later):
+        try:
+            book.apply_delta(side, Price(price), -delta)
+        except BookInvariantError:
+            return None
+    return RebuiltBook(book, snap_ns, "snapshot (undone)", len(later), cut)
+
+
+class LostFrames(BookUnknown):
+    """A sequence gap, resync or reconnect lies between the base snapshot and the cut."""
+
+    def __init__(self, ticker: str, kind: str, when: int, detail: str) -> None:
+        self.ticker, self.kind, self.when, self.detail = ticker, kind, when, detail
+        super().__init__(self.explain(None))
+
+    def explain(self, q: _Queries | None) -> str:
+        """Which interval is unknown, and the sequence_gaps row that says so."""
+        last = None
+        if q is not None:
+            last = q.any_scalar(
+                "SELECT max(received_ns) FROM orderbook_deltas WHERE received_ns < {p}",
+                self.when,
+            )
+        start = "the base snapshot" if last is None else f"received_ns {last}"
+        return (
+            f"{self.ticker}: unknown from {start} (the last frame before the loss) to "
+            f"received_ns {self.when} (the frame that revealed it); sequence_gaps row "
+            f"kind={self.kind} received_ns={self.when}: {self.detail or 'no detail'}"
+        )
 
 
 def _exchange_cut(q: _Queries, ticker: str, at_ms: int) -> tuple[int, int, int | None]:
@@ -141,20 +229,32 @@ class _Queries:
             raise BookUnknown(f"{self.ticker}: no book snapshot stored at or before that moment")
         return int(rows[0][0]), str(rows[0][1])  # type: ignore[call-overload]
 
-    def check_gaps(self, after_ns: int, until_ns: int) -> None:
+    def first_gap(self, after_ns: int, until_ns: int) -> tuple[str, int, str] | None:
         rows = self.sql(
             "SELECT kind, received_ns, detail FROM sequence_gaps "
             "WHERE market_ticker IN ({p}, '') AND received_ns > {p} AND received_ns <= {p} "
-            "ORDER BY received_ns LIMIT 1",
+            "ORDER BY received_ns, kind LIMIT 1",
             after_ns,
             until_ns,
         )
-        if rows:
-            kind, when, detail = rows[0]
-            raise BookUnknown(
-                f"{self.ticker}: {kind} at received_ns {when} ({detail or 'no detail'}) lies "
-                "between the base snapshot and the cut; the book there is unknown"
-            )
+        if not rows:
+            return None
+        kind, when, detail = rows[0]
+        return str(kind), int(when), str(detail or "")  # type: ignore[call-overload]
+
+    def check_gaps(self, after_ns: int, until_ns: int) -> None:
+        gap = self.first_gap(after_ns, until_ns)
+        if gap is not None:
+            raise LostFrames(self.ticker, *gap)
+
+    def streaming(self, sid: int, at_ns: int) -> bool:
+        """Whether subscription `sid` had delivered a frame at or before `at_ns`."""
+        rows = self.store.sql(
+            f"SELECT 1 FROM orderbook_deltas WHERE sid = {self.p} AND received_ns <= {self.p} "
+            "LIMIT 1",
+            (sid, at_ns),
+        )
+        return bool(rows)
 
     def levels(self, base_ns: int) -> OrderBook:
         rows = self.sql(
@@ -166,10 +266,14 @@ class _Queries:
         no = [(Price(p), Count(q)) for s, p, q in rows if s == "no"]  # type: ignore[arg-type]
         return OrderBook.from_levels(self.ticker, yes, no)
 
-    def deltas(self, base_ns: int, cut: int) -> list[tuple[Side, Decimal, Decimal]]:
+    def deltas(
+        self, base_ns: int, cut: int, *, live_only: bool = True
+    ) -> list[tuple[Side, Decimal, Decimal]]:
+        live = " AND book_state IS DISTINCT FROM 'awaiting_snapshot'" if live_only else ""
         rows = self.sql(
             "SELECT side, price, delta FROM orderbook_deltas WHERE market_ticker = {p} "
-            "AND received_ns > {p} AND received_ns <= {p} ORDER BY received_ns, sid, seq",
+            f"AND received_ns > {{p}} AND received_ns <= {{p}}{live} "
+            "ORDER BY received_ns, sid, seq",
             base_ns,
             cut,
         )

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kalshi_tape.books import BookUnknown, rebuild_book
+from kalshi_tape.books import BookUnknown, RebuiltBook, rebuild_book
 from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.fleet_cli import status_command
@@ -211,13 +211,18 @@ def book_command(ticker: str, at: str, clock: str, db: str | None, as_json: bool
     except KtapeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    book = rebuilt.book
     if as_json:
-        click.echo(json.dumps({"ticker": ticker, "at_ns": at_ns, **book.to_json()}))
-        return
+        click.echo(json.dumps({"ticker": ticker, "at_ns": at_ns, **rebuilt.book.to_json()}))
+    else:
+        _print_book(ticker, f"{at} ({clock} clock)", rebuilt)
+
+
+def _print_book(ticker: str, moment: str, rebuilt: RebuiltBook) -> None:
+    book = rebuilt.book
+    undone = "undone" in rebuilt.base_trigger  # the next resync snapshot, deltas undone
+    verb = "-" if undone else "+"
     click.echo(
-        f"{ticker} at {at} ({clock} clock): base {rebuilt.base_trigger} snapshot "
-        f"+ {rebuilt.deltas_applied} deltas"
+        f"{ticker} at {moment}: base {rebuilt.base_trigger} {verb} {rebuilt.deltas_applied} deltas"
     )
     click.echo(
         f"  yes bid {book.best_yes_bid} x {book.yes_bid_size}   "

@@ -176,8 +176,9 @@ def _use(event: object, engine: PaperEngine, tape: Tape, row: SessionRow) -> Non
         engine.on_snapshot(event.market_ticker, event.yes, event.no, event.received_ns // 10**6)
         tape.snapshots.append(event)
     elif isinstance(event, OrderbookDelta):
-        engine.on_delta(event.market_ticker, event.side, event.price, event.delta,
-                        event.exchange_ts_ms)  # fmt: skip
+        if event.book_state == "live":  # others arrived while the book awaited a snapshot
+            engine.on_delta(event.market_ticker, event.side, event.price, event.delta,
+                            event.exchange_ts_ms)  # fmt: skip
         tape.deltas.append(event)
     elif isinstance(event, TradeUpdate):
         ts_ms = trade_ts_ms(event)

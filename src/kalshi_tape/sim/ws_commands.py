@@ -71,6 +71,25 @@ class CommandHandler(StreamBodies):
         return tickers or None
 
     def _subscribe(self, conn: Connection, cmd: w.WCommand) -> None:
+        params = self._subscribe_params(cmd)
+        tickers = self._tickers(params)
+        for ticker in tickers or []:
+            if self.ex.find_market(ticker) is None:
+                raise CommandError(16, "Market not found", ticker)
+        for channel in params.channels or []:
+            if channel in PRIVATE_CHANNELS:
+                self._error(conn, cmd.id, CommandError(9, "Authentication required"))
+                continue
+            if channel == ORDERBOOK and not tickers:
+                raise CommandError(14, "Market ticker required")
+            sub, new = self._join(conn, channel, tickers)
+            ack = w.WSubscribed(
+                id=cmd.id or None, msg=w.WSubscribedMsg(channel=channel, sid=sub.sid)
+            )
+            conn.push(ENCODER.encode(ack).decode())
+            self._initial(conn, sub, new, bool(params.send_initial_snapshot))
+
+    def _subscribe_params(self, cmd: w.WCommand) -> w.WCommandParams:
         params = cmd.params
         if params is None:
             raise CommandError(2, "Params required")
@@ -79,38 +98,32 @@ class CommandHandler(StreamBodies):
         for channel in params.channels:
             if channel not in CHANNELS and channel not in PRIVATE_CHANNELS:
                 raise CommandError(8, "Unknown channel name")
-        tickers = self._tickers(params)
-        if tickers:
-            for ticker in tickers:
-                if self.ex.find_market(ticker) is None:
-                    raise CommandError(16, "Market not found", ticker)
-        for channel in params.channels:
-            if channel in PRIVATE_CHANNELS:
-                self._error(conn, cmd.id, CommandError(9, "Authentication required"))
-                continue
-            if channel == ORDERBOOK and not tickers:
-                raise CommandError(14, "Market ticker required")
-            wanted = None if channel == LIFECYCLE or not tickers else set(tickers)
-            sub = next((s for s in conn.subs.values() if s.channel == channel), None)
-            if sub is None:
-                self._next_sid += 1
-                sub = Subscription(self._next_sid, channel, wanted)
-                conn.subs[sub.sid] = sub
-                new = tickers or []
-            else:
-                new = [t for t in tickers or [] if sub.tickers is not None and t not in sub.tickers]
-                if sub.tickers is not None:
-                    sub.tickers = None if wanted is None else sub.tickers | wanted
-            ack = w.WSubscribed(
-                id=cmd.id or None, msg=w.WSubscribedMsg(channel=channel, sid=sub.sid)
-            )
-            conn.push(ENCODER.encode(ack).decode())
-            if channel == ORDERBOOK:
-                for ticker in new:
-                    self._snapshot(conn, sub, ticker)
-            elif channel == TICKER and params.send_initial_snapshot:
-                for ticker in new:
-                    self._ticker_snapshot(conn, sub, ticker)
+        return params
+
+    def _join(
+        self, conn: Connection, channel: str, tickers: list[str] | None
+    ) -> tuple[Subscription, list[str]]:
+        """The connection's subscription to `channel` (new or widened) and its new markets."""
+        wanted = None if channel == LIFECYCLE or not tickers else set(tickers)
+        sub = next((s for s in conn.subs.values() if s.channel == channel), None)
+        if sub is None:
+            self._next_sid += 1
+            sub = Subscription(self._next_sid, channel, wanted)
+            conn.subs[sub.sid] = sub
+            return sub, tickers or []
+        new = [t for t in tickers or [] if sub.tickers is not None and t not in sub.tickers]
+        if sub.tickers is not None:
+            sub.tickers = None if wanted is None else sub.tickers | wanted
+        return sub, new
+
+    def _initial(self, conn: Connection, sub: Subscription, new: list[str], ticker: bool) -> None:
+        """The snapshots a subscription starts with (ticker ones only when asked for)."""
+        if sub.channel == ORDERBOOK:
+            for market in new:
+                self._snapshot(conn, sub, market)
+        elif sub.channel == TICKER and ticker:
+            for market in new:
+                self._ticker_snapshot(conn, sub, market)
 
     def _sids(self, params: w.WCommandParams | None) -> list[int]:
         if params is None:
@@ -138,6 +151,25 @@ class CommandHandler(StreamBodies):
         conn.push(ENCODER.encode(w.WOk(id=cmd.id or None, msg=subs)).decode())
 
     def _update(self, conn: Connection, cmd: w.WCommand) -> None:
+        sub, params = self._update_target(conn, cmd)
+        tickers = self._tickers(params)
+        if not tickers:
+            raise CommandError(14, "Market ticker required")
+        for ticker in tickers:
+            if self.ex.find_market(ticker) is None:
+                raise CommandError(16, "Market not found", ticker)
+        snapshots = self._apply_action(sub, str(params.action), tickers)
+        current = sorted(sub.tickers) if sub.tickers is not None else []
+        seq = sub.seq if sub.channel == ORDERBOOK else None
+        ok = w.WOk(id=cmd.id or None, sid=sub.sid, seq=seq, msg=w.WOkMsg(market_tickers=current))
+        conn.push(ENCODER.encode(ok).decode())
+        if sub.channel == ORDERBOOK:
+            for ticker in snapshots:
+                self._snapshot(conn, sub, ticker)
+
+    def _update_target(
+        self, conn: Connection, cmd: w.WCommand
+    ) -> tuple[Subscription, w.WCommandParams]:
         sids = self._sids(cmd.params)
         if len(sids) != 1:
             raise CommandError(12, "Exactly one subscription ID required")
@@ -150,29 +182,21 @@ class CommandHandler(StreamBodies):
         sub = conn.subs.get(sids[0])
         if sub is None:
             raise CommandError(7, "Unknown subscription ID")
-        tickers = self._tickers(params)
-        if not tickers:
-            raise CommandError(14, "Market ticker required")
-        for ticker in tickers:
-            if self.ex.find_market(ticker) is None:
-                raise CommandError(16, "Market not found", ticker)
-        snapshots: list[str] = []
-        if params.action == "add_markets":
-            if sub.tickers is not None:
-                snapshots = [t for t in tickers if t not in sub.tickers]
-                sub.tickers |= set(tickers)
-        elif params.action == "delete_markets":
-            if sub.tickers is not None:
-                sub.tickers -= set(tickers)
-        else:
-            snapshots = tickers
-        current = sorted(sub.tickers) if sub.tickers is not None else []
-        seq = sub.seq if sub.channel == ORDERBOOK else None
-        ok = w.WOk(id=cmd.id or None, sid=sub.sid, seq=seq, msg=w.WOkMsg(market_tickers=current))
-        conn.push(ENCODER.encode(ok).decode())
-        if sub.channel == ORDERBOOK:
-            for ticker in snapshots:
-                self._snapshot(conn, sub, ticker)
+        return sub, params
+
+    @staticmethod
+    def _apply_action(sub: Subscription, action: str, tickers: list[str]) -> list[str]:
+        """Apply an update action; returns the markets that get a snapshot."""
+        if action == "get_snapshot":
+            return tickers
+        if sub.tickers is None:
+            return []
+        if action == "add_markets":
+            snapshots = [t for t in tickers if t not in sub.tickers]
+            sub.tickers |= set(tickers)
+            return snapshots
+        sub.tickers -= set(tickers)  # delete_markets
+        return []
 
     def _snapshot(self, conn: Connection, sub: Subscription, ticker: str) -> None:
         book = self.ex.book(ticker) or ([], [])

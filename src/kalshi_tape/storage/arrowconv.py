@@ -213,6 +213,7 @@ def orderbook_deltas_table(items: Iterable[OrderbookDelta]) -> pa.Table:
             d.price,
             d.delta,
             d.client_order_id,
+            d.book_state,
         )
         for d in items
     )

@@ -62,11 +62,22 @@ def _paper_tables(dialect: Dialect) -> list[str]:
     return [t.create_sql(dialect) for t in schema.PAPER_TABLES]
 
 
+def _tape_book_state(dialect: Dialect) -> list[str]:
+    """orderbook_deltas.book_state: deltas received while a book awaited its snapshot are
+    kept on the tape too, marked as such (issue 22)."""
+    table = schema.ORDERBOOK_DELTAS
+    column = table.column("book_state")
+    return [
+        f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS book_state {column.sql_type(dialect)}"
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_tables", _create_tables),
     Migration(3, "weather_forecasts", _weather_forecasts),
     Migration(4, "api_keys", lambda dialect: [schema.API_KEYS.create_sql(dialect)]),
     Migration(6, "paper_trading", _paper_tables),
+    Migration(22, "tape_book_state", _tape_book_state),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

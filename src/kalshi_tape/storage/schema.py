@@ -142,6 +142,14 @@ ORDERBOOK_DELTAS = Table(
         _key("price", "price", "$", "Level price"),
         _key("delta", "count", "contracts", "Change in resting size (negative = removed)"),
         _c("client_order_id", "text", "", "Our order id when the change was ours"),
+        _c(
+            "book_state",
+            "text",
+            "",
+            "The feed's state of the market's book when the frame arrived: live, or "
+            "awaiting_snapshot (kept on the tape, not applied; NULL on rows stored before "
+            "migration 22, which were all live)",
+        ),
         _ingested(),
     ),
     ("received_ns", "sid", "seq"),

@@ -23,6 +23,7 @@ from kalshi_tape.api.render import (
 )
 from kalshi_tape.api.routes.common import TICKER
 from kalshi_tape.api.services import Services, services
+from kalshi_tape.api.timeparams import FORMS, instant
 
 router = APIRouter(tags=["candles"])
 
@@ -112,10 +113,8 @@ _CONTENT: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
 }
 
-Start = Annotated[
-    datetime | None, Query(description="First period end to include (ISO 8601 or Unix s)")
-]
-End = Annotated[datetime | None, Query(description="Last period end to include")]
+Start = Annotated[str | None, Query(description=f"First period end to include: {FORMS}")]
+End = Annotated[str | None, Query(description=f"Last period end to include: {FORMS}")]
 FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
 PeriodQ = Annotated[Period, Query(description="Minutes per candle: 1, 60 or 1440")]
 
@@ -136,12 +135,12 @@ async def market_candles(
     source: Annotated[Source, Query(description="auto, own or kalshi")] = Source.auto,
     format: FormatQ = Format.json,
 ) -> Response:
-    start, end = _window(start, end)
+    first, last = _window(start, end)
     choice: SourceChoice = source.value
     omit = ("market_ticker", *_UNIFORM)
 
     async def produce() -> Rendered:
-        result = await svc.candles.market_candles(market_ticker, int(period), choice, start, end)
+        result = await svc.candles.market_candles(market_ticker, int(period), choice, first, last)
         envelope = {"market_ticker": market_ticker}
         return await _render(svc, request, result, int(period), format.value, envelope, omit)
 
@@ -163,10 +162,10 @@ async def event_candles(
     end: End = None,
     format: FormatQ = Format.json,
 ) -> Response:
-    start, end = _window(start, end)
+    first, last = _window(start, end)
 
     async def produce() -> Rendered:
-        result = await svc.candles.event_candles(event_ticker, int(period), start, end)
+        result = await svc.candles.event_candles(event_ticker, int(period), first, last)
         envelope = {"event_ticker": event_ticker}
         return await _render(svc, request, result, int(period), format.value, envelope, _UNIFORM)
 
@@ -242,9 +241,9 @@ def _encode(
 
 
 def _window(
-    start: datetime | None, end: datetime | None
+    start_text: str | None, end_text: str | None
 ) -> tuple[datetime | None, datetime | None]:
-    start, end = _utc(start), _utc(end)
+    start, end = _utc(instant("start", start_text)), _utc(instant("end", end_text))
     if start is not None and end is not None and end < start:
         raise bad_parameter("end: must not be before start")
     return start, end

@@ -15,6 +15,7 @@ from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ApiProblem, bad_parameter
 from kalshi_tape.api.routes.common import RESPONSES, TICKER, Cursor, Limit, PageBody
 from kalshi_tape.api.services import Services, services
+from kalshi_tape.api.timeparams import TimeQ, instant, instant_ns
 from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.storage import schema
 
@@ -26,7 +27,7 @@ class BookClock(StrEnum):
     exchange = "exchange"
 
 
-When = Annotated[datetime | None, Query(description="ISO 8601 or Unix seconds")]
+When = TimeQ
 
 
 @router.get("/v1/markets/{ticker}/trades", response_model=PageBody, summary="Stored trades")
@@ -41,7 +42,10 @@ async def market_trades(
     query = catalog.Query(
         schema.TRADES,
         {"market_ticker": ticker},
-        conditions=[("created_time >= {p}", _utc(start)), ("created_time < {p}", _utc(end))],
+        conditions=[
+            ("created_time >= {p}", _utc(instant("start", start))),
+            ("created_time < {p}", _utc(instant("end", end))),
+        ],
         key=("created_time", "trade_id"),
         limit=limit,
         cursor=cursor,
@@ -76,8 +80,10 @@ async def market_orderbook(
         BookClock, Query(description="received: as we held it; exchange: by exchange time")
     ] = BookClock.received,
 ) -> BookBody:
-    moment = _utc(at) or datetime.fromtimestamp(svc.clock.now_ns() / 1e9, UTC)
-    at_ns = int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+    at_ns = instant_ns("at", at)
+    at_ns = svc.clock.now_ns() if at_ns is None else at_ns
+    moment = _utc(datetime.fromtimestamp(at_ns // 1000 / 1e6, UTC))
+    assert moment is not None
     try:
         rebuilt = await asyncio.to_thread(rebuild_book, svc.store, ticker, at_ns, clock=clock.value)
     except BookUnknown as exc:

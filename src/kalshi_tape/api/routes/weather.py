@@ -12,6 +12,7 @@ from kalshi_tape.api import catalog
 from kalshi_tape.api.routes.common import RESPONSES, Cursor, Filter, Limit, PageBody
 from kalshi_tape.api.routes.markets import When, _utc
 from kalshi_tape.api.services import Services, services
+from kalshi_tape.api.timeparams import instant
 from kalshi_tape.storage import schema
 
 router = APIRouter(tags=["weather"], responses=RESPONSES)
@@ -31,7 +32,10 @@ async def observations(
     query = catalog.Query(
         schema.WEATHER_OBSERVATIONS,
         {"station": station, "source": source},
-        conditions=[("observed_at >= {p}", _utc(start)), ("observed_at < {p}", _utc(end))],
+        conditions=[
+            ("observed_at >= {p}", _utc(instant("start", start))),
+            ("observed_at < {p}", _utc(instant("end", end))),
+        ],
         limit=limit,
         cursor=cursor,
     )

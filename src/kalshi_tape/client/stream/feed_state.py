@@ -5,8 +5,9 @@ Resync model: a book exists only between a snapshot and the next sign that it ma
 stale. On a `seq` gap every book of that subscription is dropped (a lost frame could
 have touched any of them); on a failed invariant only that market's book. Dropped
 markets wait for a fresh snapshot (`update_subscription` / `get_snapshot`; if the
-exchange refuses that, unsubscribe and subscribe again) and their deltas are ignored
-until it arrives — a snapshot always replaces a book, it is never merged into old state.
+exchange refuses that, unsubscribe and subscribe again); their deltas until it arrives
+are not applied but yielded marked `book_state="awaiting_snapshot"`, so the tape keeps
+every frame received — a snapshot always replaces a book, it is never merged into old state.
 A channel error 10/25 resubscribes the channel. A disconnect drops every book; the
 reconnect subscribes everything again.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import msgspec
 
 from kalshi_tape.client.stream.events import (
     ChannelError,
@@ -42,6 +45,7 @@ from kalshi_tape.parse import parse_stream_message
 
 TERMINAL_CHANNEL_ERRORS = frozenset({10, 25})
 MARKET_NOT_FOUND = 16
+AWAITING_SNAPSHOT = "awaiting_snapshot"
 
 
 @dataclass(slots=True)
@@ -49,7 +53,8 @@ class FeedStats:
     frames: int = 0
     deltas: int = 0
     snapshots: int = 0
-    ignored_deltas: int = 0
+    ignored_deltas: int = 0  # replayed frames and other subscriptions' frames
+    awaiting_deltas: int = 0  # yielded marked book_state="awaiting_snapshot", not applied
     gaps: int = 0
     resyncs: int = 0
     connects: int = 0
@@ -235,7 +240,8 @@ class FeedState:
                 self.stats.ignored_deltas += 1
                 return []
             self._seq_table[sid] = msg.seq
-            return self._on_gap(SequenceGap(sid, last + 1, msg.seq), msg.received_ns)
+            gap = self._on_gap(SequenceGap(sid, last + 1, msg.seq), msg.received_ns)
+            return [*gap, self._unbooked(msg)]
         self._seq_table[sid] = msg.seq
         ticker = msg.market_ticker
         events = (
@@ -245,13 +251,15 @@ class FeedState:
         )
         book = self.books.get(ticker)
         if book is None:
-            self.stats.ignored_deltas += 1
+            events.append(self._unbooked(msg))
             return events
         try:
             new_best = book.apply_delta(msg.side, msg.price, msg.delta)
         except BookInvariantError as exc:
             self.stats.invariant_violations += 1
-            return events + self._resync([ticker], "invariant", exc.reason, msg.received_ns)
+            events += self._resync([ticker], "invariant", exc.reason, msg.received_ns)
+            events.append(self._unbooked(msg))
+            return events
         self.stats.deltas += 1
         events.append(msg)
         if new_best and book.crossed:
@@ -259,6 +267,12 @@ class FeedState:
             if msg.exchange_ts_ms is None:
                 events += self._judge_crossed(None, None, msg.received_ns)
         return events
+
+    def _unbooked(self, msg: OrderbookDelta) -> OrderbookDelta:
+        """A delta for a market whose book awaits a snapshot: not applied, but yielded
+        (marked) so the tape keeps every frame received."""
+        self.stats.awaiting_deltas += 1
+        return msgspec.structs.replace(msg, book_state=AWAITING_SNAPSHOT)
 
     def _judge_crossed(self, ticker: str | None, ts_ms: int | None, now: int) -> list[FeedEvent]:
         """Resync books still crossed once the exchange event that crossed them is over

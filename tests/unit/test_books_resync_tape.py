@@ -1,0 +1,132 @@
+"""Deltas received while a book awaits its resync snapshot are on the tape, so a rebuilt
+book is unknown only between the last frame before a loss and the frame that revealed it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kalshi_tape.books import BookUnknown, rebuild_book
+from kalshi_tape.cli import main
+from kalshi_tape.client.stream import Connected, FeedState, Gap, Resync
+from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.storage import Store, open_store
+from kalshi_tape.storage.records import MarketSnapshotRow, SequenceGapRow
+
+A = "MKT-A"
+
+
+def _snap(seq: int, yes: list[list[str]]) -> bytes:
+    msg = {"market_ticker": A, "yes_dollars_fp": yes}
+    return json.dumps({"type": "orderbook_snapshot", "sid": 1, "seq": seq, "msg": msg}).encode()
+
+
+def _delta(seq: int, price: str, change: str, ts: int) -> bytes:
+    msg = {"market_ticker": A, "price_dollars": price, "delta_fp": change, "side": "yes"}
+    msg["ts_ms"] = ts  # type: ignore[assignment]
+    return json.dumps({"type": "orderbook_delta", "sid": 1, "seq": seq, "msg": msg}).encode()
+
+
+# (frame, received_ns). Seq 3 (ts 20 ms, yes 0.40 +2) is lost: truth after it is 0.40 x 13.
+FRAMES = [
+    (_snap(1, [["0.4000", "10.00"]]), 1000),
+    (_delta(2, "0.4000", "1.00", 10), 2000),
+    (_delta(4, "0.4100", "5.00", 30), 4000),  # reveals the gap; the book awaits a snapshot
+    (_delta(5, "0.4000", "-3.00", 40), 5000),  # awaiting too
+    (_snap(6, [["0.4000", "10.00"], ["0.4100", "5.00"]]), 6000),
+    (_delta(7, "0.4100", "1.00", 50), 7000),
+]
+
+
+def _rows(events: list[Any], rows: dict[str, list[Any]]) -> None:
+    """What the collector's recorder stores for these events."""
+    for event in events:
+        if isinstance(event, OrderbookDelta):
+            rows["orderbook_deltas"].append(event)
+        elif isinstance(event, OrderbookSnapshot):
+            rows["orderbook_snapshots"].append(event)
+            rows["market_snapshots"].append(
+                MarketSnapshotRow(A, event.received_ns, "snapshot", sid=event.sid, seq=event.seq)
+            )
+        elif isinstance(event, Gap):
+            rows["sequence_gaps"].append(
+                SequenceGapRow(event.received_ns, "gap", event.sid, "", event.expected, event.got)
+            )
+        elif isinstance(event, Resync):
+            rows["sequence_gaps"].append(SequenceGapRow(event.received_ns, "resync", 0, A))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**_tape())
+        yield opened
+
+
+def _tape() -> dict[str, list[Any]]:
+    state = FeedState([A])
+    state.on_connected(Connected("ws://x", False, 1, 0))
+    (subscribe,) = state.take_outbox()
+    reply = {
+        "id": json.loads(subscribe)["id"],
+        "type": "subscribed",
+        "msg": {"channel": "orderbook_delta", "sid": 1},
+    }
+    state.handle_frame(json.dumps(reply).encode(), 1)
+    rows: dict[str, list[Any]] = {
+        k: [] for k in ("orderbook_deltas", "orderbook_snapshots", "market_snapshots")
+    }
+    rows["sequence_gaps"] = []
+    for frame, received in FRAMES:
+        _rows(state.handle_frame(frame, received), rows)
+    return rows
+
+
+def _yes(store: Store, at_ns: int, clock: str) -> list[list[str]]:
+    return rebuild_book(store, A, at_ns, clock=clock).book.to_json()["yes"]  # type: ignore[arg-type]
+
+
+def test_awaiting_deltas_are_stored_and_marked(store: Store) -> None:
+    rows = store.sql("SELECT seq, book_state FROM orderbook_deltas ORDER BY seq")
+    assert rows == [(2, "live"), (4, "awaiting_snapshot"), (5, "awaiting_snapshot"), (7, "live")]
+
+
+def test_received_clock_is_known_right_after_the_revealing_frame(store: Store) -> None:
+    assert _yes(store, 1500, "received") == [["0.4000", "10.00"]]
+    assert _yes(store, 4500, "received") == [["0.4000", "13.00"], ["0.4100", "5.00"]]
+    assert _yes(store, 6500, "received") == [["0.4000", "10.00"], ["0.4100", "5.00"]]
+    with pytest.raises(BookUnknown) as unknown:
+        _yes(store, 2500, "received")  # between seq 2 and seq 4: seq 3 may have changed it
+    text = str(unknown.value)
+    assert "from received_ns 2000" in text and "to received_ns 4000" in text
+    assert "sequence_gaps row kind=gap received_ns=4000" in text
+
+
+def test_exchange_clock_places_the_resync_snapshot_between_the_deltas(store: Store) -> None:
+    ms = 1_000_000
+    assert _yes(store, 35 * ms, "exchange") == [["0.4000", "13.00"], ["0.4100", "5.00"]]
+    assert _yes(store, 45 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "5.00"]]
+    assert _yes(store, 55 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "6.00"]]
+    for unknown_ms in (10, 15, 25):  # seq 3 (lost) was stamped somewhere in 10..30 ms
+        with pytest.raises(BookUnknown, match="kind=gap received_ns=4000"):
+            _yes(store, unknown_ms * ms, "exchange")
+
+
+def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path: Path) -> None:
+    db = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with open_store(db) as opened:
+        opened.commit_chunk(**_tape())
+    book = ["book", A, "--clock", "received", "--db", db, "--at"]
+    known = CliRunner().invoke(main, [*book, "4500ns"])
+    assert known.exit_code == 0, known.output
+    assert "0.4000x13.00" in known.output and "- 1 deltas" in known.output
+    unknown = CliRunner().invoke(main, [*book, "2500ns"])
+    assert unknown.exit_code == 1 and "unknown from received_ns 2000" in unknown.output
+    assert "kind=gap received_ns=4000" in unknown.output
+    bare = CliRunner().invoke(main, [*book, "2500"])
+    assert bare.exit_code == 2 and "needs a unit" in bare.output and "1704067200s" in bare.output
