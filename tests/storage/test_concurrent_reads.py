@@ -44,14 +44,16 @@ def test_concurrent_reads_while_writing_see_whole_transactions(
         done.set()
 
     def read() -> list[int]:
-        seen = []
-        while not done.is_set() or len(seen) < 3:
+        seen: list[int] = []
+        while True:
+            finished = done.is_set()  # before the read: a read after it sees everything
             table = store.candles(market_ticker=MARKETS[0], period_minutes=1)
             assert table.num_rows % BATCH == 0, "a transaction was seen half-written"
             bids = table.column("yes_bid_open").to_pylist()
             assert all(str(b) == "0.123456" for b in bids)
             seen.append(table.num_rows)
-        return seen
+            if finished:
+                return seen
 
     with ThreadPoolExecutor(5) as pool:
         readers = [pool.submit(read) for _ in range(4)]

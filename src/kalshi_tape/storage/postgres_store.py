@@ -17,6 +17,7 @@ wait for each other nor for the writer connection.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ class PostgresStore(SqlStore):
             open=False,
             name="ktape-readers",
         )
+        self._pool_lock = threading.Lock()
 
     def close(self) -> None:
         self._pool.close()
@@ -77,7 +79,7 @@ class PostgresStore(SqlStore):
             yield con
 
     def _open_pool(self) -> None:
-        with self._lock:
+        with self._pool_lock:  # not the writer's lock: reads never wait for a commit
             if self._pool.closed:
                 try:
                     self._pool.open(wait=True, timeout=10)
