@@ -24,12 +24,12 @@ def _batch(index: int) -> list[object]:
 def test_reads_do_not_wait_for_the_writer_lock(store_factory: StoreFactory) -> None:
     store = store_factory()
     store.commit_chunk(candles=_batch(0))  # type: ignore[arg-type]
-    with store._lock:  # type: ignore[attr-defined]  # a writer in the middle of a commit
-        with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(2) as pool:
+        with store._lock:  # type: ignore[attr-defined]  # a writer in the middle of a commit
             counts = pool.submit(lambda: store.candles(market_ticker=MARKETS[0]).num_rows)
             rows = pool.submit(lambda: store.sql("SELECT count(*) FROM candles"))
-            assert counts.result(timeout=10) == BATCH
-            assert rows.result(timeout=10) == [(BATCH,)]
+            assert counts.result(timeout=5) == BATCH
+            assert rows.result(timeout=5) == [(BATCH,)]
 
 
 def test_concurrent_reads_while_writing_see_whole_transactions(
