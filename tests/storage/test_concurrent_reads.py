@@ -24,12 +24,12 @@ def _batch(index: int) -> list[object]:
 def test_reads_do_not_wait_for_the_writer_lock(store_factory: StoreFactory) -> None:
     store = store_factory()
     store.commit_chunk(candles=_batch(0))  # type: ignore[arg-type]
-    with ThreadPoolExecutor(2) as pool:
-        with store._lock:  # type: ignore[attr-defined]  # a writer in the middle of a commit
-            counts = pool.submit(lambda: store.candles(market_ticker=MARKETS[0]).num_rows)
-            rows = pool.submit(lambda: store.sql("SELECT count(*) FROM candles"))
-            assert counts.result(timeout=5) == BATCH
-            assert rows.result(timeout=5) == [(BATCH,)]
+    # the lock held: a writer in the middle of a commit
+    with ThreadPoolExecutor(2) as pool, store._lock:  # type: ignore[attr-defined]
+        counts = pool.submit(lambda: store.candles(market_ticker=MARKETS[0]).num_rows)
+        rows = pool.submit(lambda: store.sql("SELECT count(*) FROM candles"))
+        assert counts.result(timeout=5) == BATCH
+        assert rows.result(timeout=5) == [(BATCH,)]
 
 
 def test_concurrent_reads_while_writing_see_whole_transactions(
@@ -75,7 +75,9 @@ def _assert_no_reader_writes(store: Store) -> None:
 def test_postgres_readers_are_read_only(pg_url: str) -> None:
     from kalshi_tape.storage import open_store
 
-    with open_store(pg_url) as store:
-        with store._reading() as reader:  # type: ignore[attr-defined]
-            with pytest.raises(Exception, match="read-only"):
-                reader.execute("CREATE TABLE ktape_nope (a int)")
+    with (
+        open_store(pg_url) as store,
+        store._reading() as reader,  # type: ignore[attr-defined]
+        pytest.raises(Exception, match="read-only"),
+    ):
+        reader.execute("CREATE TABLE ktape_nope (a int)")

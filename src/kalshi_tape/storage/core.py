@@ -399,7 +399,6 @@ class SqlStore(ABC):
                 time.sleep(0.01 * 2**attempt)
         raise StorageError("unreachable")  # pragma: no cover
 
-
     def _as_writer(self, fn: Callable[[], T]) -> T:
         outer = self._writing()
         self._local.writing = True
