@@ -172,3 +172,18 @@ def _sim_candles(sim: SimServer, period: int, start: str, end: str) -> list:  # 
             "KXHIGHNY", TICKER, start_ts=_ts(start), end_ts=_ts(end), period_interval=period
         )
     return list(got.candlesticks)
+
+
+def test_content_negotiation_over_http(own: TestClient) -> None:
+    url = f"/v1/candles/{TICKER}?period=1"
+    csv_body = own.get(url, headers={"Accept": "text/csv"})
+    assert csv_body.status_code == 200
+    assert csv_body.headers["content-type"].startswith("text/csv")
+    refused = own.get(url, headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert "application/vnd.apache.parquet" in refused.json()["message"]
+    assert own.get(url + "&format=csv", headers={"Accept": "application/json"}).status_code == 406
+    no_coding = own.get(url, headers={"Accept-Encoding": "br, identity;q=0"})
+    assert no_coding.status_code == 406
+    gz = own.get(url, headers={"Accept-Encoding": "gzip, identity;q=0"})
+    assert gz.status_code == 200 and gz.headers["content-encoding"] == "gzip"

@@ -306,7 +306,7 @@ class CandleService:
     async def _require_series(self, upstream: Upstream, ticker: str, what: str) -> None:
         """Refuse a ticker whose series Kalshi does not know (asked once per series)."""
         series = ticker.split("-", 1)[0]
-        if ("series", series) in self.unknown:
+        if not series or ("series", series) in self.unknown:  # `-X`: no series to ask about
             raise not_found(what, ticker)
         if series in self._known_series:
             return

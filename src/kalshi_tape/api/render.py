@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kalshi_tape.api import negotiation
+
 Format = Literal["json", "csv", "parquet"]
 MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
@@ -99,38 +101,24 @@ def _json_rows(text: pa.Table) -> bytes:
 
 def accepts_gzip(scope: Mapping[str, Any]) -> bool:
     """RFC 9110 12.5.3: gzip is acceptable when `gzip` (or else `*`) has a q-value > 0."""
-    header = b",".join(v for k, v in scope["headers"] if k == b"accept-encoding")
-    weights: dict[str, float] = {}
-    for item in header.decode("latin-1").split(","):
-        name, _, params = item.strip().partition(";")
-        weights[name.strip().lower()] = _q(params)
-    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+    return negotiation.encodings(scope)[0]
 
 
-def _q(params: str) -> float:
-    """The q-value of one coding (1 when absent, 0 when malformed: not acceptable)."""
-    for param in params.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.strip().lower() == "q":
-            try:
-                q = float(value)
-            except ValueError:
-                return 0.0
-            return q if 0 <= q <= 1 else 0.0
-    return 1.0
+def cache_key(scope: Mapping[str, Any]) -> tuple[str, bytes, tuple[bool, bool], str | None]:
+    """Responses are cached by exact path, query string, acceptable codings and Accept, so
+    the access middleware can answer a repeated request before routing and validation."""
+    accept = negotiation.header(scope, b"accept")
+    return scope["path"], scope["query_string"], negotiation.encodings(scope), accept
 
 
-def cache_key(scope: Mapping[str, Any]) -> tuple[str, bytes, bool]:
-    """Responses are cached by exact path, query string and gzip acceptance, so the access
-    middleware can answer a repeated request before routing and validation run."""
-    return scope["path"], scope["query_string"], accepts_gzip(scope)
-
-
-def maybe_gzip(body: bytes, fmt: str, gzip_ok: bool) -> tuple[bytes, dict[str, str]]:
-    """Text bodies gzip-compressed for clients that accept it (Parquet is compressed)."""
-    if fmt == "parquet":
+def maybe_gzip(
+    body: bytes, fmt: str, gzip_ok: bool, identity_ok: bool = True
+) -> tuple[bytes, dict[str, str]]:
+    """Text bodies gzip-compressed for clients that accept it (Parquet is compressed);
+    any body when the client refuses `identity`."""
+    if identity_ok and fmt == "parquet":
         return body, {}
-    if not gzip_ok or len(body) < GZIP_MIN_BYTES:
+    if not gzip_ok or (identity_ok and len(body) < GZIP_MIN_BYTES):
         return body, {"vary": "Accept-Encoding"}
     # level 3: 1.7 ms and 21 kB for a day of JSON candles (level 5: 4.2 ms, 20 kB)
     return gzip.compress(body, compresslevel=3, mtime=0), {

@@ -3,6 +3,11 @@
 A backend supplies a connection-level transaction, a bulk merge of one Arrow table and
 a query returning Arrow; everything else (domain conversion, checkpoints, SQL of the
 reads, migrations bookkeeping) lives here once.
+
+Writes are serialised by one lock on the store's writer connection. Reads take no lock:
+each runs on a reader connection of its own thread (`_reading`: a DuckDB cursor of the
+thread, a pooled PostgreSQL connection), so concurrent requests read in parallel and see
+committed data only.
 """
 
 from __future__ import annotations
@@ -48,12 +53,17 @@ class SqlStore(ABC):
         self.location = location
         self.clock = clock
         self._lock = threading.RLock()
+        self._local = threading.local()  # .reader: this thread's reader, while reading
 
     # ------------------------------------------------------------------ backend hooks
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[None]:
         """BEGIN ... COMMIT (ROLLBACK on error) on the store's connection."""
+
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[Any]:
+        """A reader connection for the calling thread (yielded), used by no other thread."""
 
     @abstractmethod
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -121,13 +131,13 @@ class SqlStore(ABC):
         return names
 
     def schema_version(self) -> int:
-        rows = self._locked(
+        rows = self._read(
             lambda: self._execute(f"SELECT max(version) FROM {migrations.VERSION_TABLE}")
         )
         return int(rows[0][0] or 0)
 
     def info(self) -> StoreInfo:
-        timescale, hypertables = self._locked(self._timescale_state)
+        timescale, hypertables = self._read(self._timescale_state)
         return StoreInfo(
             backend=self.backend,
             location=self.location,
@@ -208,7 +218,7 @@ class SqlStore(ABC):
             f"SELECT task_key FROM backfill_progress WHERE done AND "
             f"substr(task_key, 1, {self.placeholder}) = {self.placeholder}"
         )
-        rows = self._locked(lambda: self._execute(sql, (len(prefix), prefix)))
+        rows = self._read(lambda: self._execute(sql, (len(prefix), prefix)))
         return {str(row[0]) for row in rows}
 
     def progress(self, task_key: str) -> BackfillProgress | None:
@@ -216,7 +226,7 @@ class SqlStore(ABC):
             "SELECT task_key, kind, rows, requests, detail, done FROM backfill_progress "
             f"WHERE task_key = {self.placeholder}"
         )
-        rows = self._locked(lambda: self._execute(sql, (task_key,)))
+        rows = self._read(lambda: self._execute(sql, (task_key,)))
         if not rows:
             return None
         key, kind, n_rows, requests, detail, done = rows[0]
@@ -225,7 +235,10 @@ class SqlStore(ABC):
     # ------------------------------------------------------------------ reads
 
     def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Ad-hoc SQL in its own transaction; parameters use `self.placeholder`."""
+        """Ad-hoc SQL; parameters use `self.placeholder`. A plain SELECT runs on the
+        thread's reader (no lock), anything else in its own write transaction."""
+        if _is_select(query):
+            return self._read(lambda: self._execute(query, params))
         return self._run(lambda: self._execute(query, params))
 
     def read_table(self, table: str) -> pa.Table:
@@ -234,7 +247,7 @@ class SqlStore(ABC):
 
     def count(self, table: str) -> int:
         spec = schema.table(table)
-        rows = self._locked(lambda: self._execute(f"SELECT count(*) FROM {spec.name}"))
+        rows = self._read(lambda: self._execute(f"SELECT count(*) FROM {spec.name}"))
         return int(rows[0][0])
 
     def candles(
@@ -291,7 +304,7 @@ class SqlStore(ABC):
 
     def book_inputs(self, market_ticker: str, start_ns: int, end_ns: int) -> BookInputs:
         p = self.placeholder
-        base_rows = self._locked(
+        base_rows = self._read(
             lambda: self._execute(
                 f"SELECT max(received_ns) FROM orderbook_snapshots "
                 f"WHERE market_ticker = {p} AND received_ns <= {p}",
@@ -340,7 +353,7 @@ class SqlStore(ABC):
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += f" ORDER BY {', '.join(order_by)}"
-        return self._locked(lambda: self._fetch(spec.columns, sql, params))
+        return self._read(lambda: self._fetch(spec.columns, sql, params))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -353,21 +366,52 @@ class SqlStore(ABC):
     def _params(self, n: int) -> str:
         return ", ".join([self.placeholder] * n)
 
-    def _locked(self, fn: Callable[[], T]) -> T:
-        with self._lock:
+    def _connection(self, writer: T) -> T | Any:
+        """The connection statements of this thread run on: its reader while reading,
+        else the writer (inside a write transaction, under the lock)."""
+        reader = getattr(self._local, "reader", None)
+        return writer if reader is None else reader
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """`fn` on this thread's reader connection; no lock is taken. Inside a write
+        transaction of this thread it runs there instead (it sees its own writes)."""
+        if getattr(self._local, "reader", None) is not None or self._writing():
             return fn()
+        with self._reading() as reader:
+            self._local.reader = reader
+            try:
+                return fn()
+            finally:
+                self._local.reader = None
+
+    def _writing(self) -> bool:
+        return bool(getattr(self._local, "writing", False))
 
     def _run(self, fn: Callable[[], T]) -> T:
         """`fn` in one transaction, retried when the engine reports a transient conflict."""
         for attempt in range(_RETRIES):
             try:
                 with self._lock, self._transaction():
-                    return fn()
+                    return self._as_writer(fn)
             except Exception as exc:
                 if attempt == _RETRIES - 1 or not self._is_transient(exc):
                     raise
                 time.sleep(0.01 * 2**attempt)
         raise StorageError("unreachable")  # pragma: no cover
+
+    def _as_writer(self, fn: Callable[[], T]) -> T:
+        outer = self._writing()
+        self._local.writing = True
+        try:
+            return fn()
+        finally:
+            self._local.writing = outer
+
+
+def _is_select(query: str) -> bool:
+    """A single plain SELECT (no statement separator), safe on a reader connection."""
+    text = query.strip().rstrip(";")
+    return text[:7].upper() == "SELECT " and ";" not in text
 
 
 class _Where:

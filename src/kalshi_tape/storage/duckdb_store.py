@@ -9,11 +9,18 @@ Upserts register the Arrow table with DuckDB (zero copy) and merge it:
   the keys not yet there (an anti-join): 1.6x faster than ON CONFLICT for a million rows,
   at the price of one scan of the table.
 Only one process may open a DuckDB file for writing; see docs/storage.md.
+
+Reads run on a cursor of the calling thread (`con.cursor()`: its own connection to the
+same database, created once per thread), so they neither take the writer's lock nor see
+its uncommitted rows. A read-only connection next to the writer is not possible (DuckDB
+refuses a second configuration of one file in a process); a server opened with
+`?read_only=true` has read-only cursors.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -44,9 +51,30 @@ class DuckDBStore(SqlStore):
         self._con.execute("SET TimeZone = 'UTC'")
         self._depth = 0
         self._staged: list[str] = []
+        self._cursors: dict[int, duckdb.DuckDBPyConnection] = {}
+        self._cursors_lock = threading.Lock()
 
     def close(self) -> None:
+        with self._cursors_lock:
+            for cursor in self._cursors.values():
+                cursor.close()
+            self._cursors.clear()
         self._con.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._thread_cursor()
+
+    def _thread_cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (threads of a pool are reused: a handful of cursors)."""
+        ident = threading.get_ident()
+        cursor = self._cursors.get(ident)
+        if cursor is None:
+            with self._cursors_lock:
+                cursor = self._con.cursor()
+                cursor.execute("SET TimeZone = 'UTC'")
+                self._cursors[ident] = cursor
+        return cursor
 
     def _is_transient(self, exc: Exception) -> bool:
         """Write-write conflicts between connections, including a key another connection
@@ -78,11 +106,12 @@ class DuckDBStore(SqlStore):
             self._con.unregister(self._staged.pop())
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self._con.execute(sql, list(params))
+        cursor = self._connection(self._con).execute(sql, list(params))
         return cursor.fetchall() if cursor.description else []
 
     def _fetch(self, columns: Sequence[schema.Column], sql: str, params: Sequence[Any]) -> pa.Table:
-        result = self._con.sql(sql, params=list(params)).to_arrow_table()
+        con = self._connection(self._con)
+        result = con.sql(sql, params=list(params)).to_arrow_table()
         target = pa.schema([pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in columns])
         return result.cast(target)
 

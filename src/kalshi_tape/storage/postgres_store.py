@@ -9,18 +9,22 @@ batch, while the previous batch streams) and `COPY ... FROM STDIN`:
   `INSERT ... ON CONFLICT DO UPDATE ... WHERE (row) IS DISTINCT FROM (excluded)`,
   so rewriting identical rows changes nothing, not even `ingested_at`.
 
-Reads run `COPY (SELECT ...) TO STDOUT` and parse the CSV with pyarrow into typed columns.
+Reads run `COPY (SELECT ...) TO STDOUT` and parse the CSV with pyarrow into typed columns,
+on a connection of a pool (`psycopg_pool`, read-only sessions) so concurrent reads neither
+wait for each other nor for the writer connection.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import psycopg
+import psycopg_pool
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import errors as pgerrors
@@ -32,6 +36,7 @@ from kalshi_tape.storage import arrowconv, schema, timescale
 from kalshi_tape.storage.core import SqlStore
 
 COPY_BATCH_ROWS = 50_000
+READ_POOL_SIZE = 8  # concurrent reads per process (asyncio.to_thread runs a few at once)
 _MIGRATION_LOCK_ID = 0x6B74617065  # "ktape"
 
 
@@ -51,9 +56,35 @@ class PostgresStore(SqlStore):
             raise StorageError(f"cannot connect to {self.location}: {exc}") from exc
         self._con.execute("SET TIME ZONE 'UTC'")
         self._con.execute("SET temp_buffers = '256MB'")
+        self._pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=READ_POOL_SIZE,
+            kwargs={"autocommit": True},
+            configure=_reader_session,
+            open=False,
+            name="ktape-readers",
+        )
+        self._pool_lock = threading.Lock()
 
     def close(self) -> None:
+        self._pool.close()
         self._con.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pool.closed:
+            self._open_pool()
+        with self._pool.connection() as con:
+            yield con
+
+    def _open_pool(self) -> None:
+        with self._pool_lock:  # not the writer's lock: reads never wait for a commit
+            if self._pool.closed:
+                try:
+                    self._pool.open(wait=True, timeout=10)
+                except psycopg_pool.PoolTimeout as exc:
+                    raise StorageError(f"cannot open readers to {self.location}: {exc}") from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -61,7 +92,7 @@ class PostgresStore(SqlStore):
             yield
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self._con.execute(sql, list(params) or None)
+        cursor = self._connection(self._con).execute(sql, list(params) or None)
         return cursor.fetchall() if cursor.description else []
 
     # ------------------------------------------------------------------ migrations
@@ -75,7 +106,7 @@ class PostgresStore(SqlStore):
             timescale.ensure_hypertables(self._con)
 
     def _timescale_state(self) -> tuple[bool, tuple[str, ...]]:
-        return timescale.state(self._con)
+        return timescale.state(self._connection(self._con))
 
     # ------------------------------------------------------------------ writes
 
@@ -119,15 +150,22 @@ class PostgresStore(SqlStore):
     # ------------------------------------------------------------------ reads
 
     def _fetch(self, columns: Sequence[schema.Column], sql: str, params: Sequence[Any]) -> pa.Table:
-        query = psycopg.ClientCursor(self._con).mogrify(sql, list(params) or None)
+        con = self._connection(self._con)
+        query = psycopg.ClientCursor(con).mogrify(sql, list(params) or None)
         buffer = io.BytesIO()
         with (
-            self._con.cursor() as cursor,
+            con.cursor() as cursor,
             cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
         ):
             for block in copy:
                 buffer.write(block)
         return _parse_csv(columns, buffer.getvalue())
+
+
+def _reader_session(con: psycopg.Connection[Any]) -> None:
+    """Pooled readers: UTC, and read-only (a write on the read path fails, loudly)."""
+    con.execute("SET TIME ZONE 'UTC'")
+    con.execute("SET default_transaction_read_only = on")
 
 
 def _upsert_sql(table: schema.Table, stage: str) -> str:

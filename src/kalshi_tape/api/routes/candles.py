@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from kalshi_tape.api import negotiation
 from kalshi_tape.api.candles import CandleResult, SourceChoice
-from kalshi_tape.api.errors import ERROR_RESPONSES, ApiProblem, bad_parameter
+from kalshi_tape.api.errors import ERROR_RESPONSES, ApiProblem, ErrorBody, bad_parameter
 from kalshi_tape.api.render import (
     MEDIA_TYPES,
-    accepts_gzip,
     cache_key,
     maybe_gzip,
     render_rows,
@@ -111,11 +111,14 @@ _CONTENT: dict[int | str, dict[str, Any]] = {
         },
     },
     **ERROR_RESPONSES,
+    406: {"model": ErrorBody, "description": "no acceptable type or coding (Accept headers)"},
 }
 
 Start = Annotated[str | None, Query(description=f"First period end to include: {FORMS}")]
 End = Annotated[str | None, Query(description=f"Last period end to include: {FORMS}")]
-FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
+FormatQ = Annotated[
+    Format | None, Query(description="json, csv or parquet (default: by Accept, else json)")
+]
 PeriodQ = Annotated[Period, Query(description="Minutes per candle: 1, 60 or 1440")]
 
 
@@ -133,16 +136,17 @@ async def market_candles(
     start: Start = None,
     end: End = None,
     source: Annotated[Source, Query(description="auto, own or kalshi")] = Source.auto,
-    format: FormatQ = Format.json,
+    format: FormatQ = None,
 ) -> Response:
     first, last = _window(start, end)
+    fmt = _negotiate(request, format)
     choice: SourceChoice = source.value
     omit = ("market_ticker", *_UNIFORM)
 
     async def produce() -> Rendered:
         result = await svc.candles.market_candles(market_ticker, int(period), choice, first, last)
         envelope = {"market_ticker": market_ticker}
-        return await _render(svc, request, result, int(period), format.value, envelope, omit)
+        return await _render(svc, request, result, int(period), fmt, envelope, omit)
 
     return await _shared(svc, request, produce)
 
@@ -160,19 +164,26 @@ async def event_candles(
     period: PeriodQ = Period.minute,
     start: Start = None,
     end: End = None,
-    format: FormatQ = Format.json,
+    format: FormatQ = None,
 ) -> Response:
     first, last = _window(start, end)
+    fmt = _negotiate(request, format)
 
     async def produce() -> Rendered:
         result = await svc.candles.event_candles(event_ticker, int(period), first, last)
         envelope = {"event_ticker": event_ticker}
-        return await _render(svc, request, result, int(period), format.value, envelope, _UNIFORM)
+        return await _render(svc, request, result, int(period), fmt, envelope, _UNIFORM)
 
     return await _shared(svc, request, produce)
 
 
 _UNIFORM = ("period_minutes", "source")  # the same in every row: stated in the envelope
+
+
+def _negotiate(request: Request, requested: Format | None) -> str:
+    """The response format by `format` and Accept; 406 when nothing acceptable exists."""
+    negotiation.require_encoding(request.scope)
+    return negotiation.choose_format(request.scope, None if requested is None else requested.value)
 
 
 Rendered = tuple[bytes, dict[str, str]]
@@ -220,9 +231,8 @@ async def _render(
         "reason": result.reason,
         "sources": list(result.sources),
     }
-    body, extra = await asyncio.to_thread(
-        _encode, result, fmt, envelope, omit, accepts_gzip(request.scope)
-    )
+    codings = negotiation.encodings(request.scope)
+    body, extra = await asyncio.to_thread(_encode, result, fmt, envelope, omit, codings)
     headers.update(extra)
     if not result.stale:
         svc.cache.put(cache_key(request.scope), body, headers)
@@ -234,10 +244,10 @@ def _encode(
     fmt: str,
     envelope: dict[str, Any],
     omit: tuple[str, ...],
-    gzip_ok: bool,
+    codings: tuple[bool, bool],
 ) -> Rendered:
     body = render_rows(result.table, fmt, envelope, "candles", omit)  # type: ignore[arg-type]
-    return maybe_gzip(body, fmt, gzip_ok)
+    return maybe_gzip(body, fmt, *codings)
 
 
 def _window(
