@@ -34,6 +34,7 @@ from kalshi_tape.collector.schedule import IntervalPlan, SnapshotPlanner, SpikeR
 from kalshi_tape.collector.snapshots import add_book_snapshots, quote_of
 from kalshi_tape.collector.spool import Spool
 from kalshi_tape.collector.tracking import Tracker
+from kalshi_tape.collector.watch import WatchLog
 from kalshi_tape.collector.writer import CollectorWriter
 from kalshi_tape.errors import KalshiError
 from kalshi_tape.storage import Store
@@ -84,6 +85,7 @@ class Collector:
         self._own_client = client is None
         self.sweeper = TradeSweeper(self.client, self.recorder, clock)
         self.feed: BookFeed | None = None
+        self.watch = WatchLog()  # streamed markets since when: coverage records
         self._connection = connection
         self._stop = asyncio.Event()
         self._listeners: list[Callable[[FeedEvent], Any]] = []
@@ -134,6 +136,7 @@ class Collector:
         if self._own_client:
             await self.client.aclose()
         self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
+        self.writer.rows.backfill_progress += self.watch.stop_all(self.clock.now_ns())
         await self.writer.close()
 
     # ------------------------------------------------------------------ markets
@@ -170,8 +173,10 @@ class Collector:
             self.candles.forget(ticker)
             self.metrics.forget(ticker)
         if self.feed is not None:
+            self.writer.rows.backfill_progress += self.watch.stop(removed, self.clock.now_ns())
             if added:
                 await self.feed.add_markets(sorted(added))
+                self.watch.start(added, self.clock.now_ns())
             if removed:
                 await self.feed.remove_markets(sorted(removed))
         self.metrics.markets.set(len(self.tracker.tickers))
@@ -206,6 +211,7 @@ class Collector:
             rng=self.rng,
             options=self._connection,
         )
+        self.watch.start(self.tracker.tickers, self.clock.now_ns())
         async for _event in self.feed_events():
             pass
 
