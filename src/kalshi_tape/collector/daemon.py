@@ -136,8 +136,11 @@ class Collector:
         if self._own_client:
             await self.client.aclose()
         self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
-        self.writer.rows.backfill_progress += self.watch.stop_all(self.clock.now_ns())
+        self.writer.rows.backfill_progress += self.watch.stop_all(self._exchange_ns())
         await self.writer.close()
+
+    def _exchange_ns(self) -> int:
+        return self.recorder.exchange_now_ms * 1_000_000
 
     # ------------------------------------------------------------------ markets
 
@@ -173,10 +176,10 @@ class Collector:
             self.candles.forget(ticker)
             self.metrics.forget(ticker)
         if self.feed is not None:
-            self.writer.rows.backfill_progress += self.watch.stop(removed, self.clock.now_ns())
+            self.writer.rows.backfill_progress += self.watch.stop(removed, self._exchange_ns())
             if added:
                 await self.feed.add_markets(sorted(added))
-                self.watch.start(added, self.clock.now_ns())
+                self.watch.start(added)
             if removed:
                 await self.feed.remove_markets(sorted(removed))
         self.metrics.markets.set(len(self.tracker.tickers))
@@ -211,7 +214,7 @@ class Collector:
             rng=self.rng,
             options=self._connection,
         )
-        self.watch.start(self.tracker.tickers, self.clock.now_ns())
+        self.watch.start(self.tracker.tickers)
         async for _event in self.feed_events():
             pass
 
@@ -221,6 +224,7 @@ class Collector:
         lifecycle: asyncio.Task[None] | None = None
         async for event in self.feed.events():
             recorder.handle(event, self.feed)
+            self.watch.stamp(self._exchange_ns())
             for listener in self._listeners:
                 listener(event)
             if writer.full:

@@ -17,17 +17,27 @@ SOURCE = "collector"
 
 
 class WatchLog:
+    """Times are exchange time (the newest exchange stamp seen), like the candles."""
+
     def __init__(self) -> None:
         self._since_ns: dict[str, int] = {}
+        self._pending: set[str] = set()  # subscribed; watched from the next exchange stamp
 
-    def start(self, tickers: list[str] | set[str], now_ns: int) -> None:
-        for ticker in tickers:
-            self._since_ns.setdefault(ticker, now_ns)
+    def start(self, tickers: list[str] | set[str]) -> None:
+        self._pending |= set(tickers) - self._since_ns.keys()
+
+    def stamp(self, exchange_now_ns: int) -> None:
+        """The feed delivered an event at this exchange time: pending markets start now."""
+        if self._pending and exchange_now_ns > 0:
+            for ticker in self._pending:
+                self._since_ns[ticker] = exchange_now_ns
+            self._pending.clear()
 
     def stop(self, tickers: list[str] | set[str], now_ns: int) -> list[BackfillProgress]:
         """The coverage records of the markets no longer watched from `now_ns` on."""
         records = []
         for ticker in tickers:
+            self._pending.discard(ticker)
             since = self._since_ns.pop(ticker, None)
             record = None if since is None else watched(ticker, since, now_ns)
             if record is not None:
@@ -35,7 +45,7 @@ class WatchLog:
         return records
 
     def stop_all(self, now_ns: int) -> list[BackfillProgress]:
-        return self.stop(list(self._since_ns), now_ns)
+        return self.stop([*self._since_ns, *self._pending], now_ns)
 
 
 def watched(ticker: str, since_ns: int, until_ns: int) -> BackfillProgress | None:
