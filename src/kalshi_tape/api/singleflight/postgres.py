@@ -45,17 +45,24 @@ class PostgresFlight:
         return conn
 
     async def run(self, key: str, make: Make, ttl_s: float) -> str:
+        import psycopg
+
         conn = await self._connect()
         try:
-            while True:
-                found = await _one(conn, _READ, (key,))
-                if found is not None:
-                    return str(found[0])
-                if (await _one(conn, "SELECT pg_try_advisory_lock(%s)", (lock_id(key),)))[0]:
-                    return await self._hold(conn, key, make, ttl_s)
-                await asyncio.sleep(POLL_S)  # held elsewhere; a dead session frees it
+            return await self._run(conn, key, make, ttl_s)
+        except psycopg.Error as exc:
+            raise FlightError(f"PostgreSQL: {exc}") from exc
         finally:
             await conn.close()
+
+    async def _run(self, conn: Any, key: str, make: Make, ttl_s: float) -> str:
+        while True:
+            found = await _one(conn, _READ, (key,))
+            if found is not None:
+                return str(found[0])
+            if (await _one(conn, "SELECT pg_try_advisory_lock(%s)", (lock_id(key),)))[0]:
+                return await self._hold(conn, key, make, ttl_s)
+            await asyncio.sleep(POLL_S)  # held elsewhere; a dead session frees it
 
     async def _hold(self, conn: Any, key: str, make: Make, ttl_s: float) -> str:
         try:
