@@ -51,7 +51,9 @@ def pg_url() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def serve_workers(db_url: str, base_url: str, tmp: Path, extra: dict[str, str]) -> tuple:
+def serve_workers(
+    db_url: str, base_url: str, tmp: Path, extra: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KTAPE_", "KALSHI_"))}
     env.update(
@@ -82,7 +84,7 @@ async def fifty_at_once(url: str) -> list[httpx.Response]:
         return await asyncio.gather(*(client.get(url, params={"period": 60}) for _ in range(50)))
 
 
-def one_fetch_across_workers(sim: SimServer, pg_url: str, tmp: Path, extra: dict) -> None:
+def one_fetch_across_workers(sim: SimServer, pg_url: str, tmp: Path, extra: dict[str, str]) -> None:
     ticker = event_markets(sim, SETTLED_EVENT)[1]
     before = sim_requests(sim)["requests_by_route"]
     proc, api = serve_workers(pg_url, sim.base_url, tmp, extra)

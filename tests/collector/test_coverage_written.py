@@ -71,7 +71,12 @@ def _own_is_complete_exactly_for(store: Store, ticker: str, first: int, last: in
     with ApiServer(app) as api:
 
         def complete(start: int, end: int) -> bool:
-            params = {"period": 1, "source": "own", "start": start, "end": end}
+            params: dict[str, str | int] = {
+                "period": 1,
+                "source": "own",
+                "start": start,
+                "end": end,
+            }
             body = httpx.get(f"{api.url}/v1/candles/{ticker}", params=params).json()
             return bool(body["complete"])
 
