@@ -13,6 +13,7 @@ PACKAGE_EXTRAS: dict[str, str | None] = {
     "psycopg": "postgres",
     "psycopg_pool": "postgres",
     "fastapi": "api",
+    "redis": "api",
     "pydantic": "api",
     "polars": None,
     "plotly": "backtest",

@@ -116,6 +116,7 @@ def _include_routes(app: FastAPI) -> None:
 
 
 async def _close(svc: Services) -> None:
+    await svc.candles.shared.aclose()
     for thing in svc.owned:
         if isinstance(thing, KalshiClient):
             await thing.aclose()

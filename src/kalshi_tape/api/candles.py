@@ -32,6 +32,8 @@ from kalshi_tape.api.budget import UpstreamBudget, global_flights_per_s
 from kalshi_tape.api.errors import ApiProblem, not_found
 from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
 from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.api.singleflight import FlightError, SharedFlight, shared_flight
+from kalshi_tape.api.singleflight.codec import decode, encode, encode_not_found
 from kalshi_tape.api.upstream import FetchResult, Upstream, coverage_key
 from kalshi_tape.clock import Clock
 from kalshi_tape.errors import (
@@ -82,9 +84,16 @@ def _only(table: pa.Table, source: str) -> pa.Table:
 
 class CandleService:
     def __init__(
-        self, store: Store, upstream: Upstream | None, settings: ApiSettings, clock: Clock
+        self,
+        store: Store,
+        upstream: Upstream | None,
+        settings: ApiSettings,
+        clock: Clock,
+        shared: SharedFlight | None = None,
     ) -> None:
         self.store = store
+        # across workers: one upstream call per key (Redis, PostgreSQL or in-process)
+        self.shared = shared or shared_flight(settings, clock)
         self.upstream = upstream
         self.settings = settings
         self.clock = clock
@@ -340,15 +349,27 @@ class CandleService:
             if wait > 0:
                 raise _budget_spent(wait)
 
-        async def flight() -> object:
+        async def upstream_call() -> str:
             self.upstream_fetches += 1
-            return await self.breaker.call(
-                lambda: asyncio.wait_for(make(), self.settings.fetch_deadline_s),
-                lambda exc: isinstance(exc, UPSTREAM_FAILURES),
+            try:
+                value = await self.breaker.call(
+                    lambda: asyncio.wait_for(make(), self.settings.fetch_deadline_s),
+                    lambda exc: isinstance(exc, UPSTREAM_FAILURES),
+                )
+            except NotFound as exc:
+                return encode_not_found(exc)
+            return encode(value)
+
+        async def flight() -> object:
+            shared_key = ":".join(str(part) for part in key)
+            return decode(
+                await self.shared.run(shared_key, upstream_call, self.settings.live_ttl_s)
             )
 
         try:
             return await self.flights.run(key, flight, self.settings.upstream_timeout_s)
+        except FlightError as exc:
+            raise _unavailable(f"the workers could not agree who asks Kalshi: {exc}") from None
         except CircuitOpen as exc:
             raise _unavailable(str(exc)) from None
         except UPSTREAM_FAILURES as exc:

@@ -16,25 +16,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.storage import BackfillProgress, Store
+from kalshi_tape.coverage import KIND, coverage_prefix, coverage_record
+from kalshi_tape.storage import Store
 
-KIND = "coverage"
+__all__ = ["KIND", "coverage_record", "covered_spans", "covers", "inside", "provenance"]
 Span = tuple[int, int]  # first and last period end, Unix seconds, inclusive
-
-
-def coverage_record(
-    source: str, market: str, period: int, first_s: int, last_s: int
-) -> BackfillProgress:
-    """The checkpoint stating that `source` holds every period ending in [first_s, last_s]."""
-    if last_s < first_s or first_s % (period * 60) or last_s % (period * 60):
-        raise ValueError(f"coverage span {first_s}..{last_s} is not on {period}-minute ends")
-    key = f"{KIND}/{source}/{market}/{period}/{first_s}-{last_s}"
-    return BackfillProgress(key, KIND, 0, 0)
 
 
 def covered_spans(store: Store, source: str, market: str, period: int) -> list[Span]:
     """The merged spans `source` holds completely, with integrity events cut out."""
-    prefix = f"{KIND}/{source}/{market}/{period}/"
+    prefix = coverage_prefix(source, market, period)
     spans = sorted(_span(key[len(prefix) :]) for key in store.finished_tasks(prefix))
     return _cut(_merge(spans), _gap_ends(store, market, period), period * 60)
 

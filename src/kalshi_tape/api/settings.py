@@ -47,6 +47,10 @@ class ApiSettings:
     # per-address request limit when keys are off (0 = off): requests/s and burst
     address_rate_per_s: float = 0.0
     address_burst: int = 40
+    # fetch-through shared across workers (api/singleflight/): Redis when set, else
+    # PostgreSQL advisory locks on a PostgreSQL warehouse; from KTAPE_REDIS_URL
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
+    flight_prefix: str = "ktape:flight:"  # Redis key prefix of locks and results
 
     def __post_init__(self) -> None:
         if self.key_rate_per_s <= 0 or self.key_burst < 1:
@@ -81,7 +85,10 @@ _CONVERTERS: dict[str, Any] = {
     "response_cache_mb": int,
     "client_upstream_burst": int,
     "address_burst": int,
+    "redis_url": lambda v: _redis_url(v),
+    "flight_prefix": lambda v: _text(v),
 }
+REDIS_ENV = "KTAPE_REDIS_URL"
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -96,6 +103,30 @@ def _bool(value: object) -> bool:
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise ValueError(f"{value!r} is not a boolean (true/false)")
+
+
+def _redis_url(value: object) -> str | None:
+    """Strict: redis://, rediss:// or unix:// with a host (or path) and a numeric port."""
+    from urllib.parse import urlsplit
+
+    text = str(value).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("not a redis://, rediss:// or unix:// URL")
+    if parts.scheme == "unix" and not parts.path:
+        raise ValueError("a unix:// URL needs a socket path")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ValueError("the URL names no host")
+    _ = parts.port  # a port that is not a number raises ValueError
+    return text
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a non-empty string")
+    return value
 
 
 def load_api_settings(
@@ -116,7 +147,7 @@ def load_api_settings(
         (f"file {path}", yaml_api),
         (
             "environment",
-            {n: env[ENV_PREFIX + n.upper()] for n in names if ENV_PREFIX + n.upper() in env},
+            _env_layer(env, names),
         ),
         ("flag", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]
@@ -133,9 +164,32 @@ def load_api_settings(
         try:
             converted[name] = convert(value)
         except (TypeError, ValueError):
-            where = f"{ENV_PREFIX}{name.upper()}" if origin == "environment" else origin
-            raise ConfigError(f"api.{name}", f"bad value {value!r} (from {where})") from None
+            where = _env_name(name, env) if origin == "environment" else origin
+            shown = _shown(name, value)
+            raise ConfigError(f"api.{name}", f"bad value {shown} (from {where})") from None
     return replace(ApiSettings(kalshi=kalshi), **converted)
+
+
+def _env_layer(env: Mapping[str, str], names: set[str]) -> dict[str, str]:
+    layer = {n: env[ENV_PREFIX + n.upper()] for n in names if ENV_PREFIX + n.upper() in env}
+    if REDIS_ENV in env:
+        layer["redis_url"] = env[REDIS_ENV]
+    return layer
+
+
+def _env_name(name: str, env: Mapping[str, str]) -> str:
+    if name == "redis_url" and REDIS_ENV in env:
+        return REDIS_ENV
+    return f"{ENV_PREFIX}{name.upper()}"
+
+
+def _shown(name: str, value: object) -> str:
+    """A bad value fit to print: a URL's password is never shown."""
+    if name == "redis_url":
+        from kalshi_tape.config import redact_url
+
+        return repr(redact_url(str(value)))
+    return repr(value)
 
 
 def _number(value: object) -> float:

@@ -29,6 +29,7 @@ from kalshi_tape.backfill.writer import BatchingWriter
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.coverage import coverage_record
 from kalshi_tape.domain import Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.errors import BackfillError
 from kalshi_tape.storage import Store
@@ -156,7 +157,9 @@ async def _execute(
     async def candle_job(request: CandleRequest) -> None:
         async with gate:
             records, sent = await fetch_candles(client, request)
-        await writer.write(_progress(request, records, sent), candles=records)
+        checkpoint = _progress(request, records, sent)
+        covered = _coverage(request) if checkpoint is not None else []
+        await writer.write(checkpoint, candles=records, coverage=covered)
         report.candle_rows += len(records)
         if on_progress:
             on_progress("candles", 1)
@@ -192,6 +195,18 @@ def _progress(
     return BackfillProgress(
         task_key=request.key, kind=kind, rows=len(rows), requests=requests, detail=""
     )
+
+
+def _coverage(request: CandleRequest) -> list[BackfillProgress]:
+    """Coverage records of a final candle request: every period ending in its range is
+    stored for each of its markets (a period without a candle had no trade and no quote
+    change). For an event request the tickers are the event's markets."""
+    step = request.period * 60
+    first = -(-request.start_ts // step) * step
+    last = request.end_ts // step * step
+    if last < first:
+        return []
+    return [coverage_record("kalshi", t, request.period, first, last) for t in request.tickers]
 
 
 async def fetch_candles(

@@ -13,6 +13,7 @@ commit of its chunk or of the chunks batched with it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -36,6 +37,7 @@ class _Chunk:
     candles: list[CandleRecord]
     trades: list[Trade]
     progress: BackfillProgress | None
+    coverage: Sequence[BackfillProgress] = ()  # coverage records committed with it
     done: asyncio.Future[None] = field(default_factory=_new_future)
 
     @property
@@ -80,11 +82,12 @@ class BatchingWriter:
         *,
         candles: list[CandleRecord] | None = None,
         trades: list[Trade] | None = None,
+        coverage: Sequence[BackfillProgress] = (),
     ) -> None:
         """Queue one chunk and wait until it is committed; raise if its commit failed."""
         if self._task is None or self._stopped:
             raise StorageError("the backfill writer is not running")
-        chunk = _Chunk(candles or [], trades or [], progress)
+        chunk = _Chunk(candles or [], trades or [], progress, coverage)
         await self._pending.put(chunk)
         if self._stopped:  # stopped while we waited for room: nobody will take it
             chunk.settle(_stopped())
@@ -125,9 +128,14 @@ class BatchingWriter:
         self._store.commit_chunk(
             candles=[c for chunk in batch for c in chunk.candles],
             trades=[t for chunk in batch for t in chunk.trades],
-            progress=[chunk.progress for chunk in batch if chunk.progress is not None],
+            progress=[p for chunk in batch for p in _checkpoints(chunk)],
         )
         self.commits += 1
+
+
+def _checkpoints(chunk: _Chunk) -> list[BackfillProgress]:
+    head = [] if chunk.progress is None else [chunk.progress]
+    return [*head, *chunk.coverage]
 
 
 def _stopped() -> StorageError:

@@ -36,6 +36,7 @@ from kalshi_tape.collector.schedule import IntervalPlan, SnapshotPlanner, SpikeR
 from kalshi_tape.collector.snapshots import add_book_snapshots, quote_of
 from kalshi_tape.collector.spool import Spool
 from kalshi_tape.collector.tracking import Tracker
+from kalshi_tape.collector.watch import WatchLog
 from kalshi_tape.collector.writer import CollectorWriter
 from kalshi_tape.errors import KalshiError
 from kalshi_tape.storage import Store
@@ -89,6 +90,7 @@ class Collector:
         self._own_client = client is None
         self.sweeper = TradeSweeper(self.client, self.recorder, clock)
         self.feed: BookFeed | None = None
+        self.watch = WatchLog()  # streamed markets since when: coverage records
         self._connection = connection
         self._stop = asyncio.Event()
         self._listeners: list[Callable[[FeedEvent], Any]] = []
@@ -159,7 +161,11 @@ class Collector:
         if self._own_client:
             await self.client.aclose()
         self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
+        self.writer.rows.backfill_progress += self.watch.stop_all(self._exchange_ns())
         await self.writer.close()
+
+    def _exchange_ns(self) -> int:
+        return self.recorder.exchange_now_ms * 1_000_000
 
     # ------------------------------------------------------------------ markets
 
@@ -197,8 +203,10 @@ class Collector:
             self.candles.forget(ticker)
             self.metrics.forget(ticker)
         if self.feed is not None:
+            self.writer.rows.backfill_progress += self.watch.stop(removed, self._exchange_ns())
             if added:
                 await self.feed.add_markets(sorted(added))
+                self.watch.start(added)
             if removed:
                 await self.feed.remove_markets(sorted(removed))
         self.metrics.markets.set(len(self.tracker.tickers))
@@ -249,6 +257,7 @@ class Collector:
             rng=self.rng,
             options=self._connection,
         )
+        self.watch.start(self.tracker.tickers)
         async for _event in self.feed_events():
             pass
 
@@ -258,6 +267,7 @@ class Collector:
         lifecycle: asyncio.Task[None] | None = None
         async for event in self.feed.events():
             recorder.handle(event, self.feed)
+            self.watch.stamp(self._exchange_ns())
             for listener in self._listeners:
                 listener(event)
             if writer.full:

@@ -46,6 +46,7 @@ KINDS = (
     "orderbook_snapshots",
     "orderbook_deltas",
     "sequence_gaps",
+    "backfill_progress",  # coverage records of the markets the feed watched
 )
 
 
@@ -61,6 +62,7 @@ class Rows:
     orderbook_snapshots: list[Any] = field(default_factory=list)
     orderbook_deltas: list[Any] = field(default_factory=list)
     sequence_gaps: list[Any] = field(default_factory=list)
+    backfill_progress: list[Any] = field(default_factory=list)
     received: list[int] = field(default_factory=list)  # receive times, for write lag
     started: float = 0.0
 
@@ -239,7 +241,8 @@ class CollectorWriter:
 
     def _commit(self, batch: Rows) -> None:
         assert self.store is not None
-        self.store.commit_chunk(**{kind: getattr(batch, kind) for kind in KINDS})
+        rows = {kind: getattr(batch, kind) for kind in KINDS}
+        self.store.commit_chunk(progress=rows.pop("backfill_progress"), **rows)
         self.commits += 1
         commit_ns = self.clock.now_ns()
         self.lag.add(commit_ns, batch.received)
