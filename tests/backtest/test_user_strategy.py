@@ -125,7 +125,7 @@ def test_a_broken_file_names_file_and_line(tmp_path: Path, source: str, expected
 
 
 BAD_ANSWERS = """
-from kalshi_tape.strategy import Order
+from kalshi_tape.strategy import Count, Order
 
 
 class Raises:
@@ -147,6 +147,20 @@ class ReturnsJunk:
 
     def on_bar(self, state):
         return ["buy it"]
+
+
+class BadSide:
+    name = "badside"
+
+    def on_bar(self, state):
+        return [Order(state.tickers[0], "YES", "buy", Count("1"))]
+
+
+class Stranger:
+    name = "stranger"
+
+    def on_bar(self, state):
+        return [Order("KXNOPE-26JAN01-B1", "yes", "buy", Count("1"))]
 """
 
 
@@ -156,6 +170,8 @@ class ReturnsJunk:
         ("Raises", r"raises on_bar raised at .*answers\.py:9: ZeroDivisionError"),
         ("ReturnsDict", r"dict on_bar \(.*answers\.py:15\) returned dict; expected a list"),
         ("ReturnsJunk", r"junk on_bar \(.*answers\.py:22\) returned a str in its list"),
+        ("BadSide", r"badside \(.*answers\.py:30\): order side must be 'yes' or 'no', got 'YES'"),
+        ("Stranger", r"stranger on_bar \(.*answers\.py:36\) ordered 'KXNOPE-26JAN01-B1', not a"),
     ],
 )
 def test_a_bad_answer_names_file_and_line(

@@ -52,9 +52,13 @@ async def trio(fleet_db: str) -> AsyncIterator[list[FleetMember]]:
 
 
 async def rounds(members: list[FleetMember], n: int = 3) -> None:
+    """`n` rounds of every member, a lease apart on the members' (manual) clock."""
     for _ in range(n):
         for m in members:
             await m.cycle()
+        clock = members[0].clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(LEASE_S)
 
 
 def holders(url: str) -> dict[str, str]:
@@ -106,6 +110,8 @@ async def test_a_joining_member_takes_only_its_share(fleet_db: str) -> None:
     first, second = member(fleet_db, "a", clock), member(fleet_db, "b", clock)
     await first.book.ensure_schema()
     await first.cycle()
+    assert first.held == {}  # a first connection claims nothing for a lease
+    await rounds([first], 2)
     assert set(first.held) == set(EVENTS)
     before = dict(first.held)
     await rounds([second, first, second])

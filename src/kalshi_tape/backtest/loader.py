@@ -160,6 +160,11 @@ class CheckedStrategy:
                     f"{self.name} on_bar ({self.where}) returned a {type(order).__name__} in "
                     "its list; every item must be a kalshi_tape.strategy.Order"
                 )
+            if order.ticker not in state.tickers:
+                raise StrategyError(
+                    f"{self.name} on_bar ({self.where}) ordered {order.ticker!r}, not a market "
+                    f"of {state.event_ticker}"
+                )
         return orders
 
     def _raised_at(self, exc: BaseException) -> str:
@@ -184,7 +189,12 @@ def _where(exc: BaseException, path: Path | None = None) -> str:
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
     frames = traceback.extract_tb(_tb(exc))
-    outside = [f for f in frames if not str(Path(f.filename).resolve()).startswith(PACKAGE_DIR)]
+    outside = [  # the user's frames: not ours, not generated code (a dataclass __init__)
+        f
+        for f in frames
+        if not f.filename.startswith("<")
+        and not str(Path(f.filename).resolve()).startswith(PACKAGE_DIR)
+    ]
     if path is not None:
         outside = [f for f in frames if Path(f.filename) == path] or outside
     frame = outside[-1] if outside else (frames[-1] if frames else None)

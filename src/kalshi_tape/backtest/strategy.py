@@ -116,6 +116,16 @@ class Order:
     tag: str = ""
 
     def __post_init__(self) -> None:
+        if self.side not in ("yes", "no"):
+            raise StrategyError(f"order side must be 'yes' or 'no', got {self.side!r}")
+        if self.action not in ("buy", "sell"):
+            raise StrategyError(f"order action must be 'buy' or 'sell', got {self.action!r}")
+        if self.liquidity not in ("taker", "maker"):
+            raise StrategyError(f"order liquidity must be taker or maker, got {self.liquidity!r}")
+        if not isinstance(self.count, Count):
+            raise StrategyError(f"order count must be a Count, got {self.count!r}")
+        if self.limit is not None and not isinstance(self.limit, Price):
+            raise StrategyError(f"order limit must be a Price, got {self.limit!r}")
         if self.count <= 0:
             raise StrategyError(f"order count must be positive, got {self.count}")
         if self.liquidity == "maker" and self.limit is None:

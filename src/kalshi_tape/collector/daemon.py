@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from kalshi_tape.client import BookFeed, KalshiClient
@@ -117,7 +117,7 @@ class Collector:
         )
 
     def _fleet_report(self) -> MemberReport:
-        p50, p99 = self.writer.lag.percentiles(50, 99)
+        p50, p99 = (None if v != v else v for v in self.writer.lag.percentiles(50, 99))
         messages = self.feed.stats.frames if self.feed is not None else 0
         return MemberReport(len(self.tracker.tickers), messages, p50, p99)
 
@@ -139,7 +139,8 @@ class Collector:
             tasks.append(self._poll() if self.config.poll else self._stream())
             runners = [asyncio.create_task(t) for t in tasks]
             stopper = asyncio.create_task(self._stop.wait())
-            done, _ = await asyncio.wait([stopper, *runners], return_when="FIRST_COMPLETED")
+            fleet = [self._fleet_task] if self._fleet_task is not None else []
+            done, _ = await asyncio.wait([stopper, *runners, *fleet], return_when="FIRST_COMPLETED")
             if self.feed is not None:  # end the stream first: a busy socket can outlive a
                 await self.feed.close()  # cancel (asyncio.wait_for may swallow it on 3.11)
             for task in [stopper, *runners]:
@@ -148,6 +149,8 @@ class Collector:
             for task in done:
                 if task is not stopper and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
+                if task in fleet and not self._stop.is_set():
+                    raise RuntimeError("the fleet task ended on its own")
         finally:
             await self._shutdown()
 
@@ -156,6 +159,7 @@ class Collector:
             self.recorder.settle_quotes(self.feed)
             await self.feed.close()
         if self._fleet_task is not None:  # after the feed: no event is recorded twice
+            self._fleet_gaps(self.tracker.tickers, self.clock.now_ns(), "stopped")
             self._stop.set()
             await asyncio.wait([self._fleet_task], timeout=STOP_TIMEOUT_S)
         if self._own_client:
@@ -221,15 +225,24 @@ class Collector:
         assert self.fleet is not None
         added, removed = self.tracker.reassign()
         now = self.clock.now_ns()
-        detail = f"fleet handover: {self.fleet.member_id} let go"
-        for ticker in sorted(removed):
-            gap = SequenceGapRow(now, "reconnect", market_ticker=ticker, detail=detail)
-            self.writer.rows.sequence_gaps.append(gap)
+        self._fleet_gaps(removed, now, "let go")
+        for ticker in sorted(added):  # unknown from the previous holder's last heartbeat
+            since = self.fleet.since.get(self.tracker.market_event[ticker], now)
+            self._fleet_gaps([ticker], since, "took over")
         if added:
             self.sweeper.resume(added, await asyncio.to_thread(self._newest_trades, added))
         self.metrics.fleet_events.set(len(self.fleet.held))
         self.metrics.fleet_lost.set(self.fleet.lost)
         await self._apply(added, removed)
+
+    def _fleet_gaps(self, tickers: Iterable[str], at_ns: int, what: str) -> None:
+        """A gap row per market: `ktape book` answers unknown from here to the next
+        holder's first snapshot."""
+        assert self.fleet is not None
+        detail = f"fleet handover: {self.fleet.member_id} {what}"
+        for ticker in sorted(tickers):
+            gap = SequenceGapRow(at_ns, "reconnect", market_ticker=ticker, detail=detail)
+            self.writer.rows.sequence_gaps.append(gap)
 
     async def _rediscover(self) -> None:
         while True:
@@ -244,6 +257,8 @@ class Collector:
         for msg in pending:
             added, removed, markets = await self.tracker.on_lifecycle(msg, self.client)
             self.writer.rows.markets += markets
+            if self.fleet is not None:  # a new event: leased at the fleet's next round
+                self.fleet.offer(self.tracker.candidates)
             await self._apply(added, removed)
 
     # ------------------------------------------------------------------ stream

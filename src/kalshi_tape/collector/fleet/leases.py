@@ -8,10 +8,12 @@ database's own clock (`clock_timestamp()`), so the processes' clocks never have 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -39,16 +41,29 @@ CREATE SEQUENCE IF NOT EXISTS collector_lease_tokens;
 """
 SCHEMA_LOCK = 7_415_302_611  # advisory lock around CREATE ... IF NOT EXISTS (it races)
 
+# Claims the free or expired rows among `keys` (and rows the database says are ours but
+# we lost track of: a claim whose reply never arrived). Returns each claimed event's new
+# token and the previous holder's last heartbeat (None when the row was free): the book is
+# unknown from that moment until the new holder's first snapshot.
 ACQUIRE = """
-INSERT INTO collector_leases AS l (event_ticker, holder, token, acquired_at, expires_at)
-SELECT k, %(me)s, nextval('collector_lease_tokens'), clock_timestamp(),
-       clock_timestamp() + make_interval(secs => %(ttl)s)
-FROM unnest(%(keys)s::text[]) AS k
-ON CONFLICT (event_ticker) DO UPDATE
-SET holder = EXCLUDED.holder, token = EXCLUDED.token,
-    acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
-WHERE l.expires_at < clock_timestamp() AND l.holder <> %(me)s
-RETURNING event_ticker, token
+WITH old AS (
+    SELECT l.event_ticker, m.heartbeat_at
+    FROM collector_leases l LEFT JOIN collector_members m ON m.member_id = l.holder
+    WHERE l.event_ticker = ANY(%(keys)s) AND l.holder <> %(me)s
+), claimed AS (
+    INSERT INTO collector_leases AS l (event_ticker, holder, token, acquired_at, expires_at)
+    SELECT k, %(me)s, nextval('collector_lease_tokens'), clock_timestamp(),
+           clock_timestamp() + make_interval(secs => %(ttl)s)
+    FROM unnest(%(keys)s::text[]) AS k
+    ON CONFLICT (event_ticker) DO UPDATE
+    SET holder = EXCLUDED.holder, token = EXCLUDED.token,
+        acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+    WHERE l.expires_at < clock_timestamp() OR l.holder = %(me)s
+    RETURNING event_ticker, token
+)
+SELECT c.event_ticker, c.token,
+       (extract(epoch FROM o.heartbeat_at) * 1000000)::bigint * 1000
+FROM claimed c LEFT JOIN old o USING (event_ticker)
 """
 # A holder renews its rows even when they expired while the database was away: nobody
 # could take them meanwhile (taking one needs the database), and a row taken since then
@@ -72,12 +87,18 @@ SET heartbeat_at = clock_timestamp(), lease_seconds = EXCLUDED.lease_seconds,
 """
 LIVE = """
 SELECT member_id FROM collector_members
-WHERE heartbeat_at > clock_timestamp() - make_interval(secs => %(ttl)s)
+WHERE heartbeat_at > clock_timestamp() - make_interval(secs => lease_seconds)
 """
 LEAVE = (
     "DELETE FROM collector_leases WHERE holder = %(me)s",
     "DELETE FROM collector_members WHERE member_id = %(me)s",
 )
+
+
+def _swallow(task: asyncio.Future[Any]) -> None:
+    """An abandoned call ends in an error once its socket is gone: nobody waits for it."""
+    if not task.cancelled():
+        task.exception()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +121,18 @@ class LeaseBook:
     Every call raises `psycopg.Error` when the database cannot be reached; the member
     decides what that means (keep what it holds, claim nothing)."""
 
-    def __init__(self, url: str, member_id: str, *, connect_timeout_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        member_id: str,
+        *,
+        connect_timeout_s: float = 3.0,
+        call_timeout_s: float = 5.0,
+    ) -> None:
         self.url = url
         self.member_id = member_id
         self.connect_timeout_s = connect_timeout_s
+        self.call_timeout_s = call_timeout_s  # a call that takes longer counts as an outage
         self._con: psycopg.AsyncConnection[tuple[object, ...]] | None = None
 
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
@@ -114,13 +143,29 @@ class LeaseBook:
         return self._con
 
     async def _execute(self, sql: str, params: dict[str, object]) -> list[tuple[object, ...]]:
+        call = asyncio.ensure_future(self._call(sql, params))
+        done, _ = await asyncio.wait([call], timeout=self.call_timeout_s)
+        if not done:  # a blackholed connection: drop its socket (no round trip), an outage
+            self._abandon()
+            call.add_done_callback(_swallow)
+            raise psycopg.OperationalError(
+                f"fleet database call took over {self.call_timeout_s:g} s"
+            )
         try:
-            con = await self._connection()
-            cur = await con.execute(sql, params)
-            return await cur.fetchall() if cur.description else []
+            return call.result()
         except psycopg.Error:
             await self.close()
             raise
+
+    def _abandon(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            con.pgconn.finish()
+
+    async def _call(self, sql: str, params: dict[str, object]) -> list[tuple[object, ...]]:
+        con = await self._connection()
+        cur = await con.execute(sql, params)
+        return await cur.fetchall() if cur.description else []
 
     async def ensure_schema(self) -> None:
         con = await self._connection()
@@ -145,12 +190,20 @@ class LeaseBook:
         }
         await self._execute(HEARTBEAT, params)
 
-    async def live_members(self, ttl_s: float) -> set[str]:
-        return {str(row[0]) for row in await self._execute(LIVE, {"ttl": ttl_s})}
+    async def live_members(self) -> set[str]:
+        """Members whose heartbeat is younger than their own lease."""
+        return {str(row[0]) for row in await self._execute(LIVE, {})}
 
-    async def acquire(self, keys: list[str], ttl_s: float) -> dict[str, int]:
-        """Take the free or expired leases among `keys`; returns {key: token} taken."""
-        return await self._keyed(ACQUIRE, keys, ttl_s)
+    async def acquire(self, keys: list[str], ttl_s: float) -> dict[str, tuple[int, int | None]]:
+        """Take the free or expired leases among `keys`: {key: (token, the previous
+        holder's last heartbeat in Unix ns, or None when the row was free)}."""
+        if not keys:
+            return {}
+        rows = await self._execute(ACQUIRE, {"me": self.member_id, "keys": keys, "ttl": ttl_s})
+        return {
+            str(key): (int(str(token)), None if seen is None else int(str(seen)))
+            for key, token, seen in rows
+        }
 
     async def renew(self, keys: list[str], ttl_s: float) -> dict[str, int]:
         """Extend the leases this member still holds; returns {key: token} renewed."""

@@ -2,13 +2,15 @@
 
 Every third of a lease a member heartbeats, reads the live members, and computes its
 share of the candidate events by rendezvous hashing. It lets go of what is no longer its
-share (before anyone takes it: break before make, so no event is recorded twice), renews
-what it keeps, and claims what is free or expired. A renewal that misses an event means
-another member took it (after an outage): the member stops collecting it at once.
+share: first it stops collecting (`on_change`: unsubscribe, a gap row on the tape), then
+it frees the rows (break before make, so no event is recorded twice). It renews what it
+keeps and claims what is free or expired. A renewal that misses an event means another
+member took it (after an outage): the member stops collecting it at once.
 
-When the database cannot be reached the member keeps what it holds (nobody can take it
-meanwhile: taking needs the database) and claims nothing; after the database returns it
-only renews for one lease, so every member is seen alive again before shares move.
+When the database cannot be reached (or a call takes longer than its deadline) the member
+keeps what it holds (nobody can take it meanwhile: taking needs the database) and claims
+nothing; after a first connection or an outage it only renews for one lease, so every
+member is seen alive again before shares move.
 """
 
 from __future__ import annotations
@@ -51,10 +53,12 @@ class FleetMember:
         self.on_change = on_change
         self.report = report
         self.held: dict[str, int] = {}  # event ticker -> fencing token
+        self.since: dict[str, int] = {}  # event claimed -> when its book became unknown (ns)
         self.candidates: set[str] = set()
         self.db_ok = False
         self.lost = 0  # leases another member took from us
         self._claim_after = 0.0  # monotonic: claim nothing before (after an outage)
+        self._told: frozenset[str] = frozenset()  # the held set on_change last acted on
 
     @property
     def member_id(self) -> str:
@@ -71,23 +75,23 @@ class FleetMember:
         """The events worth collecting, as the last discovery found them."""
         self.candidates = set(events)
 
-    async def cycle(self) -> bool:
-        """One round; True when the set of events held changed."""
-        before = dict(self.held)
+    async def cycle(self) -> None:
+        """One round: heartbeat, shares, release, renew, claim; `on_change` whenever the
+        set of events held changes (before rows are released)."""
         try:
             await self.book.heartbeat(self.lease_seconds, self.report())
-            live = await self.book.live_members(self.lease_seconds) | {self.member_id}
-            if not self.db_ok:
-                self._claim_after = self.clock.monotonic() + self.lease_seconds * (
-                    1 if before else 0
-                )
+            live = await self.book.live_members() | {self.member_id}
+            if not self.db_ok:  # first connection or back after an outage: renew only
+                self._claim_after = self.clock.monotonic() + self.lease_seconds
                 self.db_ok = True
             await self._rebalance(live)
         except psycopg.Error as exc:
             if self.db_ok:
-                log.warning("fleet database unreachable, keeping %d events: %s", len(before), exc)
+                log.warning(
+                    "fleet database unreachable, keeping %d events: %s", len(self.held), exc
+                )
             self.db_ok = False
-        return self.held != before
+        await self._tell()
 
     def share(self, live: set[str]) -> set[str]:
         return {e for e in self.candidates if owner_of(e, live) == self.member_id}
@@ -95,9 +99,10 @@ class FleetMember:
     async def _rebalance(self, live: set[str]) -> None:
         wanted = self.share(live)
         going = sorted(self.held.keys() - wanted)
-        await self.book.release(going)
         for event in going:
             del self.held[event]
+        await self._tell()  # stop collecting them before anyone can take them
+        await self.book.release(going)
         kept = sorted(self.held)
         renewed = await self.book.renew(kept, self.lease_seconds)
         taken = set(kept) - renewed.keys()
@@ -106,15 +111,30 @@ class FleetMember:
             log.warning("fleet: %d event(s) taken over by another member", len(taken))
         self.held = renewed
         if self.clock.monotonic() >= self._claim_after:
-            free = sorted(wanted - renewed.keys())
-            self.held |= await self.book.acquire(free, self.lease_seconds)
+            claimed = await self.book.acquire(sorted(wanted - renewed.keys()), self.lease_seconds)
+            now = self.clock.now_ns()
+            for event, (token, seen_ns) in claimed.items():
+                self.held[event] = token
+                self.since[event] = now if seen_ns is None else min(now, seen_ns)
+
+    async def _tell(self) -> None:
+        """Run `on_change` if the held set differs from what it last acted on; an error is
+        logged and retried next round (the held set stays what the leases say)."""
+        now_held = frozenset(self.held)
+        if now_held == self._told:
+            return
+        try:
+            await self.on_change()
+        except Exception:
+            log.exception("fleet: applying a change of leases failed; retrying next round")
+            return
+        self._told = now_held
 
     async def run(self, stop: asyncio.Event) -> None:
         """Cycle until `stop` is set, then give every lease back."""
         await self._schema(stop)
         while not stop.is_set():
-            if await self.cycle():
-                await self.on_change()
+            await self.cycle()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.period_seconds)
         await self.leave()
