@@ -67,3 +67,31 @@ def test_a_week_of_lows_and_highs_backfilled_settle_checked_and_backtested(
     html = render(result)
     (tmp_path / "report.html").write_text(html)
     assert "favourite on KXLOWTNYC" in html
+
+
+def test_bracket_rules_read_the_low_markets_rule_text() -> None:
+    import json
+    from dataclasses import replace
+
+    import pytest
+
+    from kalshi_tape.brackets import settled_extreme
+    from kalshi_tape.errors import ParseError
+    from kalshi_tape.parse import parse_market
+    from tests.weather.samples import FIXTURES
+
+    path = FIXTURES / "ericzzhang_markets" / "market_discovery_raw.json"
+    base = parse_market(json.dumps({"market": json.loads(path.read_text())[0]}).encode())
+    for era_day in (date(2026, 6, 1), date(2026, 11, 10)):  # NWS and TWC rule wording
+        for series, extreme in (("KXLOWTNYC", "minimum"), ("KXHIGHNY", "maximum")):
+            spec = make_event(11, CITIES[series], era_day)
+            for m in spec.markets:
+                market = replace(base, ticker=m.ticker, event_ticker=spec.event_ticker,
+                                 rules_primary=m.rules_primary)  # fmt: skip
+                assert settled_extreme(market) == extreme
+    high_text = make_event(11, CITIES["KXHIGHNY"], START).markets[0].rules_primary
+    wrong = replace(base, event_ticker="KXLOWTNYC-26NOV09", rules_primary=high_text)
+    with pytest.raises(ParseError, match="settles on minimum"):
+        settled_extreme(wrong)
+    with pytest.raises(ParseError, match="neither"):
+        settled_extreme(replace(base, event_ticker="KXFOO-26NOV09", rules_primary="x"))
