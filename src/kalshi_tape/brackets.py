@@ -5,17 +5,24 @@ Kalshi's daily-high markets settle on an integer temperature v (weather.md §1.4
   greater:  v > floor           (strict; "81° or above" for floor 80)
   less:     v < cap             (strict; "72° or below" for cap 73)
 plus the `_or_equal` variants. The market's strike_type decides; a `-T` ticker alone
-does not say whether a tail is high or low.
+does not say whether a tail is high or low. Daily-low markets (KXLOWT*) use the same
+grammar on the day's minimum; `settled_extreme` reads which extreme from the rule text
+("highest"/"maximum" vs "lowest"/"minimum temperature").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from kalshi_tape.domain import Market
 from kalshi_tape.errors import ParseError
-from kalshi_tape.stations import Station, station_for
+from kalshi_tape.stations import Station, settles_on_minimum, station_for
+
+Extreme = Literal["maximum", "minimum"]
+_RULE_EXTREME = re.compile(r"\b(highest|maximum|lowest|minimum) temperature\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +83,23 @@ def series_of(event_or_market_ticker: str) -> str:
 def station_of(market: Market) -> Station | None:
     """The settlement station (city, climate-day offset) of a market's series, if known."""
     return station_for(series_of(market.event_ticker))
+
+
+def settled_extreme(market: Market) -> Extreme:
+    """Which CLI extreme the market settles on, by its rule text, checked against the series
+    registry (a low series must say minimum, a high series maximum); raises ParseError when
+    they disagree, or when the text names neither and the series is unknown."""
+    where = f"market {market.ticker}.rules_primary"
+    series = series_of(market.event_ticker)
+    found = _RULE_EXTREME.search(market.rules_primary)
+    by_series: Extreme | None = None
+    if station_for(series) is not None:
+        by_series = "minimum" if settles_on_minimum(series) else "maximum"
+    if found is None:
+        if by_series is None:
+            raise ParseError(where, "names neither a maximum nor a minimum temperature")
+        return by_series
+    by_text: Extreme = "maximum" if found[1].lower() in ("highest", "maximum") else "minimum"
+    if by_series is not None and by_text != by_series:
+        raise ParseError(where, f"says {by_text} but series {series} settles on {by_series}")
+    return by_text

@@ -14,19 +14,22 @@ PATH_STEP_S = 300
 
 
 def sim_weather(panel: Panel, delays: Delays) -> WeatherInputs | None:
-    """Observations = the simulator's latent 5-minute path; forecast = its forecast high,
-    issued when the event opened."""
+    """Observations = the simulator's latent 5-minute path; forecast = its forecast high (and,
+    for a daily-low event, its forecast low), issued when the event opened."""
     from kalshi_tape.backtest.load import event_day
 
     day = event_day(panel.meta.event_ticker)
     city = next(c for c in CITIES.values() if c.series == panel.meta.series)
     assert day is not None
     spec = make_event(SIM_SEED, city, day)
+    high = make_event(SIM_SEED, CITIES[city.path_series], day)
     obs_ts = spec.day_start_ts + PATH_STEP_S * np.arange(len(spec.path), dtype=np.float64)
     return WeatherInputs(
         obs_ts=obs_ts,
         obs_avail=obs_ts + delays.observations,
         obs_temp=np.array(spec.path, dtype=np.float64),
         fc_avail=np.array([float(spec.open_ts)]),
-        fc_high=np.array([spec.forecast]),
+        fc_high=np.array([high.forecast]),
+        fc_low=np.array([spec.forecast]),
+        settles_on_minimum=spec.settles_on_minimum,
     )

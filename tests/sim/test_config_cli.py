@@ -55,10 +55,12 @@ def test_cli_rejects_bad_faults() -> None:
 
 def test_city_table_agrees_with_stations() -> None:
     from kalshi_tape.sim.cities import CITIES
-    from kalshi_tape.stations import STATIONS
+    from kalshi_tape.stations import settles_on_minimum, station_for
 
     for series, city in CITIES.items():
-        station = STATIONS[series]
+        station = station_for(series)
+        assert station is not None, series
+        assert city.settles_on_minimum == settles_on_minimum(series)
         assert city.lst_offset_hours == station.lst_offset_hours
         assert city.iana_zone == station.iana_zone
         assert f"CLI{city.cli_code}" == station.cli_code

@@ -33,7 +33,13 @@ from kalshi_tape.backtest.results import (
 from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import FloatArray, Strategy
 from kalshi_tape.backtest.tape import run_tape
-from kalshi_tape.backtest.weather import WeatherInputs, WeatherParams, fit_params, weather_pmf
+from kalshi_tape.backtest.weather import (
+    WeatherInputs,
+    WeatherParams,
+    fit_params,
+    past_day,
+    weather_pmf,
+)
 from kalshi_tape.storage import Store
 
 __all__ = [
@@ -72,19 +78,10 @@ def event_probabilities(
 def _past_days(
     runs: Sequence[tuple[Panel, WeatherInputs | None]],
 ) -> list[tuple[FloatArray, FloatArray, float, float | None]]:
-    days = []
-    for panel, inputs in runs:
-        if inputs is None:
-            continue
-        start = panel.meta.day_start_ts
-        mine = (inputs.obs_ts >= start) & (inputs.obs_ts < start + 86400)
-        if mine.sum() < 8:
-            continue
-        hours = (inputs.obs_ts[mine] - start) / 3600.0
-        temps = inputs.obs_temp[mine]
-        forecast = float(inputs.fc_high[0]) if len(inputs.fc_high) else None
-        days.append((hours, temps, float(np.floor(temps.max() + 0.5)), forecast))
-    return days
+    days = (
+        past_day(inputs, panel.meta.day_start_ts) for panel, inputs in runs if inputs is not None
+    )
+    return [day for day in days if day is not None]
 
 
 def run_backtest(

@@ -1,5 +1,6 @@
-"""Weather model: a Monte-Carlo of the rest-of-day maximum, a PMF over the event's brackets
-and the hazard of a new high in the next step.
+"""Weather model: a Monte-Carlo of the rest-of-day maximum (or, for a daily-low event, the
+minimum), a PMF over the event's brackets and the hazard of a new high (new low) in the
+next step.
 
 Inputs are plain arrays (`WeatherInputs`), so the model does not care where they come from
 (the warehouse's weather tables via `kalshi_tape.weather`, the simulator's latent path in
@@ -20,6 +21,19 @@ At an evaluation time t the model uses only observations and forecasts *availabl
 PMF_b = share of paths whose settlement value the bracket pays (brackets.py edges:
 between inclusive, tails strict); hazard = P(next step's temperature > M_obs).
 `fit_params` estimates rho, sigma and forecast_sd from past days only (walk-forward).
+
+Daily lows (`WeatherInputs.settles_on_minimum`) run the same model on x = −T:
+
+    m_obs  minimum observed so far in the climate day (+inf before the first observation)
+    L      the latest forecast low;  mean path mu(h) = L + R·shape(h) (lowest at 06:00)
+    min    m = min(m_obs, min_k mu_k + b + e_k); hazard = P(next step < m_obs)
+
+What differs is the rest of the day: a low is often set at midnight at the start of the
+climate day (the evening before carries on) or late in the evening (a cold front), not only
+near dawn. So the low model starts its error from the latest observation even before the
+climate day begins (the previous evening's, up to 12 h back), simulates from now, and takes
+the minimum over the steps inside the climate day up to its end; the running minimum only
+ever counts observations inside the climate day.
 """
 
 from __future__ import annotations
@@ -41,13 +55,24 @@ PEAK_HOUR = 15.25
 
 @dataclass(frozen=True, slots=True)
 class WeatherInputs:
-    """One climate day: observations and forecast highs with the times we would have them."""
+    """One climate day: observations and forecast highs (and lows) with the times we would
+    have them; `settles_on_minimum` for a daily-low event, which needs `fc_low`."""
 
     obs_ts: FloatArray  # observation time, Unix s
     obs_avail: FloatArray  # when we would have received it (obs_ts + delay)
     obs_temp: FloatArray  # °F
     fc_avail: FloatArray  # forecast issue time + delay
     fc_high: FloatArray  # forecast maximum for the climate day, °F
+    fc_low: FloatArray | None = None  # forecast minimum for the climate day, °F
+    settles_on_minimum: bool = False
+
+    def forecasts(self) -> FloatArray:
+        """The forecasts of the settling extreme: highs, or lows for a daily-low day."""
+        if not self.settles_on_minimum:
+            return self.fc_high
+        if self.fc_low is None or len(self.fc_low) != len(self.fc_avail):
+            raise ValueError("a daily-low day needs a forecast low per forecast issue (fc_low)")
+        return self.fc_low
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +94,15 @@ def diurnal_shape(hour: FloatArray) -> FloatArray:
     since = np.mod(h - PEAK_HOUR, 24.0)
     falling = 0.5 + 0.5 * np.cos(np.pi * since / (24.0 + MORNING_LOW_HOUR - PEAK_HOUR))
     out: FloatArray = np.where((h >= MORNING_LOW_HOUR) & (h <= PEAK_HOUR), rising, falling)
+    return out
+
+
+def depth_below_peak(hour: FloatArray, minimum: bool = False) -> FloatArray:
+    """How far below the settling extreme the mean path lies, in units of the diurnal range,
+    on the signed scale x = ±T: 1 − shape for a high (0 at the peak), shape for a low (0 at
+    the morning low)."""
+    shape = diurnal_shape(hour)
+    out: FloatArray = shape if minimum else 1.0 - shape
     return out
 
 
@@ -120,6 +154,37 @@ def weather_pmf(
     return pmf, hazard
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What is known at t on the signed scale x = ±T (− for a daily low): the forecast of
+    the extreme, the running extreme, and the observations that start the path."""
+
+    sign: float
+    forecast: float  # x of the latest forecast extreme
+    running: float  # max x observed inside the climate day so far (−inf: none)
+    hours: FloatArray  # hours since the climate day's start of the starting observations
+    x: FloatArray  # their x
+
+
+def _known(inputs: WeatherInputs, t: int, day_start_ts: int) -> _Known | None:
+    forecasts = inputs.forecasts()
+    known_fc = np.flatnonzero(inputs.fc_avail <= t)
+    if known_fc.size == 0:
+        return None
+    sign = -1.0 if inputs.settles_on_minimum else 1.0
+    forecast = sign * float(forecasts[known_fc[np.argmax(inputs.fc_avail[known_fc])]])
+    day_end = day_start_ts + 86400
+    had = (inputs.obs_avail <= t) & (inputs.obs_ts < day_end)
+    inside = had & (inputs.obs_ts >= day_start_ts)
+    x = sign * inputs.obs_temp
+    running = float(x[inside].max()) if inside.any() else -math.inf
+    # a low starts from the evening before too: it is often set at midnight
+    start = day_start_ts - (12 * 3600 if inputs.settles_on_minimum else 0)
+    context = had & (inputs.obs_ts >= start)
+    hours = (inputs.obs_ts[context] - day_start_ts) / 3600.0
+    return _Known(sign, forecast, running, hours, x[context])
+
+
 def _evaluate(
     inputs: WeatherInputs,
     brackets: Sequence[Bracket],
@@ -127,53 +192,46 @@ def _evaluate(
     day_start_ts: int,
     params: WeatherParams,
 ) -> tuple[FloatArray, float] | None:
-    known_fc = np.flatnonzero(inputs.fc_avail <= t)
-    if known_fc.size == 0:
+    known = _known(inputs, t, day_start_ts)
+    if known is None:
         return None
-    forecast = float(inputs.fc_high[known_fc[np.argmax(inputs.fc_avail[known_fc])]])
-    day_end = day_start_ts + 86400
-    seen = (inputs.obs_avail <= t) & (inputs.obs_ts >= day_start_ts) & (inputs.obs_ts < day_end)
-    observed_max = float(inputs.obs_temp[seen].max()) if seen.any() else -math.inf
+    minimum, day_end = known.sign < 0, day_start_ts + 86400
     step = params.step_minutes * 60
-    start = max(t, day_start_ts)
+    start = t if minimum else max(t, day_start_ts)
     future = np.arange(start + step, day_end + 1, step, dtype=np.float64)
     rng = np.random.default_rng([params.seed, t])
     draws = rng.standard_normal((params.paths, max(len(future), 1)))
-    bias, e0 = _bias_and_error(inputs, seen, forecast, day_start_ts, params, rng)
+    bias, e0 = _bias_and_error(known, params, rng)
     if len(future) == 0:
-        values = np.floor(np.full(params.paths, observed_max) + 0.5)
+        values = np.floor(np.full(params.paths, known.sign * known.running) + 0.5)
         return pmf_of_values(values, brackets), 0.0
-    mu = forecast - params.diurnal_range * (1.0 - diurnal_shape((future - day_start_ts) / 3600.0))
-    temps = mu[None, :] + bias[:, None] + _ar1(e0, draws, params)
-    maximum = np.maximum(temps.max(axis=1), observed_max)
-    values = np.floor(maximum + 0.5)
-    hazard = float((temps[:, 0] > observed_max).mean())
+    depth = depth_below_peak((future - day_start_ts) / 3600.0, minimum)
+    x = known.forecast - params.diurnal_range * depth
+    x = x[None, :] + bias[:, None] + _ar1(e0, draws, params)
+    inside = future >= day_start_ts
+    extreme = np.maximum(x[:, inside].max(axis=1, initial=-math.inf), known.running)
+    values = np.floor(known.sign * extreme + 0.5)
+    hazard = float((x[:, 0] > known.running).mean())
     return pmf_of_values(values, brackets), hazard
 
 
 def _bias_and_error(
-    inputs: WeatherInputs,
-    seen: npt.NDArray[np.bool_],
-    forecast: float,
-    day_start_ts: int,
-    params: WeatherParams,
-    rng: np.random.Generator,
+    known: _Known, params: WeatherParams, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray]:
     """Per path: the day's bias b (the forecast's error, persistent all day) and the AR(1)
     departure now. Prior b ~ N(0, forecast_sd²); the mean departure of the last 3 hours of
     observations d updates it like one reading with noise sd sigma (a Kalman step)."""
     z = rng.standard_normal((2, params.paths))
     f2, s2 = params.forecast_sd**2, params.sigma**2
-    if not seen.any():
+    if known.x.size == 0:
         return z[0] * params.forecast_sd, z[1] * params.sigma
-    idx = np.flatnonzero(seen)
-    hours = (inputs.obs_ts[idx] - day_start_ts) / 3600.0
-    mean_path = forecast - params.diurnal_range * (1.0 - diurnal_shape(hours))
-    departures = inputs.obs_temp[idx] - mean_path
-    recent = departures[hours >= hours.max() - 3.0].mean()
+    minimum = known.sign < 0
+    mean_path = known.forecast - params.diurnal_range * depth_below_peak(known.hours, minimum)
+    departures = known.x - mean_path
+    recent = departures[known.hours >= known.hours.max() - 3.0].mean()
     gain = f2 / (f2 + s2)
     bias = gain * recent + math.sqrt(f2 * s2 / (f2 + s2)) * z[0]
-    latest = float(departures[np.argmax(hours)])
+    latest = float(departures[np.argmax(known.hours)])
     out: FloatArray = latest - bias
     return bias, out
 
@@ -214,3 +272,25 @@ def fit_params(
     errors = [fc - high for _, _, high, fc in days if fc is not None]
     forecast_sd = float(np.std(errors)) if len(errors) >= min_days else base.forecast_sd
     return replace(base, rho=rho, sigma=sigma, forecast_sd=forecast_sd, diurnal_range=diurnal_range)
+
+
+def past_day(
+    inputs: WeatherInputs, day_start_ts: int
+) -> tuple[FloatArray, FloatArray, float, float | None] | None:
+    """One finished day for `fit_params`: (hours, temps, settled high, forecast high or None);
+    None with fewer than 8 observations. For a daily-low day the forecast is given as the
+    settled high plus the first forecast low's error, since `fit_params` reads forecast −
+    high as the forecast's error."""
+    mine = (inputs.obs_ts >= day_start_ts) & (inputs.obs_ts < day_start_ts + 86400)
+    if mine.sum() < 8:
+        return None
+    hours = (inputs.obs_ts[mine] - day_start_ts) / 3600.0
+    temps = inputs.obs_temp[mine]
+    high = float(np.floor(temps.max() + 0.5))
+    forecasts = inputs.forecasts()
+    if len(forecasts) == 0:
+        return hours, temps, high, None
+    if not inputs.settles_on_minimum:
+        return hours, temps, high, float(forecasts[0])
+    low = float(np.floor(temps.min() + 0.5))
+    return hours, temps, high, high + float(forecasts[0]) - low

@@ -1,9 +1,10 @@
 """Weather inputs from the warehouse, through the weather package's read API.
 
 Observations of the event's settlement station over its climate day (plus the evening
-before) and every forecast issue: each issue is reduced to its forecast maximum over the
-climate day. Availability = the value's own time (observed_at; the later of issued_at and
-fetched_at) plus the configured delay. No rows: None, and the backtest uses the market alone.
+before) and every forecast issue: each issue is reduced to its forecast maximum and minimum
+over the climate day; a daily-low series (KXLOWT*) is modelled on the minimum.
+Availability = the value's own time (observed_at; the later of issued_at and fetched_at)
+plus the configured delay. No rows: None, and the backtest uses the market alone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from kalshi_tape.backtest.panel import Delays, Panel
 from kalshi_tape.backtest.weather import WeatherInputs
+from kalshi_tape.stations import settles_on_minimum
 from kalshi_tape.storage import Store
 
 
@@ -45,17 +47,25 @@ def store_weather(store: Store) -> Callable[[Panel, Delays], WeatherInputs | Non
         )
         keep = np.isfinite(temps)
         fc = load_forecasts(store, station, valid_from=start, valid_until=end)
-        fc_avail, fc_high = _forecast_highs(fc.to_pylist(), delays.forecasts)
+        fc_avail, fc_high, fc_low = _forecast_extremes(fc.to_pylist(), delays.forecasts)
         return WeatherInputs(
-            obs_ts[keep], obs_ts[keep] + delays.observations, temps[keep], fc_avail, fc_high
+            obs_ts[keep],
+            obs_ts[keep] + delays.observations,
+            temps[keep],
+            fc_avail,
+            fc_high,
+            fc_low,
+            settles_on_minimum(panel.meta.series),
         )
 
     return source
 
 
-def _forecast_highs(rows: list[dict[str, object]], delay: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per issue: (available at, max forecast temperature over the climate day)."""
-    highs: dict[float, float] = {}
+def _forecast_extremes(
+    rows: list[dict[str, object]], delay: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per issue: (available at, max and min forecast temperature over the climate day)."""
+    temps: dict[float, list[float]] = {}
     for row in rows:
         temp = row.get("temperature_f")
         issued = row.get("issued_at")
@@ -63,7 +73,10 @@ def _forecast_highs(rows: list[dict[str, object]], delay: int) -> tuple[np.ndarr
         if not isinstance(temp, Decimal | int | float) or not isinstance(issued, datetime):
             continue
         avail = max(issued, fetched) if isinstance(fetched, datetime) else issued
-        key = avail.timestamp() + delay
-        highs[key] = max(highs.get(key, -np.inf), float(temp))
-    keys = sorted(highs)
-    return np.array(keys, dtype=np.float64), np.array([highs[k] for k in keys], dtype=np.float64)
+        temps.setdefault(avail.timestamp() + delay, []).append(float(temp))
+    keys = sorted(temps)
+    return (
+        np.array(keys, dtype=np.float64),
+        np.array([max(temps[k]) for k in keys], dtype=np.float64),
+        np.array([min(temps[k]) for k in keys], dtype=np.float64),
+    )

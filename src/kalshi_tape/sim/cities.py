@@ -2,11 +2,13 @@
 
 Kept inside the simulator so generated markets never depend on other modules' tables;
 the normals are approximate monthly mean daily highs (°F), good enough for realism.
+Each daily-low series (KXLOWT*) is its high series' city with `settles_on_minimum`: same
+station, same climate day and the same latent temperature path, settled on its minimum.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +24,24 @@ class City:
     normal_highs: tuple[int, ...]  # Jan..Dec
     diurnal_range: float  # typical high - low, °F
     anomaly_sd: float  # day-to-day spread of the high around normal, °F
+    settles_on_minimum: bool = False  # a daily-low series (KXLOWT*)
+    high_series: str = ""  # a low series: the high series whose latent path it shares
+
+    @property
+    def path_series(self) -> str:
+        """The series that seeds the latent temperature path (one path per station-day)."""
+        return self.high_series or self.series
+
+    @property
+    def series_title(self) -> str:
+        """ "Highest temperature in NYC", or "Lowest ..." for a daily-low series."""
+        extreme = "Lowest" if self.settles_on_minimum else "Highest"
+        return f"{extreme} temperature in {self.long_name}"
 
     @property
     def twc_name(self) -> str:
         """Location as TWC-era rules name it: "New York City (CLINYC)"."""
-        name = "New York City" if self.series == "KXHIGHNY" else self.long_name
+        name = "New York City" if self.path_series == "KXHIGHNY" else self.long_name
         return f"{name} (CLI{self.cli_code})"
 
     @property
@@ -37,7 +52,7 @@ class City:
         )
 
 
-CITIES: dict[str, City] = {
+HIGH_CITIES: dict[str, City] = {
     c.series: c
     for c in (
         City(
@@ -133,3 +148,21 @@ CITIES: dict[str, City] = {
         ),
     )
 }
+
+# The daily-low series on the same station's climate report (weather.md §1.2).
+LOW_SERIES: dict[str, str] = {
+    "KXHIGHNY": "KXLOWTNYC",
+    "KXHIGHCHI": "KXLOWTCHI",
+    "KXHIGHMIA": "KXLOWTMIA",
+    "KXHIGHAUS": "KXLOWTAUS",
+    "KXHIGHDEN": "KXLOWTDEN",
+    "KXHIGHLAX": "KXLOWTLAX",
+    "KXHIGHPHIL": "KXLOWTPHIL",
+}
+
+LOW_CITIES: dict[str, City] = {
+    low: replace(HIGH_CITIES[high], series=low, settles_on_minimum=True, high_series=high)
+    for high, low in LOW_SERIES.items()
+}
+
+CITIES: dict[str, City] = HIGH_CITIES | LOW_CITIES

@@ -84,7 +84,7 @@ class Encoder:
         twc = w.WSettlementSource(name="The Weather Company", url="https://weather.com/kalshi")
         return w.WSeries(
             ticker=series,
-            title=f"Highest temperature in {city.long_name}",
+            title=city.series_title,
             category=CATEGORY,
             frequency="daily",
             categories=[CATEGORY],
@@ -152,7 +152,7 @@ class Encoder:
             status=status,
             result=result,
             can_close_early=True,
-            expiration_value=f"{spec.daily_high}" if determined else "",
+            expiration_value=f"{spec.settlement_value}" if determined else "",
             strike_type=m.strike_type,
             floor_strike=None if m.floor is None else Decimal(m.floor),
             cap_strike=None if m.cap is None else Decimal(m.cap),

@@ -1,6 +1,10 @@
 """Event skeletons, a pure function of (seed, city, climate date): times, a latent 5-minute
-temperature path over the LST climate day, the daily high it implies (the settlement value),
-a seeded forecast, the 6-market ladder centred on it, tickers, titles and rules text."""
+temperature path over the LST climate day, the daily high and low it implies (a KXHIGH*
+event settles on the high, a KXLOWT* event on the low), a seeded forecast of that extreme,
+the 6-market ladder centred on it, tickers, titles and rules text.
+
+A low series shares its high series' path: both are seeded by (seed, high series, date), so
+the station's one climate report states both settlement values."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import hashlib
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from kalshi_tape.parse.tickers import date_code
@@ -84,14 +89,18 @@ def _date_text(day: date, long: bool) -> str:
 
 
 def _rules_primary(city: City, day: date, condition: str, twc: bool) -> str:
+    """Kalshi's rule text; a low market reads "minimum" / "lowest" where a high reads
+    "maximum" / "highest" (weather.md §1.1), with the same bracket grammar."""
     if twc:
+        extreme = "minimum" if city.settles_on_minimum else "maximum"
         return (
-            f"If the maximum temperature recorded at {city.twc_name} for "
+            f"If the {extreme} temperature recorded at {city.twc_name} for "
             f"{_date_text(day, False)}, is {condition} fahrenheit according to The Weather "
             "Company, then the market resolves to Yes."
         )
+    extreme = "lowest" if city.settles_on_minimum else "highest"
     return (
-        f"If the highest temperature {city.rule_location} for {_date_text(day, True)}, is "
+        f"If the {extreme} temperature {city.rule_location} for {_date_text(day, True)}, is "
         f"{condition} according to the National Weather Service's Climatological Report "
         "(Daily), then the market resolves to Yes."
     )
@@ -122,24 +131,32 @@ def _early_close(day: date) -> str:
     )
 
 
+def _conditions(kind: str, floor: int | None, cap: int | None) -> tuple[str, str, str]:
+    """(yes_sub_title, title condition, rule condition) of one bracket."""
+    if kind == "less":
+        assert cap is not None
+        return f"{cap - 1}° or below", f"<{cap}°", f"less than {cap}°"
+    assert floor is not None
+    if kind == "greater":
+        return f"{floor + 1}° or above", f">{floor}°", f"greater than {floor}°"
+    return f"{floor}° to {cap}°", f"{floor}-{cap}°", f"between {floor}-{cap}°"
+
+
+def _ladder(low: int) -> list[tuple[str, str, int | None, int | None]]:
+    """(suffix, strike type, floor, cap): less-than `low`, four 2-degree brackets from `low`,
+    greater-than `low + 7`."""
+    between = [(f"B{low + 2 * k}.5", "between", low + 2 * k, low + 2 * k + 1) for k in range(4)]
+    return [(f"T{low}", "less", None, low), *between, (f"T{low + 7}", "greater", low + 7, None)]
+
+
 def _markets(
     rng: random.Random, city: City, day: date, low: int, twc: bool, base: str
 ) -> tuple[MarketSpec, ...]:
-    """Ladder: less-than `low`, four 2-degree brackets from `low`, greater-than `low + 7`."""
     shown = _date_text(day, False)
+    which = "low" if city.settles_on_minimum else "high"
     out: list[MarketSpec] = []
-
-    def add(suffix: str, kind: str, floor: int | None, cap: int | None) -> None:
-        if kind == "less":
-            assert cap is not None
-            sub, title_cond, rule_cond = f"{cap - 1}° or below", f"<{cap}°", f"less than {cap}°"
-        elif kind == "greater":
-            assert floor is not None
-            sub, title_cond = f"{floor + 1}° or above", f">{floor}°"
-            rule_cond = f"greater than {floor}°"
-        else:
-            sub, title_cond = f"{floor}° to {cap}°", f"{floor}-{cap}°"
-            rule_cond = f"between {floor}-{cap}°"
+    for suffix, kind, floor, cap in _ladder(low):
+        sub, title_cond, rule_cond = _conditions(kind, floor, cap)
         out.append(
             MarketSpec(
                 ticker=f"{base}-{suffix}",
@@ -148,60 +165,70 @@ def _markets(
                 floor=floor,
                 cap=cap,
                 yes_sub_title=sub,
-                title=f"Will the **high temp in {city.short_name}** be {title_cond} on {shown}?",
+                title=f"Will the **{which} temp in {city.short_name}** be {title_cond} on {shown}?",
                 rules_primary=_rules_primary(city, day, rule_cond, twc),
                 size_seed=rng.getrandbits(32),
                 depth=rng.randint(4, 9),
             )
         )
-
-    add(f"T{low}", "less", None, low)
-    for k in range(4):
-        floor = low + 2 * k
-        add(f"B{floor}.5", "between", floor, floor + 1)
-    add(f"T{low + 7}", "greater", low + 7, None)
     return tuple(out)
+
+
+class _Times(NamedTuple):
+    created_us: int
+    open_ts: int
+    close_ts: int
+    determination_ts: int
+    day_start_ts: int
+
+
+def _event_times(rng: random.Random, city: City, day: date) -> _Times:
+    """Listing at 10:00 local the day before, close at the end of the LST climate day."""
+    open_ts = _utc_ts(day - timedelta(days=1), time(10), ZoneInfo(city.iana_zone))
+    day_start = int(climate_day_start(city, day).timestamp())
+    close_ts = day_start + 86400 - 60
+    created_us = (open_ts - 16200 + rng.randint(0, 120)) * 1_000_000 + rng.randint(0, 999_999)
+    determination_ts = close_ts + 60 + 5 * 3600 + rng.randint(0, 2700)
+    return _Times(created_us, open_ts, close_ts, determination_ts, day_start)
+
+
+def _event_title(city: City, day: date) -> str:
+    extreme = "Lowest" if city.settles_on_minimum else "Highest"
+    return f"{extreme} temperature in {city.short_name} on {_date_text(day, False)}?"
 
 
 def make_event(seed: int, city: City, day: date) -> EventSpec:
     """The skeleton of the event for `city` on climate date `day` (pure, ~0.3 ms)."""
     ev_seed = event_seed(seed, city.series, day)
-    rng = random.Random(ev_seed)
-    path = _latent_path(rng, city, day)
-    true_max = max(path)
-    daily_high = round(true_max)
-    forecast = true_max + rng.gauss(0.0, 2.5)
-    low = round(forecast) - 3
+    path_rng = random.Random(event_seed(seed, city.path_series, day))
+    path = _latent_path(path_rng, city, day)
+    # a high event goes on with the path's generator; a low one has its own
+    rng = random.Random(ev_seed) if city.settles_on_minimum else path_rng
+    extreme = min(path) if city.settles_on_minimum else max(path)
+    forecast = extreme + rng.gauss(0.0, 2.5)
     twc = day >= TWC_ERA_START
     ticker = event_ticker(city.series, day)
-    zone = ZoneInfo(city.iana_zone)
-    open_ts = _utc_ts(day - timedelta(days=1), time(10), zone)
-    day_start = int(climate_day_start(city, day).timestamp())
-    close_ts = day_start + 86400 - 60
-    created_us = (open_ts - 16200 + rng.randint(0, 120)) * 1_000_000 + rng.randint(0, 999_999)
-    determination_ts = close_ts + 60 + 5 * 3600 + rng.randint(0, 2700)
+    times = _event_times(rng, city, day)
     return EventSpec(
         series=city.series,
         city=city,
         date=day,
         event_ticker=ticker,
-        title=f"Highest temperature in {city.short_name} on {_date_text(day, False)}?",
+        title=_event_title(city, day),
         sub_title=f"On {_date_text(day, False)}",
-        created_us=created_us,
-        open_ts=open_ts,
-        close_ts=close_ts,
-        determination_ts=determination_ts,
-        settlement_ts=determination_ts + SETTLEMENT_TIMER_S,
+        settlement_ts=times.determination_ts + SETTLEMENT_TIMER_S,
         expected_expiration_ts=_utc_ts(day + timedelta(days=1), time(10), ET),
         latest_expiration_ts=_utc_ts(day + timedelta(days=7), time(10), ET),
         occurrence_ts=_utc_ts(day, time(10), ET),
-        day_start_ts=day_start,
         path=path,
-        daily_high=daily_high,
+        daily_high=round(max(path)),
+        daily_low=round(min(path)),
         forecast=forecast,
-        markets=_markets(rng, city, day, low, twc, ticker),
+        markets=_markets(rng, city, day, round(forecast) - 3, twc, ticker),
         rules_secondary=_rules_secondary(twc),
         early_close_condition=_early_close(day),
         twc_era=twc,
         seed=ev_seed,
+        settles_on_minimum=city.settles_on_minimum,
+        **times._asdict(),
     )

@@ -68,12 +68,19 @@ class EventSpec:
     day_start_ts: int
     path: tuple[float, ...]
     daily_high: int
-    forecast: float
+    daily_low: int
+    forecast: float  # of the settling extreme: the high, or the low for a daily-low event
     markets: tuple[MarketSpec, ...]
     rules_secondary: str
     early_close_condition: str
     twc_era: bool
     seed: int
+    settles_on_minimum: bool = False  # a daily-low event (KXLOWT*)
+
+    @property
+    def settlement_value(self) -> int:
+        """The whole-°F value the markets settle on: the day's low or high."""
+        return self.daily_low if self.settles_on_minimum else self.daily_high
 
     @property
     def created_ts(self) -> int:
@@ -86,7 +93,7 @@ class EventSpec:
         return None
 
     def result(self, market: MarketSpec) -> str:
-        return "yes" if market.pays(self.daily_high) else "no"
+        return "yes" if market.pays(self.settlement_value) else "no"
 
 
 @dataclass(slots=True)

@@ -1,14 +1,15 @@
 """The simulated weather, read off each event's latent 5-minute temperature path.
 
 * Minute temperatures: the path interpolated linearly, as whole °F with the generator's own
-  rounding, so the day's highest minute equals the event's `daily_high` (max of the path
-  is a grid point, interpolation never exceeds it, rounding is monotone).
+  rounding, so the day's highest minute equals the event's `daily_high` and its lowest the
+  `daily_low` (the path's extremes are grid points, interpolation never passes them,
+  rounding is monotone). A daily-low series shares its high series' path and station.
 * METAR: routine reports each hour at the station's minute, T-group in tenths of °C from
   the whole °F, 6-hour groups at 00/06/12/18Z, a 24-hour group at midnight LST.
-* CLI: a final report each morning (01:30-04:30 LST) whose high is `daily_high` (the value
-  the markets settle on); on seeded days also a same-day preliminary "VALID TODAY AS OF
-  0500 PM" from the temperatures up to 17:00 LST, sometimes off by a degree, which the
-  final then corrects.
+* CLI: a final report each morning (01:30-04:30 LST) whose MAXIMUM is `daily_high` and
+  MINIMUM `daily_low` (the values the high and low markets settle on); on seeded days
+  also a same-day preliminary "VALID TODAY AS OF 0500 PM" from the temperatures up to
+  17:00 LST, its high sometimes off by a degree, which the final then corrects.
 * Forecasts: issued hourly, the path plus an error that grows with lead time.
 
 Everything is a pure function of (seed, station, time); nothing after `now` is served.
@@ -100,11 +101,13 @@ class SimWeather:
         return round(self.temperature(station, ts) - spread)
 
     def minute_missing(self, station: SimStation, ts: int) -> bool:
-        """A few minutes are missing from the 1-minute archive (never the day's peak)."""
+        """A few minutes are missing from the 1-minute archive (never the day's peak or
+        trough)."""
         if unit_hash(self.seed, station.code, ts, "gap") >= 0.004:
             return False
         day = climate_date_at(station.city, ts)
-        return self.minute_f(station, ts) < max(self.day_minutes(station, day))
+        minutes = self.day_minutes(station, day)
+        return min(minutes) < self.minute_f(station, ts) < max(minutes)
 
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one instance per simulator
     def day_minutes(self, station: SimStation, day: date) -> tuple[int, ...]:
@@ -136,7 +139,8 @@ class SimWeather:
             issues.append(_issue(station, day, start + PRELIM_AT_S + delay, False, upto, delta))
         delay = 5400 + int(unit_hash(self.seed, station.code, day, "fdelay") * 10800)
         final = _issue(station, day, start + DAY_S + delay, True, minutes, 0)
-        assert final.high_f == spec.daily_high, "the final CLI must be the settlement value"
+        assert final.high_f == spec.daily_high, "the final CLI must state the settled high"
+        assert final.low_f == spec.daily_low, "the final CLI must state the settled low"
         issues.append(final)
         return issues
 
