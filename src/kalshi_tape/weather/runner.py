@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kalshi_tape.backfill.discover import Selection, resolve_targets
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection, resolve_targets
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
 from kalshi_tape.errors import KtapeError
