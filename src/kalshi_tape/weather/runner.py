@@ -66,9 +66,10 @@ async def store_settled_markets(
 def run_settle_check(
     settings: Settings, series: str, start: date, end: date, *, fetch_markets: bool = False
 ) -> SettleReport:
-    """Check the settled markets of `series` in [start, end] against the stored CLI (a
-    reading command: the warehouse must exist; nothing is created)."""
-    with open_existing(settings.db_url) as store:
+    """Check the settled markets of `series` in [start, end] against the stored CLI.
+    Without `fetch_markets` it only reads: the warehouse must exist (nothing is created)."""
+    opener = open_store if fetch_markets else open_existing
+    with opener(settings.db_url) as store:
         if fetch_markets:
 
             async def go() -> None:
