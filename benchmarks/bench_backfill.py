@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.config import Settings
 from kalshi_tape.sim.config import SimConfig

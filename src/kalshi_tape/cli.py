@@ -16,7 +16,7 @@ from kalshi_tape.extras import extra_for, install_hint
 
 # (name, module, attribute) of every command, in the order `ktape --help` lists them.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("demo", "kalshi_tape.backfill.cli", "demo_command"),
+    ("demo", "kalshi_tape.demo.cli", "demo_command"),
     ("backfill", "kalshi_tape.backfill.cli", "backfill_command"),
     ("watch", "kalshi_tape.client.cli", "watch_command"),
     ("collect", "kalshi_tape.collector.cli", "collect_command"),

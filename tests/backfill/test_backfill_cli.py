@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.sim.server import SimServer
 from tests.backfill.helpers import END, START, TABLES, run, snapshot
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.runner import BackfillOptions
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.sim.server import SimServer
 from tests.backfill.helpers import END, START, run, sim_config, snapshot
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from kalshi_tape.backfill.demo import run_demo
+from kalshi_tape.demo.run import run_demo
 from kalshi_tape.storage import open_store
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.sim.server import SimServer
 from tests.backfill.helpers import run, sim_config
 

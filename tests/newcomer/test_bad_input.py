@@ -50,11 +50,28 @@ CASES: list[tuple[str, list[str], str]] = [
     ("export-missing-file", ["export", "--db", "duckdb:///missing.duckdb", "--out", "ex"],
      NO_WAREHOUSE),
     ("db-info-missing-file", ["db", "info", "--db", "duckdb:///missing.duckdb"], NO_WAREHOUSE),
+    ("apikey-list-missing-file", ["apikey", "list", "--db", "duckdb:///missing.duckdb"],
+     NO_WAREHOUSE),
+    ("apikey-revoke-missing-file",
+     ["apikey", "revoke", "abc", "--db", "duckdb:///missing.duckdb"], NO_WAREHOUSE),
+    ("cache-warm-missing-file",
+     ["cache", "warm", "--db", "duckdb:///missing.duckdb",
+      "--base-url", "http://127.0.0.1:9/trade-api/v2"], NO_WAREHOUSE),
+    ("settle-check-missing-file",
+     ["weather", "settle-check", "--series", "KXHIGHNY", "--start", "2026-03-01",
+      "--end", "2026-03-02", "--db", "duckdb:///missing.duckdb"], NO_WAREHOUSE),
+    ("serve-misspelled-env-var", ["serve", "--port", "8999", "--db", "duckdb:///s.duckdb"],
+     "KTAPE_API_REQUIRE_KEY: unknown environment variable; did you mean KTAPE_API_REQUIRE_KEYS"),
 ]  # fmt: skip
 
+# Extra environment per case (a misspelled variable name must not be ignored).
+CASE_ENV: dict[str, dict[str, str]] = {"serve-misspelled-env-var": {"KTAPE_API_REQUIRE_KEY": "1"}}
 
-def run_ktape(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"KTAPE_CONFIG": "", "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+
+def run_ktape(
+    args: list[str], cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"KTAPE_CONFIG": "", "PATH": "/usr/bin:/bin", "HOME": str(cwd), **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "kalshi_tape", *args],
         capture_output=True,
@@ -65,11 +82,13 @@ def run_ktape(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("args", "phrase"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_gets_one_clear_line(args: list[str], phrase: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("case", "args", "phrase"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gets_one_clear_line(
+    case: str, args: list[str], phrase: str, tmp_path: Path
+) -> None:
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()  # a file that is no warehouse
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = run_ktape(args, tmp_path)
+    result = run_ktape(args, tmp_path, CASE_ENV.get(case))
     assert result.returncode != 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.lower().startswith("error")]

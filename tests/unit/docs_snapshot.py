@@ -123,18 +123,10 @@ class InstanceBuilder:
             return None
         for combinator in ("allOf", "oneOf", "anyOf"):
             if combinator in schema:
-                parts = [resolve(self.doc, p) for p in schema[combinator]]
-                if combinator == "allOf":
-                    merged: dict[str, Any] = {}
-                    for part in parts:
-                        merged = _merge(merged, part)
-                    return self.build({**merged, **_without(schema, combinator)}, name, depth)
-                chosen = next((p for p in parts if p.get("type") != "null"), parts[0])
-                return self.build({**chosen, **_without(schema, combinator)}, name, depth)
-        if "const" in schema:
-            return schema["const"]
-        if "example" in schema:
-            return schema["example"]
+                return self.build(self._combined(schema, combinator), name, depth)
+        for key in ("const", "example"):
+            if key in schema:
+                return schema[key]
         if schema.get("examples"):
             return schema["examples"][0]
         if "enum" in schema:
@@ -150,12 +142,29 @@ class InstanceBuilder:
                 if self.full or key in required
             }
         if kind == "array":
-            item = schema.get("items", {})
-            if isinstance(item, list):  # tuple form
-                return [self.build(i, name, depth + 1) for i in item]
-            if schema.get("minItems") == 2 and resolve(self.doc, item).get("type") == "string":
-                return ["0.5600", "10.00"]  # a price level: [dollars, fp count]
-            return [self.build(item, name, depth + 1)]
+            return self._array(schema, name, depth)
+        return self._scalar(schema, kind, name)
+
+    def _combined(self, schema: dict[str, Any], combinator: str) -> dict[str, Any]:
+        """allOf merges its parts; oneOf/anyOf take the first part that is not null."""
+        parts = [resolve(self.doc, p) for p in schema[combinator]]
+        if combinator == "allOf":
+            merged: dict[str, Any] = {}
+            for part in parts:
+                merged = _merge(merged, part)
+            return {**merged, **_without(schema, combinator)}
+        chosen = next((p for p in parts if p.get("type") != "null"), parts[0])
+        return {**chosen, **_without(schema, combinator)}
+
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        item = schema.get("items", {})
+        if isinstance(item, list):  # tuple form
+            return [self.build(i, name, depth + 1) for i in item]
+        if schema.get("minItems") == 2 and resolve(self.doc, item).get("type") == "string":
+            return ["0.5600", "10.00"]  # a price level: [dollars, fp count]
+        return [self.build(item, name, depth + 1)]
+
+    def _scalar(self, schema: dict[str, Any], kind: Any, name: str) -> Any:
         if kind == "integer":
             return int(schema.get("minimum", 1)) or 1
         if kind == "number":

@@ -12,12 +12,12 @@ from typing import Any
 import click
 
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
-from kalshi_tape.api.keystore import KeyTable, open_key_table
+from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
 from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
 from kalshi_tape.config import redact_url
-from kalshi_tape.errors import ConfigError, KtapeError
-from kalshi_tape.storage import open_store
+from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.storage import open_existing
 
 
 def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSettings:
@@ -162,7 +162,7 @@ def warm_command(
 
         async def run() -> Any:
             async with KalshiClient(settings.kalshi) as client:
-                with open_store(settings.db_url) as store:
+                with open_existing(settings.db_url) as store:
                     upstream = Upstream(client, store, SYSTEM_CLOCK)
                     return await warm_cache(
                         upstream,
@@ -193,14 +193,31 @@ _db = click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a
 
 
 @contextlib.contextmanager
-def _key_table(db_url: str | None) -> Iterator[KeyTable]:
-    """The warehouse's key store; beside a DuckDB file, so it works while serving."""
-    table, owned = open_key_table(_settings(None, db_url).db_url)
+def _key_table(db_url: str | None, *, must_exist: bool = False) -> Iterator[KeyTable]:
+    """The warehouse's key store; beside a DuckDB file, so it works while serving.
+    With `must_exist` (reading commands), no warehouse and no key store is an error and
+    nothing is created."""
+    url = _settings(None, db_url).db_url
+    if must_exist:
+        _require_warehouse(url)
+    table, owned = open_key_table(url)
     try:
         yield table
     finally:
         if owned:
             table.close()
+
+
+def _require_warehouse(url: str) -> None:
+    path = keys_path(url)
+    if path is None or path.exists():
+        return
+    warehouse = str(path)[: -len(SUFFIX)]
+    if not os.path.exists(warehouse):
+        raise StorageError(
+            f"no warehouse at {warehouse} (from {redact_url(url)}); "
+            "`ktape backfill` or `ktape db init` creates one"
+        )
 
 
 @apikey_group.command("create")
@@ -224,7 +241,7 @@ def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | 
 def apikey_list(db_url: str | None) -> None:
     """List keys: id, name, created, revoked, limits (never the keys)."""
     try:
-        with _key_table(db_url) as store:
+        with _key_table(db_url, must_exist=True) as store:
             keys = list_keys(store)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
@@ -240,7 +257,7 @@ def apikey_list(db_url: str | None) -> None:
 def apikey_revoke(key_id: str, db_url: str | None) -> None:
     """Revoke the key with KEY_ID (servers refuse it within seconds)."""
     try:
-        with _key_table(db_url) as store:
+        with _key_table(db_url, must_exist=True) as store:
             record = revoke_key(store, key_id)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None

@@ -14,10 +14,10 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from kalshi_tape.backfill.discover import Selection, resolve_targets
 from kalshi_tape.backfill.plan import MarketTarget, plan_candles
 from kalshi_tape.backfill.runner import fetch_candles, market_targets
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection, resolve_targets
 from kalshi_tape.clock import Clock
 from kalshi_tape.domain import HistoricalCutoff
 from kalshi_tape.errors import NotFound

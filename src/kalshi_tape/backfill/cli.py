@@ -1,4 +1,4 @@
-"""`ktape backfill` and `ktape demo`: thin click layers over the backfill library."""
+"""`ktape backfill`: a thin click layer over the backfill library."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import datetime
 import click
 from rich.console import Console
 
-from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.plan import PERIODS
 from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_plan, print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.config import load_settings
 from kalshi_tape.errors import KtapeError
 
@@ -78,23 +78,3 @@ def backfill_command(
         print_plan(console, report, database=settings.db_url)
     else:
         print_summary(console, report, database=settings.db_url)
-
-
-@click.command("demo")
-@click.option(
-    "--db",
-    "db_url",
-    default="duckdb:///ktape-demo.duckdb",
-    show_default=True,
-    help="Where to store the demo data.",
-)
-@click.option("--days", default=7, show_default=True, help="Days of settled events to fetch.")
-@click.option("--seed", default=7, show_default=True, help="Simulator seed.")
-def demo_command(db_url: str, days: int, seed: int) -> None:
-    """Start the simulator in-process and backfill a week of several cities (DuckDB)."""
-    from kalshi_tape.backfill.demo import run_demo
-
-    try:
-        run_demo(db_url=db_url, days=days, seed=seed, console=Console())
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None

@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.config import Settings
 from kalshi_tape.errors import BackfillError, TransportError
 from kalshi_tape.storage import Store, open_store

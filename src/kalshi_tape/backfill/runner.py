@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from kalshi_tape.backfill.discover import Selection, Targets, resolve_targets
 from kalshi_tape.backfill.plan import (
     PERIODS,
     CandleRequest,
@@ -27,6 +26,7 @@ from kalshi_tape.backfill.plan import (
 )
 from kalshi_tape.backfill.writer import BatchingWriter
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection, Targets, resolve_targets
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.coverage import coverage_record

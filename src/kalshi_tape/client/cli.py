@@ -34,7 +34,6 @@ STATUS_EVERY_S = 5.0  # plain status lines when the output is not a terminal
 @click.option(
     "--seconds",
     type=click.FloatRange(min=0, min_open=True),
-    default=None,
     help="Stop after N seconds, N > 0 (default: Ctrl-C).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final books as JSON on exit.")
@@ -57,23 +56,43 @@ def watch_command(
     status_every: float,
 ) -> None:
     """Watch the order books of TICKER... (or of whole series) live (compact view)."""
-    if not tickers and not series:
-        raise click.UsageError("give market tickers, or --series SERIES")
     try:
-        settings = load_settings({"base_url": base_url, "ws_url": ws_url})
-        tickers = asyncio.run(_resolve(settings, tickers, series))
-        if not tickers:
-            raise click.ClickException(f"no open markets in {', '.join(series)}")
-        err = Console(stderr=True)
-        if not settings.has_credentials:
-            err.print(
-                "[yellow]warning:[/] no KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH;"
-                " the handshake is unsigned (Kalshi requires a signed one)"
-            )
-        view = Console(stderr=True) if as_json else Console()
-        books = asyncio.run(watch(settings, tickers, seconds, view, status_every))
+        urls = {"base_url": base_url, "ws_url": ws_url}
+        books = _watch_books(urls, tickers, series, seconds, as_json, status_every)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
+    _print_books(books, as_json)
+
+
+Books = dict[str, dict[str, list[list[str]]] | None]
+
+
+def _watch_books(
+    urls: dict[str, str | None],
+    tickers: Sequence[str],
+    series: Sequence[str],
+    seconds: float | None,
+    as_json: bool,
+    status_every: float,
+) -> Books:
+    """Resolve the markets, warn about an unsigned handshake, then watch."""
+    if not tickers and not series:
+        raise click.UsageError("give market tickers, or --series SERIES")
+    settings = load_settings(urls)
+    resolved = asyncio.run(_resolve(settings, tickers, series))
+    if not resolved:
+        raise click.ClickException(f"no open markets in {', '.join(series)}")
+    if not settings.has_credentials:
+        Console(stderr=True).print(
+            "[yellow]warning:[/] no KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH;"
+            " the handshake is unsigned (Kalshi requires a signed one)"
+        )
+    view = Console(stderr=True) if as_json else Console()
+    return asyncio.run(watch(settings, resolved, seconds, view, status_every))
+
+
+def _print_books(books: Books, as_json: bool) -> None:
+    """The final books as JSON (with --json); exit 1 naming any book not in sync."""
     if as_json:
         click.echo(json.dumps(books, indent=1))
     missing = [t for t, book in books.items() if book is None]
@@ -121,7 +140,7 @@ async def watch(
     seconds: float | None,
     console: Console | None = None,
     status_every: float = STATUS_EVERY_S,
-) -> dict[str, dict[str, list[list[str]]] | None]:
+) -> Books:
     """Run a `BookFeed` for `seconds` (or until SIGINT/SIGTERM); return the final books.
 
     On a terminal `console` the books are a live table; on any other console (a pipe, a

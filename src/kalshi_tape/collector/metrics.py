@@ -21,6 +21,26 @@ class CollectorMetrics:
         self.messages = Counter(
             "ktape_collect_messages", "Messages received, by channel", ["channel"], registry=r
         )
+        self._add_writer_metrics(r)
+        self._add_fleet_metrics(r)
+        self.gaps = Counter("ktape_collect_gaps", "Sequence gaps", registry=r)
+        self.resyncs = Counter("ktape_collect_resyncs", "Book resyncs", registry=r)
+        self.reconnects = Counter("ktape_collect_reconnects", "WebSocket reconnects", registry=r)
+        self.malformed = Counter("ktape_collect_malformed", "Undecodable frames", registry=r)
+        self.snapshots = Counter(
+            "ktape_collect_snapshots", "Snapshots taken, by trigger", ["trigger"], registry=r
+        )
+        self.markets = Gauge("ktape_collect_markets", "Markets tracked", registry=r)
+        self.message_age = Gauge(
+            "ktape_collect_message_age_seconds",
+            "Seconds since each market's last message",
+            ["market"],
+            registry=r,
+        )
+        self._last_seen: dict[str, float] = {}
+
+    def _add_writer_metrics(self, r: CollectorRegistry) -> None:
+        """The warehouse writer's side: rows, lag, queue, backpressure, spool, database."""
         self.rows_written = Counter(
             "ktape_collect_rows_written", "Rows committed to the warehouse", registry=r
         )
@@ -42,27 +62,15 @@ class CollectorMetrics:
         )
         self.db_up = Gauge("ktape_collect_db_up", "1 when the last write succeeded", registry=r)
         self.db_up.set(1)
-        self.gaps = Counter("ktape_collect_gaps", "Sequence gaps", registry=r)
-        self.resyncs = Counter("ktape_collect_resyncs", "Book resyncs", registry=r)
-        self.reconnects = Counter("ktape_collect_reconnects", "WebSocket reconnects", registry=r)
-        self.malformed = Counter("ktape_collect_malformed", "Undecodable frames", registry=r)
-        self.snapshots = Counter(
-            "ktape_collect_snapshots", "Snapshots taken, by trigger", ["trigger"], registry=r
-        )
-        self.markets = Gauge("ktape_collect_markets", "Markets tracked", registry=r)
+
+    def _add_fleet_metrics(self, r: CollectorRegistry) -> None:
+        """A fleet member's share (collector/fleet); 0 outside a fleet."""
         self.fleet_events = Gauge(
             "ktape_collect_fleet_events", "Events this fleet member holds a lease on", registry=r
         )
         self.fleet_lost = Gauge(
             "ktape_collect_fleet_leases_lost", "Leases another member took over", registry=r
         )
-        self.message_age = Gauge(
-            "ktape_collect_message_age_seconds",
-            "Seconds since each market's last message",
-            ["market"],
-            registry=r,
-        )
-        self._last_seen: dict[str, float] = {}
 
     def seen(self, ticker: str, received_ns: int) -> None:
         self._last_seen[ticker] = received_ns

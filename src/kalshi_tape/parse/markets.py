@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypedDict
 
 import msgspec
 
 from kalshi_tape import wire as w
 from kalshi_tape.domain import Event, Market, Page, Series, SettlementSource
-from kalshi_tape.money import ZERO_COUNT, Price
+from kalshi_tape.money import ZERO_COUNT, Count, Price
 from kalshi_tape.parse.common import (
     Json,
     _blank_to_none,
@@ -68,27 +69,8 @@ def market_from_wire(raw: msgspec.Raw | Json, where: str = "market") -> Market:
         strike_type=m.strike_type,
         floor_strike=_finite(f"{where}.floor_strike", m.floor_strike),
         cap_strike=_finite(f"{where}.cap_strike", m.cap_strike),
-        yes_bid=_market_price(where, "yes_bid", m.yes_bid_dollars, m.yes_bid, "0"),
-        yes_ask=_market_price(where, "yes_ask", m.yes_ask_dollars, m.yes_ask, "1"),
-        no_bid=_market_price(where, "no_bid", m.no_bid_dollars, m.no_bid, "0"),
-        no_ask=_market_price(where, "no_ask", m.no_ask_dollars, m.no_ask, "1"),
-        last_price=_market_price(where, "last_price", m.last_price_dollars, m.last_price, "0"),
-        yes_bid_size=count_field(f"{where}.yes_bid_size_fp", m.yes_bid_size_fp, None),
-        yes_ask_size=count_field(f"{where}.yes_ask_size_fp", m.yes_ask_size_fp, None),
-        volume=count_field(f"{where}.volume", m.volume_fp, m.volume) or ZERO_COUNT,
-        volume_24h=count_field(f"{where}.volume_24h", m.volume_24h_fp, m.volume_24h) or ZERO_COUNT,
-        open_interest=(
-            count_field(f"{where}.open_interest", m.open_interest_fp, m.open_interest) or ZERO_COUNT
-        ),
-        previous_yes_bid=price_field(
-            f"{where}.previous_yes_bid", m.previous_yes_bid_dollars, m.previous_yes_bid
-        ),
-        previous_yes_ask=price_field(
-            f"{where}.previous_yes_ask", m.previous_yes_ask_dollars, m.previous_yes_ask
-        ),
-        previous_price=price_field(
-            f"{where}.previous_price", m.previous_price_dollars, m.previous_price
-        ),
+        **_market_quotes(where, m),
+        **_market_counts(where, m),
         notional_value=_notional(where, m),
         result=_blank_to_none(m.result),
         can_close_early=m.can_close_early,
@@ -103,6 +85,58 @@ def market_from_wire(raw: msgspec.Raw | Json, where: str = "market") -> Market:
         price_level_structure=m.price_level_structure,
         price_ranges=_ranges(f"{where}.price_ranges", m.price_ranges),
         raw=_raw_bytes(raw),
+    )
+
+
+class _MarketQuotes(TypedDict):
+    yes_bid: Price
+    yes_ask: Price
+    no_bid: Price
+    no_ask: Price
+    last_price: Price
+    previous_yes_bid: Price | None
+    previous_yes_ask: Price | None
+    previous_price: Price | None
+
+
+def _market_quotes(where: str, m: w.WMarket) -> _MarketQuotes:
+    """The quote prices, from the dollar strings or (older eras) the integer cents."""
+    return _MarketQuotes(
+        yes_bid=_market_price(where, "yes_bid", m.yes_bid_dollars, m.yes_bid, "0"),
+        yes_ask=_market_price(where, "yes_ask", m.yes_ask_dollars, m.yes_ask, "1"),
+        no_bid=_market_price(where, "no_bid", m.no_bid_dollars, m.no_bid, "0"),
+        no_ask=_market_price(where, "no_ask", m.no_ask_dollars, m.no_ask, "1"),
+        last_price=_market_price(where, "last_price", m.last_price_dollars, m.last_price, "0"),
+        previous_yes_bid=price_field(
+            f"{where}.previous_yes_bid", m.previous_yes_bid_dollars, m.previous_yes_bid
+        ),
+        previous_yes_ask=price_field(
+            f"{where}.previous_yes_ask", m.previous_yes_ask_dollars, m.previous_yes_ask
+        ),
+        previous_price=price_field(
+            f"{where}.previous_price", m.previous_price_dollars, m.previous_price
+        ),
+    )
+
+
+class _MarketCounts(TypedDict):
+    yes_bid_size: Count | None
+    yes_ask_size: Count | None
+    volume: Count
+    volume_24h: Count
+    open_interest: Count
+
+
+def _market_counts(where: str, m: w.WMarket) -> _MarketCounts:
+    """Sizes, volumes and open interest, from the fp strings or the integer counts."""
+    return _MarketCounts(
+        yes_bid_size=count_field(f"{where}.yes_bid_size_fp", m.yes_bid_size_fp, None),
+        yes_ask_size=count_field(f"{where}.yes_ask_size_fp", m.yes_ask_size_fp, None),
+        volume=count_field(f"{where}.volume", m.volume_fp, m.volume) or ZERO_COUNT,
+        volume_24h=count_field(f"{where}.volume_24h", m.volume_24h_fp, m.volume_24h) or ZERO_COUNT,
+        open_interest=(
+            count_field(f"{where}.open_interest", m.open_interest_fp, m.open_interest) or ZERO_COUNT
+        ),
     )
 
 

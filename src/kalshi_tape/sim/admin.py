@@ -18,9 +18,31 @@ if TYPE_CHECKING:
 
 
 def admin_routes(state: SimState) -> list[Route]:
-    ex = state.exchange
+    admin = _Admin(state)
+    return [
+        Route("/_sim/stats", admin.stats, methods=["GET"]),
+        Route("/_sim/book/{ticker}", admin.book, methods=["GET"]),
+        Route("/_sim/pause", admin.pause, methods=["POST"]),
+        Route("/_sim/resume", admin.resume, methods=["POST"]),
+        Route("/_sim/clock", admin.clock, methods=["GET", "POST"]),
+        Route("/_sim/faults", admin.faults, methods=["GET", "POST"]),
+        Route("/_sim/truth/{event_ticker}", admin.truth, methods=["GET"]),
+    ]
 
-    def clock_json() -> dict[str, object]:
+
+def _error(message: str, status: int) -> Response:
+    return JSONResponse({"error": message}, status)
+
+
+class _Admin:
+    """The admin endpoints over one simulator state."""
+
+    def __init__(self, state: SimState) -> None:
+        self.state = state
+        self.ex = state.exchange
+
+    def clock_json(self) -> dict[str, object]:
+        ex = self.ex
         ex.sync()
         return {
             "now": utc(ex.now_us / 1e6).isoformat().replace("+00:00", "Z"),
@@ -29,20 +51,21 @@ def admin_routes(state: SimState) -> list[Route]:
             "speed": ex.clock.speed,
         }
 
-    async def stats(request: Request) -> Response:
-        return JSONResponse(state.stats.as_json())
+    async def stats(self, request: Request) -> Response:
+        return JSONResponse(self.state.stats.as_json())
 
-    async def book(request: Request) -> Response:
-        ex.sync()
+    async def book(self, request: Request) -> Response:
+        self.ex.sync()
+        ticker = request.path_params["ticker"]
         at_ms = request.query_params.get("at_ms")
         if at_ms is not None and not at_ms.isdigit():
-            return JSONResponse({"error": "at_ms must be Unix milliseconds"}, 400)
+            return _error("at_ms must be Unix milliseconds", 400)
         if at_ms is not None:  # the true book at a past moment (quotes move on whole seconds)
-            levels = _book_at(state, request.path_params["ticker"], int(at_ms) // 1000)
+            levels = _book_at(self.state, ticker, int(at_ms) // 1000)
         else:
-            levels = ex.book(request.path_params["ticker"])
+            levels = self.ex.book(ticker)
         if levels is None:
-            return JSONResponse({"error": "unknown market"}, 404)
+            return _error("unknown market", 404)
         yes, no = levels
         return JSONResponse(
             {
@@ -51,43 +74,43 @@ def admin_routes(state: SimState) -> list[Route]:
             }
         )
 
-    async def pause(request: Request) -> Response:
-        ex.sync()
-        ex.clock.pause()
-        return JSONResponse(clock_json())
+    async def pause(self, request: Request) -> Response:
+        self.ex.sync()
+        self.ex.clock.pause()
+        return JSONResponse(self.clock_json())
 
-    async def resume(request: Request) -> Response:
-        ex.clock.resume()
-        return JSONResponse(clock_json())
+    async def resume(self, request: Request) -> Response:
+        self.ex.clock.resume()
+        return JSONResponse(self.clock_json())
 
-    async def clock(request: Request) -> Response:
+    async def clock(self, request: Request) -> Response:
         if request.method == "POST":
             body = await _json_body(request)
             if body is None:
-                return JSONResponse({"error": "expected a JSON object"}, 400)
+                return _error("expected a JSON object", 400)
             if "speed" in body:
-                ex.clock.set_speed(float(str(body["speed"])))
+                self.ex.clock.set_speed(float(str(body["speed"])))
             if "advance_s" in body:
-                ex.clock.advance(float(str(body["advance_s"])))
-        return JSONResponse(clock_json())
+                self.ex.clock.advance(float(str(body["advance_s"])))
+        return JSONResponse(self.clock_json())
 
-    async def faults(request: Request) -> Response:
+    async def faults(self, request: Request) -> Response:
         if request.method == "POST":
             body = await _json_body(request)
             if body is None:
-                return JSONResponse({"error": "expected a JSON object"}, 400)
+                return _error("expected a JSON object", 400)
             try:
-                state.faults.update(body)
+                self.state.faults.update(body)
             except ConfigError as exc:
-                return JSONResponse({"error": str(exc)}, 400)
-        f = state.faults.faults
+                return _error(str(exc), 400)
+        f = self.state.faults.faults
         return JSONResponse({name: getattr(f, name) for name in f.__dataclass_fields__})
 
-    async def truth(request: Request) -> Response:
-        ex.sync()
-        spec = ex.find_event(request.path_params["event_ticker"])
+    async def truth(self, request: Request) -> Response:
+        self.ex.sync()
+        spec = self.ex.find_event(request.path_params["event_ticker"])
         if spec is None:
-            return JSONResponse({"error": "unknown event"}, 404)
+            return _error("unknown event", 404)
         return JSONResponse(
             {
                 "event_ticker": spec.event_ticker,
@@ -98,16 +121,6 @@ def admin_routes(state: SimState) -> list[Route]:
                 "settlement_ts": spec.settlement_ts,
             }
         )
-
-    return [
-        Route("/_sim/stats", stats, methods=["GET"]),
-        Route("/_sim/book/{ticker}", book, methods=["GET"]),
-        Route("/_sim/pause", pause, methods=["POST"]),
-        Route("/_sim/resume", resume, methods=["POST"]),
-        Route("/_sim/clock", clock, methods=["GET", "POST"]),
-        Route("/_sim/faults", faults, methods=["GET", "POST"]),
-        Route("/_sim/truth/{event_ticker}", truth, methods=["GET"]),
-    ]
 
 
 def _book_at(

@@ -124,16 +124,29 @@ class Encoder:
         )
 
     def market(self, st: MarketState) -> w.WMarket:
+        out = self._market_base(st)
+        settle_cents = (100 if out.result == "yes" else 0) if st.determined else None
+        if self.has_strings:
+            _dollar_fields(out, st, settle_cents)
+        if self.era == "fixed":
+            _fixed_fields(out, st)
+        if self.has_ints:
+            _cent_fields(out, st, settle_cents)
+        if self.era == "dual":
+            out.liquidity_dollars = "0.0000"
+        if self.era == "cents":
+            out.category = CATEGORY
+            out.risk_limit_cents = 0
+        return out
+
+    def _market_base(self, st: MarketState) -> SimMarket:
+        """The fields every era carries."""
         spec, m = st.event, st.market
-        bid, ask, bid_size, ask_size = st.quote
-        pbid, pask = st.previous_quote[0], st.previous_quote[1]
         determined = st.determined
-        result = spec.result(m) if determined else ""
-        settle_cents = (100 if result == "yes" else 0) if determined else None
         status = st.status
         if self.era == "cents" and status == "finalized":
             status = "settled"
-        out = SimMarket(
+        return SimMarket(
             ticker=m.ticker,
             event_ticker=spec.event_ticker,
             market_type="binary",
@@ -150,7 +163,7 @@ class Encoder:
             latest_expiration_time=utc(spec.latest_expiration_ts),
             settlement_timer_seconds=3600,
             status=status,
-            result=result,
+            result=spec.result(m) if determined else "",
             can_close_early=True,
             expiration_value=f"{spec.settlement_value}" if determined else "",
             strike_type=m.strike_type,
@@ -160,51 +173,6 @@ class Encoder:
             rules_secondary=spec.rules_secondary,
             early_close_condition=spec.early_close_condition,
         )
-        no_bid, no_ask = 100 - ask, 100 - bid
-        if self.has_strings:
-            out.yes_bid_dollars = dollars(bid)
-            out.yes_ask_dollars = dollars(ask)
-            out.no_bid_dollars = dollars(no_bid)
-            out.no_ask_dollars = dollars(no_ask)
-            out.last_price_dollars = dollars(st.last_price)
-            out.volume_fp = fp(st.volume)
-            out.volume_24h_fp = fp(st.volume_24h)
-            out.open_interest_fp = fp(st.open_interest)
-            out.notional_value_dollars = "1.0000"
-            out.previous_yes_bid_dollars = dollars(pbid)
-            out.previous_yes_ask_dollars = dollars(pask)
-            out.previous_price_dollars = dollars(st.previous_price)
-            out.price_level_structure = "linear_cent"
-            out.price_ranges = LINEAR_CENT_RANGES
-            if settle_cents is not None:
-                out.settlement_value_dollars = dollars(settle_cents)
-        if self.era == "fixed":
-            out.yes_bid_size_fp = fp(bid_size)
-            out.yes_ask_size_fp = fp(ask_size)
-            out.settlement_bounds_type = "default"
-            out.occurrence_datetime = utc(spec.occurrence_ts)
-            out.exchange_index = 0
-            if st.settled:
-                out.settlement_ts = utc(spec.settlement_ts)
-        if self.has_ints:
-            out.response_price_units = "usd_cent"
-            out.yes_bid, out.yes_ask, out.no_bid, out.no_ask = bid, ask, no_bid, no_ask
-            out.last_price = st.last_price
-            out.volume = st.volume // 100
-            out.volume_24h = st.volume_24h // 100
-            out.open_interest = st.open_interest // 100
-            out.notional_value = 100
-            out.previous_yes_bid, out.previous_yes_ask = pbid, pask
-            out.previous_price = st.previous_price
-            out.liquidity = 0
-            out.tick_size = 1
-            out.settlement_value = settle_cents
-        if self.era == "dual":
-            out.liquidity_dollars = "0.0000"
-        if self.era == "cents":
-            out.category = CATEGORY
-            out.risk_limit_cents = 0
-        return out
 
     def trade(self, ticker: str, t: SimTrade) -> w.WTrade:
         taker = "yes" if t.taker_yes else "no"
@@ -330,3 +298,53 @@ def encode(obj: object) -> bytes:
 
 def raw(obj: object) -> msgspec.Raw:
     return msgspec.Raw(ENCODER.encode(obj))
+
+
+def _dollar_fields(out: SimMarket, st: MarketState, settle_cents: int | None) -> None:
+    """The dollar-string and fixed-point fields (the "dual" and "fixed" eras)."""
+    bid, ask = st.quote[0], st.quote[1]
+    out.yes_bid_dollars = dollars(bid)
+    out.yes_ask_dollars = dollars(ask)
+    out.no_bid_dollars = dollars(100 - ask)
+    out.no_ask_dollars = dollars(100 - bid)
+    out.last_price_dollars = dollars(st.last_price)
+    out.volume_fp = fp(st.volume)
+    out.volume_24h_fp = fp(st.volume_24h)
+    out.open_interest_fp = fp(st.open_interest)
+    out.notional_value_dollars = "1.0000"
+    out.previous_yes_bid_dollars = dollars(st.previous_quote[0])
+    out.previous_yes_ask_dollars = dollars(st.previous_quote[1])
+    out.previous_price_dollars = dollars(st.previous_price)
+    out.price_level_structure = "linear_cent"
+    out.price_ranges = LINEAR_CENT_RANGES
+    if settle_cents is not None:
+        out.settlement_value_dollars = dollars(settle_cents)
+
+
+def _fixed_fields(out: SimMarket, st: MarketState) -> None:
+    """The fields only the "fixed" (current) era carries."""
+    spec = st.event
+    out.yes_bid_size_fp = fp(st.quote[2])
+    out.yes_ask_size_fp = fp(st.quote[3])
+    out.settlement_bounds_type = "default"
+    out.occurrence_datetime = utc(spec.occurrence_ts)
+    out.exchange_index = 0
+    if st.settled:
+        out.settlement_ts = utc(spec.settlement_ts)
+
+
+def _cent_fields(out: SimMarket, st: MarketState, settle_cents: int | None) -> None:
+    """The integer-cent fields (the "cents" and "dual" eras)."""
+    bid, ask = st.quote[0], st.quote[1]
+    out.response_price_units = "usd_cent"
+    out.yes_bid, out.yes_ask, out.no_bid, out.no_ask = bid, ask, 100 - ask, 100 - bid
+    out.last_price = st.last_price
+    out.volume = st.volume // 100
+    out.volume_24h = st.volume_24h // 100
+    out.open_interest = st.open_interest // 100
+    out.notional_value = 100
+    out.previous_yes_bid, out.previous_yes_ask = st.previous_quote[0], st.previous_quote[1]
+    out.previous_price = st.previous_price
+    out.liquidity = 0
+    out.tick_size = 1
+    out.settlement_value = settle_cents

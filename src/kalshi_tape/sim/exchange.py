@@ -287,6 +287,30 @@ class Exchange:
         hi_us = min(hi_us, self.now_us)
         if before is not None:
             hi_us = min(hi_us, before[0])
+        candidates, only = self._trade_candidates(ticker, lo_us, hi_us)
+        rows: list[tuple[int, str, str, SimTrade]] = []
+        exhausted = True
+        for spec in candidates:
+            if len(rows) >= limit:
+                rows.sort(reverse=True)
+                del rows[limit + 1 :]
+                if spec.close_ts * US < rows[limit - 1][0]:
+                    exhausted = False
+                    break
+            markets = (only,) if only else spec.markets
+            for market in markets:
+                rows += self._trades_in(spec, market, lo_us, hi_us, before)
+        rows.sort(reverse=True)
+        more = len(rows) > limit or not exhausted
+        page = rows[:limit]
+        next_key = (page[-1][0], page[-1][1]) if more and page else None
+        return [(r[2], r[3]) for r in page], next_key
+
+    def _trade_candidates(
+        self, ticker: str | None, lo_us: int, hi_us: int
+    ) -> tuple[list[EventSpec], MarketSpec | None]:
+        """Events that may hold trades in [lo_us, hi_us], latest close first, and the one
+        market asked for (None: every market of each event)."""
         if ticker is not None:
             found = self.find_market(ticker)
             candidates = [found[0]] if found else []
@@ -296,30 +320,24 @@ class Exchange:
             only = None
         candidates = [e for e in candidates if e.close_ts * US >= lo_us]
         candidates.sort(key=lambda e: e.close_ts, reverse=True)
-        rows: list[tuple[int, str, str, SimTrade]] = []
-        exhausted = True
-        for i, spec in enumerate(candidates):
-            if len(rows) >= limit:
-                rows.sort(reverse=True)
-                del rows[limit + 1 :]
-                if spec.close_ts * US < rows[limit - 1][0]:
-                    exhausted = False
-                    del candidates[i:]
-                    break
-            markets = (only,) if only else spec.markets
-            for market in markets:
-                tl = self.market_timeline(spec, market)
-                a = bisect.bisect_left(tl.trade_us, lo_us)
-                b = bisect.bisect_right(tl.trade_us, hi_us)
-                for trade in tl.trades[a:b]:
-                    key = (trade.created_us, trade.trade_id)
-                    if before is None or key < before:
-                        rows.append((trade.created_us, trade.trade_id, market.ticker, trade))
-        rows.sort(reverse=True)
-        more = len(rows) > limit or not exhausted
-        page = rows[:limit]
-        next_key = (page[-1][0], page[-1][1]) if more and page else None
-        return [(r[2], r[3]) for r in page], next_key
+        return candidates, only
+
+    def _trades_in(
+        self,
+        spec: EventSpec,
+        market: MarketSpec,
+        lo_us: int,
+        hi_us: int,
+        before: tuple[int, str] | None,
+    ) -> list[tuple[int, str, str, SimTrade]]:
+        tl = self.market_timeline(spec, market)
+        a = bisect.bisect_left(tl.trade_us, lo_us)
+        b = bisect.bisect_right(tl.trade_us, hi_us)
+        return [
+            (trade.created_us, trade.trade_id, market.ticker, trade)
+            for trade in tl.trades[a:b]
+            if before is None or (trade.created_us, trade.trade_id) < before
+        ]
 
     # ------------------------------------------------------------------ candles
 

@@ -74,18 +74,20 @@ def _order_by(table: schema.Table, axis: schema.TimeAxis) -> str:
     return ", ".join([f"{axis.column} DESC", *rest])
 
 
-def _convert(con: psycopg.Connection[Any], table: schema.Table, axis: schema.TimeAxis) -> None:
-    name = sql.Literal(table.name)
-    column = sql.Literal(axis.column)
-    interval: sql.Composable
-    after: sql.Composable
+def _intervals(axis: schema.TimeAxis) -> tuple[sql.Composable, sql.Composable]:
+    """The chunk interval and the compress-after age, in the time axis's own unit."""
     if axis.unit == "timestamp":
         interval = sql.SQL("INTERVAL {}").format(sql.Literal(f"{CHUNK_DAYS} days"))
         after = sql.SQL("INTERVAL {}").format(sql.Literal(f"{COMPRESS_AFTER_DAYS} days"))
-    else:
-        per_day = _NS_PER_DAY if axis.unit == "ns" else _MS_PER_DAY
-        interval = sql.Literal(CHUNK_DAYS * per_day)
-        after = sql.Literal(COMPRESS_AFTER_DAYS * per_day)
+        return interval, after
+    per_day = _NS_PER_DAY if axis.unit == "ns" else _MS_PER_DAY
+    return sql.Literal(CHUNK_DAYS * per_day), sql.Literal(COMPRESS_AFTER_DAYS * per_day)
+
+
+def _convert(con: psycopg.Connection[Any], table: schema.Table, axis: schema.TimeAxis) -> None:
+    name = sql.Literal(table.name)
+    column = sql.Literal(axis.column)
+    interval, after = _intervals(axis)
     con.execute(
         sql.SQL(
             "SELECT create_hypertable({}, {}, chunk_time_interval => {}, "

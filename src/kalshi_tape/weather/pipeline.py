@@ -132,27 +132,7 @@ async def fetch_weather(
         if task.key in finished:
             report.skipped += 1
         else:
-            requests_before = http.stats.requests
-            batch, complete = await _run(task, http, endpoints, now)
-            checkpoint = BackfillProgress(
-                task.key,
-                PREFIX + task.source,
-                batch.count,
-                http.stats.requests - requests_before,
-                "" if complete else "may still change",
-                done=complete,
-            )
-            write_weather(
-                store,
-                observations=batch.observations,
-                climate=batch.climate,
-                forecasts=batch.forecasts,
-                progress=checkpoint,
-            )
-            report.rows[task.source] = report.rows.get(task.source, 0) + batch.count
-            report.done += complete
-            if not complete:
-                report.pending.append(task.key)
+            await _fetch_task(task, http, store, endpoints, now, report)
         progress[task.source] = progress.get(task.source, 0) + 1
         if on_progress is not None:
             on_progress(task.source, progress[task.source], totals[task.source])
@@ -160,6 +140,38 @@ async def fetch_weather(
     report.cache_hits = http.stats.cache_hits
     report.elapsed_s = time.monotonic() - began
     return report
+
+
+async def _fetch_task(
+    task: Task,
+    http: WeatherHttp,
+    store: Store,
+    endpoints: fetchers.Endpoints,
+    now: datetime,
+    report: FetchReport,
+) -> None:
+    """Fetch one task, store its rows with its checkpoint, and count it in `report`."""
+    requests_before = http.stats.requests
+    batch, complete = await _run(task, http, endpoints, now)
+    checkpoint = BackfillProgress(
+        task.key,
+        PREFIX + task.source,
+        batch.count,
+        http.stats.requests - requests_before,
+        "" if complete else "may still change",
+        done=complete,
+    )
+    write_weather(
+        store,
+        observations=batch.observations,
+        climate=batch.climate,
+        forecasts=batch.forecasts,
+        progress=checkpoint,
+    )
+    report.rows[task.source] = report.rows.get(task.source, 0) + batch.count
+    report.done += complete
+    if not complete:
+        report.pending.append(task.key)
 
 
 async def _run(

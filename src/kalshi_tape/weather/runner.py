@@ -7,12 +7,12 @@ import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kalshi_tape.backfill.discover import Selection, resolve_targets
 from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.discover import Selection, resolve_targets
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
 from kalshi_tape.errors import KtapeError
-from kalshi_tape.storage import Store, open_store
+from kalshi_tape.storage import Store, open_existing, open_store
 from kalshi_tape.weather.fetchers import Endpoints
 from kalshi_tape.weather.http import DEFAULT_RATE, ResponseCache, WeatherHttp
 from kalshi_tape.weather.pipeline import FetchPlan, FetchReport, ProgressCallback, fetch_weather
@@ -66,8 +66,10 @@ async def store_settled_markets(
 def run_settle_check(
     settings: Settings, series: str, start: date, end: date, *, fetch_markets: bool = False
 ) -> SettleReport:
-    """Check the settled markets of `series` in [start, end] against the stored CLI."""
-    with open_store(settings.db_url) as store:
+    """Check the settled markets of `series` in [start, end] against the stored CLI.
+    Without `fetch_markets` it only reads: the warehouse must exist (nothing is created)."""
+    opener = open_store if fetch_markets else open_existing
+    with opener(settings.db_url) as store:
         if fetch_markets:
 
             async def go() -> None:

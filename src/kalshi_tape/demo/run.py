@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
-from kalshi_tape.backfill.discover import Selection
 from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.config import load_settings, redact_url
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from kalshi_tape.brackets import series_of
-from kalshi_tape.client import KalshiClient
+from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.domain import Event, Market, Series
 from kalshi_tape.errors import BackfillError, NotFound
 from kalshi_tape.parse.tickers import event_date as ticker_date

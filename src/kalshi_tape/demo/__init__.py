@@ -1,0 +1,1 @@
+"""The demo: it sits above both the backfill and the simulator, so neither imports the other."""
