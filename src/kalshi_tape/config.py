@@ -145,7 +145,7 @@ def load_settings(
         from_env(env, ENV_VARS, empty_unset=True),
         from_flags(overrides),
     ]
-    model = resolve(CoreModel, [_named_environment(layer) for layer in layers])
+    model = resolve(CoreModel, [named_environment(layer) for layer in layers])
     return settings_from_model(model)
 
 
@@ -170,7 +170,7 @@ def settings_from_model(model: CoreModel) -> Settings:
     )
 
 
-def _named_environment(layer: Layer) -> Layer:
+def named_environment(layer: Layer) -> Layer:
     """A named `environment` is a `base_url` at its own layer (unless that sets one)."""
     if "environment" not in layer.values:
         return layer

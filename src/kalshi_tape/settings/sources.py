@@ -54,9 +54,14 @@ def from_env(env: Mapping[str, str], names: Mapping[str, str], *, empty_unset: b
     return Layer(values, {k: f"environment {names[k]}" for k in values})
 
 
+# settings whose flag is not `--the-setting-name`
+FLAG_NAMES = {"db_url": "--db", "cors_origins": "--cors"}
+
+
 def from_flags(flags: Mapping[str, Any] | None) -> Layer:
     values = {k: v for k, v in (flags or {}).items() if v is not None}
-    return Layer(values, {k: f"flag --{k.replace('_', '-')}" for k in values})
+    flag = {k: FLAG_NAMES.get(k, "--" + k.replace("_", "-")) for k in values}
+    return Layer(values, {k: f"flag {flag[k]}" for k in values})
 
 
 def resolve(model: type[ModelT], layers: Iterable[Layer], prefix: str = "") -> ModelT:
