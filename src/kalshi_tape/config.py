@@ -20,13 +20,13 @@ from pydantic import SecretStr
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.settings.core import ENV_NAMES as ENV_VARS
 from kalshi_tape.settings.core import CoreModel
+from kalshi_tape.settings.environment import check_environment
 from kalshi_tape.settings.files import CONFIG_FILE_ENV, read_yaml
 from kalshi_tape.settings.sources import (
     Layer,
     from_env,
     from_file,
     from_flags,
-    refuse_unknown_env,
     resolve,
 )
 
@@ -53,8 +53,6 @@ NWS_URL = "https://api.weather.gov"
 VISUAL_CROSSING_URL = "https://weather.visualcrossing.com"
 # Mappings of the YAML file read by subsystems themselves (e.g. `api:` by ktape serve).
 SECTIONS = ("api",)
-# KTAPE_* variables read outside the settings model (shared cache of issue 20).
-EXTRA_ENV = ("KTAPE_REDIS_URL",)
 WEATHER_URLS = ("iem_url", "awc_url", "nws_url", "visual_crossing_url")
 
 
@@ -138,7 +136,7 @@ def load_settings(
     env = os.environ if env is None else env
     path = config_file or env.get(CONFIG_FILE_ENV)
     data = read_yaml(Path(path)) if path else {}
-    refuse_unknown_env(env, known_env_names(), "KTAPE_")
+    check_environment(env)
     file_values = {k: v for k, v in data.items() if k not in SECTIONS}
     layers = [
         from_file(file_values, path),
@@ -147,13 +145,6 @@ def load_settings(
     ]
     model = resolve(CoreModel, [named_environment(layer) for layer in layers])
     return settings_from_model(model)
-
-
-def known_env_names() -> set[str]:
-    """Every `KTAPE_*` variable a setting reads."""
-    from kalshi_tape.settings.api import ApiModel
-
-    return {CONFIG_FILE_ENV, *ENV_VARS.values(), *ApiModel.env_names().values(), *EXTRA_ENV}
 
 
 def settings_from_model(model: CoreModel) -> Settings:

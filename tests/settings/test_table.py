@@ -58,10 +58,10 @@ Case = tuple[str, str, str, Callable[..., Any]]  # (key in errors, field, env va
 
 
 def cases() -> Iterator[Case]:
-    for name, info in CoreModel.model_fields.items():
+    for name in CoreModel.model_fields:
         if name not in FREE_TEXT:
             yield name, name, ENV_NAMES[name], load_settings
-    for name, info in ApiModel.model_fields.items():
+    for name in ApiModel.model_fields:
         if name not in FREE_TEXT_API:
             yield f"api.{name}", name, ApiModel.env_names()[name], load_api_settings
 
@@ -180,7 +180,7 @@ def test_unknown_keys_in_the_file_stop_the_start(text: str, key: str, tmp_path: 
 
 
 def test_unknown_flags_stop_the_start() -> None:
-    with pytest.raises(ConfigError, match="api.require_key: unknown.*require_keys"):
+    with pytest.raises(ConfigError, match=r"api\.require_key: unknown.*require_keys"):
         load_api_settings({"require_key": True}, env={})
 
 

@@ -32,18 +32,17 @@ import yaml
 
 from kalshi_tape.config import (
     Settings,
-    known_env_names,
     named_environment,
     settings_from_model,
 )
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.settings.core import ENV_NAMES as ENV_VARS
 from kalshi_tape.settings.core import CoreModel
+from kalshi_tape.settings.environment import check_environment
 from kalshi_tape.settings.sources import (
     from_env,
     from_file,
     from_flags,
-    refuse_unknown_env,
     resolve,
 )
 
@@ -203,7 +202,7 @@ def _settings(
 ) -> Settings:
     """The one settings model: `kalshi:` section < environment < flags."""
     env = os.environ if env is None else env
-    refuse_unknown_env(env, known_env_names(), "KTAPE_")
+    check_environment(env)
     file_layer = from_file(kalshi, path, "kalshi")
     if "db_url" in kalshi:
         file_layer.where["db_url"] = f"file {path}, key storage.db"
