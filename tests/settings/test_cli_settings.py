@@ -15,9 +15,18 @@ KTAPE = Path(sys.executable).with_name("ktape")
 COMMANDS = {
     "serve": ["serve", "--port", "8999"],
     "collect": ["collect", "--event", "KXHIGHNY-26JUN02", "--poll"],
-    "backfill": ["backfill", "--series", "KXHIGHNY", "--start", "2026-06-01"],
-    "paper": ["paper", "run", "--strategy", "fade"],
-    "weather": ["weather", "fetch", "--station", "KNYC", "--start", "2026-06-01"],
+    "backfill": ["backfill", "--series", "KXHIGHNY"],
+    "paper": ["paper", "--strategy", "favourite", "--series", "KXHIGHNY"],
+    "weather": [
+        "weather",
+        "fetch",
+        "--station",
+        "KNYC",
+        "--start",
+        "2026-06-01",
+        "--end",
+        "2026-06-02",
+    ],
 }
 BAD_ENV = [
     ("KTAPE_API_REQUIRE_KEYS", "ture", "KTAPE_API_REQUIRE_KEYS"),
@@ -46,6 +55,15 @@ def test_a_bad_environment_value_stops_the_start(
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["backfill", "paper", "weather"])
+def test_every_entry_point_checks_the_settings(command: str, tmp_path: Path) -> None:
+    result = run(tmp_path, COMMANDS[command], {"KALSHI_TIER": "gold", "KTAPE_API_LIVE_TTL_S": "1O"})
+    assert result.returncode != 0, result.stderr
+    assert "KTAPE_API_LIVE_TTL_S" in result.stderr or "KALSHI_TIER" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
