@@ -190,3 +190,11 @@ def test_secrets_are_never_shown() -> None:
     assert "s3cret" not in repr(settings)
     model = CoreModel(db_url="postgresql://u:s3cret@h/db")  # type: ignore[arg-type]
     assert "s3cret" not in repr(model) and "s3cret" not in str(model.model_dump())
+
+
+def test_the_configuration_doc_names_every_setting() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    for name in CoreModel.model_fields:
+        assert f"`{name}`" in doc and ENV_NAMES[name] in doc, name
+    for name in ApiModel.model_fields:
+        assert f"| `{name}` |" in doc, name
