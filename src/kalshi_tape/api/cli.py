@@ -28,7 +28,9 @@ def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
     """serve's flags; each `api.*` flag is the top layer of the settings model."""
     options = [
         click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
-        click.option("--host", default="127.0.0.1", show_default=True, help="Interface."),
+        click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
+        ),
         click.option(
             "--port",
             type=click.IntRange(1, 65535),
@@ -43,7 +45,9 @@ def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
             show_default=True,
             help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
         ),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML."),
+        click.option(
+            "--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."
+        ),
         click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
         click.option(
             "--require-keys/--no-require-keys",
