@@ -37,48 +37,19 @@ log = logging.getLogger("kalshi_tape.collector")
 @click.option("--spool-dir", help="Spool directory (else storage.spool_dir).")
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
 @click.option("--log-json", is_flag=True, help="One JSON object per log line (for journald/ELK).")
-def collect_command(
-    config_path: str | None,
-    events: tuple[str, ...],
-    series: tuple[str, ...],
-    db: str | None,
-    base_url: str | None,
-    ws_url: str | None,
-    metrics_port: int | None,
-    poll: bool | None,
-    shard: str | None,
-    spool_dir: str | None,
-    log_level: str,
-    log_json: bool,
-) -> None:
+def collect_command(log_level: str, log_json: bool, config_path: str | None, **flags: Any) -> None:
     """Collect live books, the L2 tape, trades and snapshots until SIGTERM/SIGINT."""
     _logging(log_level, log_json)
-    flags: dict[str, Any] = {
-        "events": events,
-        "series": series,
-        "db": db,
-        "base_url": base_url,
-        "ws_url": ws_url,
-        "metrics_port": metrics_port,
-        "poll": poll,
-        "shard": shard,
-        "spool_dir": spool_dir,
-    }
+    exits = ((ConfigError, 2), (SpoolError, 3), (KtapeError, 1))  # most specific first
     try:
         config = load_collector_config(config_path, flags=flags)
         plan = keyless_plan(config)
         if plan:
             log.warning("%s", plan)
         code = asyncio.run(_collect(config))
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except SpoolError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(3)
     except KtapeError as exc:  # e.g. a refused WebSocket handshake (wrong key or clock)
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(next(code for kind, code in exits if isinstance(exc, kind)))
     sys.exit(code)
 
 
