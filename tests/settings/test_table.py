@@ -39,7 +39,7 @@ def kind(info: FieldInfo) -> str:
 
 def valid_values(field_kind: str) -> list[tuple[Any, Any]]:
     """(text in the environment or a flag, the loaded value)."""
-    return {
+    table: dict[str, list[tuple[Any, Any]]] = {
         "bool": [("true", True), ("false", False), ("1", True), ("off", False), ("YES", True)],
         "integer": [("7", 7), ("41", 41)],
         "number": [("0.75", 0.75), ("0.25", 0.25)],
@@ -51,7 +51,8 @@ def valid_values(field_kind: str) -> list[tuple[Any, Any]]:
             ("ws://127.0.0.1:8123/ws", "ws://127.0.0.1:8123/ws"),
             ("wss://h.org/x", "wss://h.org/x"),
         ],
-    }[field_kind]
+    }
+    return table[field_kind]
 
 
 Case = tuple[str, str, str, Callable[..., Any]]  # (key in errors, field, env var, loader)
