@@ -1,4 +1,4 @@
-"""Settings from the environment, an optional YAML file and command-line flags.
+"""The shared Kalshi `Settings`, loaded through the one settings model (kalshi_tape.settings).
 
 Precedence, lowest to highest: defaults < YAML file < environment < flags.
 Secrets (the private key) are read from a file path, never printed: `Settings.__repr__`
@@ -10,14 +10,25 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
+from pydantic import SecretStr
 
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.core import ENV_NAMES as ENV_VARS
+from kalshi_tape.settings.core import CoreModel
+from kalshi_tape.settings.environment import check_environment
+from kalshi_tape.settings.files import CONFIG_FILE_ENV, read_yaml
+from kalshi_tape.settings.sources import (
+    Layer,
+    from_env,
+    from_file,
+    from_flags,
+    resolve,
+)
 
 PRODUCTION_BASE_URL = "https://external-api.kalshi.com/trade-api/v2"
 PRODUCTION_WS_URL = "wss://external-api-ws.kalshi.com/trade-api/ws/v2"
@@ -35,27 +46,14 @@ ENVIRONMENTS = {"production": PRODUCTION_BASE_URL, "demo": DEMO_BASE_URL}
 TIERS = ("basic", "advanced", "expert", "premier", "paragon", "prime", "prestige", "unlimited")
 DEFAULT_DB_URL = "duckdb:///kalshi-tape.duckdb"
 
-ENV_VARS = {
-    "api_key_id": "KALSHI_API_KEY_ID",
-    "private_key_path": "KALSHI_PRIVATE_KEY_PATH",
-    "base_url": "KALSHI_BASE_URL",
-    "ws_url": "KALSHI_WS_URL",
-    "tier": "KALSHI_TIER",
-    "db_url": "KTAPE_DB",
-    "iem_url": "KTAPE_IEM_URL",
-    "awc_url": "KTAPE_AWC_URL",
-    "nws_url": "KTAPE_NWS_URL",
-    "visual_crossing_url": "KTAPE_VISUAL_CROSSING_URL",
-    "visual_crossing_key": "VISUAL_CROSSING_KEY",
-}
 # Weather services (kalshi_tape.weather); point them at `ktape sim` to test offline.
 IEM_URL = "https://mesonet.agron.iastate.edu"
 AWC_URL = "https://aviationweather.gov"
 NWS_URL = "https://api.weather.gov"
 VISUAL_CROSSING_URL = "https://weather.visualcrossing.com"
-CONFIG_FILE_ENV = "KTAPE_CONFIG"
 # Mappings of the YAML file read by subsystems themselves (e.g. `api:` by ktape serve).
 SECTIONS = ("api",)
+WEATHER_URLS = ("iem_url", "awc_url", "nws_url", "visual_crossing_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,74 +135,45 @@ def load_settings(
     """Build Settings: defaults < YAML file < environment < `overrides` (flags; None ignored)."""
     env = os.environ if env is None else env
     path = config_file or env.get(CONFIG_FILE_ENV)
+    data = read_yaml(Path(path)) if path else {}
+    check_environment(env)
+    file_values = {k: v for k, v in data.items() if k not in SECTIONS}
     layers = [
-        _read_yaml(Path(path)) if path else {},
-        {k: env[v] for k, v in ENV_VARS.items() if env.get(v)},
-        {k: v for k, v in (overrides or {}).items() if v is not None},
+        from_file(file_values, path),
+        from_env(env, ENV_VARS, empty_unset=True),
+        from_flags(overrides),
     ]
-    try:
-        return _merge(layers)
-    except ConfigError as exc:
-        from_file, *later = layers
-        if exc.key in from_file and not any(exc.key in layer for layer in later):
-            raise ConfigError(exc.key, f"{exc.reason} (in {path})") from None
-        raise
+    model = resolve(CoreModel, [named_environment(layer) for layer in layers])
+    return settings_from_model(model)
 
 
-def _merge(layers: list[dict[str, Any]]) -> Settings:
-    """Settings from the layers, later ones winning."""
-    values: dict[str, Any] = {}
-    for layer in layers:
-        if "environment" in layer:  # a named environment is a base_url at its own layer
-            layer = dict(layer)
-            layer.setdefault("base_url", _environment_url(layer.pop("environment")))
-        values.update(layer)
-    unknown = sorted(set(values) - {f.name for f in fields(Settings)})
-    if unknown:
-        raise ConfigError(unknown[0], "unknown setting")
-    if values.get("private_key_path") is not None:
-        values["private_key_path"] = Path(values["private_key_path"]).expanduser()
-    return replace(Settings(), **values)
+def settings_from_model(model: CoreModel) -> Settings:
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    key_path = secret(model.private_key_path)
+    return Settings(
+        **model.model_dump(include={"base_url", "ws_url", "tier", *WEATHER_URLS}),
+        api_key_id=secret(model.api_key_id),
+        private_key_path=Path(key_path).expanduser() if key_path else None,
+        db_url=model.db_url.get_secret_value(),
+        visual_crossing_key=secret(model.visual_crossing_key),
+    )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError("config_file", f"{path} does not exist") from None
-    except OSError as exc:
-        raise ConfigError("config_file", f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        problem = _yaml_problem(exc)
-        raise ConfigError("config_file", f"{path} is not valid YAML: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError("config_file", f"{path} must hold a mapping")
-    known = {f.name for f in fields(Settings)} | {"environment"} | set(SECTIONS)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown setting in {path}; known: {sorted(known)}")
-    for key, value in data.items():
-        if key not in SECTIONS and value is not None and not isinstance(value, str):
-            raise ConfigError(key, f"{value!r} is not a string (in {path})")
-    return {k: v for k, v in data.items() if k not in SECTIONS}
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """`line L, column C: problem` on one line (PyYAML's own text spans several)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return str(problem)
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-
-
-def _environment_url(name: str) -> str:
-    try:
-        return ENVIRONMENTS[name]
-    except KeyError:
-        raise ConfigError("environment", f"{name!r} is not one of {sorted(ENVIRONMENTS)}") from None
+def named_environment(layer: Layer) -> Layer:
+    """A named `environment` is a `base_url` at its own layer (unless that sets one)."""
+    if "environment" not in layer.values:
+        return layer
+    values, where = dict(layer.values), dict(layer.where)
+    name, origin = values.pop("environment"), where.pop("environment")
+    if name not in ENVIRONMENTS:
+        raise ConfigError(
+            "environment", f"{name!r} is not one of {sorted(ENVIRONMENTS)} (from {origin})"
+        )
+    if "base_url" not in values:
+        values["base_url"], where["base_url"] = ENVIRONMENTS[name], origin
+    return Layer(values, where)
 
 
 def _check_http_url(key: str, url: str) -> None:

@@ -30,9 +30,9 @@ def test_layers_and_round_trip(tmp_path: Path) -> None:
 
 
 def test_bad_values_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown API setting"):
+    with pytest.raises(ConfigError, match="unknown setting"):
         load_api_settings({"nope": 1}, env={})
     with pytest.raises(ConfigError, match="bad value"):
         load_api_settings({"live_ttl_s": "soon"}, env={})
-    with pytest.raises(ConfigError, match="positive"):
+    with pytest.raises(ConfigError, match="greater than 0"):
         load_api_settings({"upstream_timeout_s": 0}, env={})

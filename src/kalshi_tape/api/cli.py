@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,32 +24,51 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
     return load_api_settings(api, {"db_url": db_url}, config_file=config_file)
 
 
+def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
+    """serve's flags; each `api.*` flag is the top layer of the settings model."""
+    options = [
+        click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
+        click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
+        ),
+        click.option(
+            "--port",
+            type=click.IntRange(1, 65535),
+            default=8000,
+            show_default=True,
+            help="TCP port.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(1),
+            default=1,
+            show_default=True,
+            help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
+        ),
+        click.option(
+            "--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."
+        ),
+        click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
+        click.option(
+            "--require-keys/--no-require-keys",
+            default=None,
+            help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
+        ),
+        click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable)."),
+        click.option(
+            "--forwarded-allow-ips",
+            default=None,
+            help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
+            "default: never, so per-address limits use the socket's peer address.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command("serve")
-@click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option(
-    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port."
-)
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
-)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
-@click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events.")
-@click.option(
-    "--require-keys/--no-require-keys",
-    default=None,
-    help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
-)
-@click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable).")
-@click.option(
-    "--forwarded-allow-ips",
-    default=None,
-    help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
-    "default: never, so per-address limits use the socket's peer address.",
-)
+@_serve_options
 def serve_command(
     db_url: str | None,
     host: str,
@@ -62,46 +81,44 @@ def serve_command(
     forwarded_allow_ips: str | None,
 ) -> None:
     """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
+    try:
+        flags = {"require_keys": require_keys, "cors_origins": cors or None}
+        settings = _serve_settings(_settings(config_file, db_url, **flags), workers)
+        click.echo(startup_line(settings, host, port), err=True)
+        _run(settings, host, port, workers, warm, _proxy_options(forwarded_allow_ips))
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
+    """Refuse what cannot work before anything starts; a read-only warehouse serves only."""
+    shared_duckdb = settings.db_url.startswith("duckdb") and "read_only" not in settings.db_url
+    if workers > 1 and shared_duckdb:
+        raise ConfigError(
+            "workers",
+            "several workers cannot share a writable DuckDB file: use PostgreSQL, "
+            "a read-only URL (?read_only=true) or --workers 1",
+        )
+    if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
+        click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
+        settings = replace(settings, fetch_through=False)
+    return settings
+
+
+def _run(
+    settings: ApiSettings, host: str, port: int, workers: int, warm: bool, proxy: dict[str, Any]
+) -> None:
     import uvicorn
 
     from kalshi_tape.api.app import SETTINGS_ENV, create_app
 
-    try:
-        settings = _settings(
-            config_file, db_url, require_keys=require_keys, cors_origins=cors or None
-        )
-        if (
-            workers > 1
-            and settings.db_url.startswith("duckdb")
-            and "read_only" not in settings.db_url
-        ):
-            raise ConfigError(
-                "workers",
-                "several workers cannot share a writable DuckDB file: use PostgreSQL, "
-                "a read-only URL (?read_only=true) or --workers 1",
-            )
-        if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
-            click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
-            settings = replace(settings, fetch_through=False)
-        click.echo(startup_line(settings, host, port), err=True)
-        if workers > 1:
-            os.environ[SETTINGS_ENV] = settings_to_json(settings)
-            uvicorn.run(
-                "kalshi_tape.api.app:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                access_log=False,
-                **_proxy_options(forwarded_allow_ips),
-            )
-            return
-        app = create_app(settings, warm=warm)
-        uvicorn.run(
-            app, host=host, port=port, access_log=False, **_proxy_options(forwarded_allow_ips)
-        )
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
+    where: dict[str, Any] = {"host": host, "port": port, "access_log": False, **proxy}
+    if workers > 1:
+        os.environ[SETTINGS_ENV] = settings_to_json(settings)
+        factory = "kalshi_tape.api.app:app_from_env"
+        uvicorn.run(factory, factory=True, workers=workers, **where)
+        return
+    uvicorn.run(create_app(settings, warm=warm), **where)
 
 
 def _proxy_options(forwarded_allow_ips: str | None) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """`ApiSettings`: how `ktape serve` runs, on top of the shared Kalshi `Settings`.
 
-Read from the `api:` mapping of the YAML file (`--config` / `$KTAPE_CONFIG`), then from
+Validated by `kalshi_tape.settings.api.ApiModel` (the one settings model). Read from
+the `api:` mapping of the YAML file (`--config` / `$KTAPE_CONFIG`), then from
 `KTAPE_API_*` environment variables, then from flags. The Kalshi side (base URL, tier,
 credentials, database URL) stays in `kalshi_tape.config.Settings`.
 """
@@ -9,16 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kalshi_tape.config import Settings, load_settings
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.api import ENV_PREFIX, ApiModel
+from kalshi_tape.settings.files import CONFIG_FILE_ENV, read_yaml, section
+from kalshi_tape.settings.sources import Layer, from_env, from_file, from_flags, resolve
 
-ENV_PREFIX = "KTAPE_API_"
+__all__ = ["ENV_PREFIX", "ApiSettings", "load_api_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,80 +54,13 @@ class ApiSettings:
     flight_prefix: str = "ktape:flight:"  # Redis key prefix of locks and results
 
     def __post_init__(self) -> None:
-        if self.key_rate_per_s <= 0 or self.key_burst < 1:
-            raise ConfigError("api.key_rate_per_s", "rate and burst must be positive")
-        for name in ("upstream_timeout_s", "fetch_deadline_s", "breaker_cooldown_s"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"api.{name}", "must be positive")
-        if not 0 < self.upstream_share <= 1:
-            raise ConfigError("api.upstream_share", "must be in (0, 1]")
-        if not 0 <= self.known_reserve < 1:
-            raise ConfigError("api.known_reserve", "must be in [0, 1)")
-        if self.client_upstream_rate_per_s <= 0 or self.client_upstream_burst < 1:
-            raise ConfigError("api.client_upstream_rate_per_s", "rate and burst must be positive")
-        if self.address_rate_per_s < 0 or self.address_burst < 1:
-            raise ConfigError("api.address_rate_per_s", "must be >= 0 (0: off), burst >= 1")
-        if self.breaker_failures < 1:
-            raise ConfigError("api.breaker_failures", "must be at least 1")
+        """The same rules as the settings model, for settings built in code."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "kalshi"}
+        resolve(ApiModel, [Layer.of(values, "code")], "api.")
 
     @property
     def db_url(self) -> str:
         return self.kalshi.db_url
-
-
-_CONVERTERS: dict[str, Any] = {
-    "fetch_through": lambda v: _bool(v),
-    "require_keys": lambda v: _bool(v),
-    "cors_origins": lambda v: tuple(
-        s.strip() for s in (v.split(",") if isinstance(v, str) else v) if s.strip()
-    ),
-    "key_burst": int,
-    "breaker_failures": int,
-    "response_cache_mb": int,
-    "client_upstream_burst": int,
-    "address_burst": int,
-    "redis_url": lambda v: _redis_url(v),
-    "flight_prefix": lambda v: _text(v),
-}
-REDIS_ENV = "KTAPE_REDIS_URL"
-
-
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
-
-
-def _bool(value: object) -> bool:
-    """Strict: a typo such as `ture` is an error, never a silent false."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ValueError(f"{value!r} is not a boolean (true/false)")
-
-
-def _redis_url(value: object) -> str | None:
-    """Strict: redis://, rediss:// or unix:// with a host (or path) and a numeric port."""
-    from urllib.parse import urlsplit
-
-    text = str(value).strip()
-    if not text:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("redis", "rediss", "unix"):
-        raise ValueError("not a redis://, rediss:// or unix:// URL")
-    if parts.scheme == "unix" and not parts.path:
-        raise ValueError("a unix:// URL needs a socket path")
-    if parts.scheme != "unix" and not parts.hostname:
-        raise ValueError("the URL names no host")
-    _ = parts.port  # a port that is not a number raises ValueError
-    return text
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("must be a non-empty string")
-    return value
 
 
 def load_api_settings(
@@ -138,86 +72,18 @@ def load_api_settings(
 ) -> ApiSettings:
     """Defaults < YAML `api:` mapping < `KTAPE_API_*` environment < `overrides` (flags)."""
     env = os.environ if env is None else env
-    path = config_file or env.get("KTAPE_CONFIG")
-    yaml_api = _yaml_api(Path(path)) if path else {}
+    path = config_file or env.get(CONFIG_FILE_ENV)
     kalshi = load_settings(kalshi_overrides, env=env, config_file=path)
-    names = {f.name for f in fields(ApiSettings)} - {"kalshi"}
-    _refuse_unknown_env(env, names)
+    file_api = section(read_yaml(Path(path)), "api", path) if path else {}
     layers = [
-        (f"file {path}", yaml_api),
-        (
-            "environment",
-            _env_layer(env, names),
-        ),
-        ("flag", {k: v for k, v in (overrides or {}).items() if v is not None}),
+        from_file(file_api, path, "api"),
+        from_env(env, ApiModel.env_names(), empty_unset=False),
+        from_flags(overrides),
     ]
-    values: dict[str, tuple[str, Any]] = {}
-    for origin, layer in layers:
-        values.update({k: (origin, v) for k, v in layer.items()})
-    unknown = sorted(set(values) - names)
-    if unknown:
-        origin = values[unknown[0]][0]
-        raise ConfigError(f"api.{unknown[0]}", f"unknown API setting (from {origin})")
-    converted = {}
-    for name, (origin, value) in values.items():
-        convert = _CONVERTERS.get(name, _number)
-        try:
-            converted[name] = convert(value)
-        except (TypeError, ValueError):
-            where = _env_name(name, env) if origin == "environment" else origin
-            shown = _shown(name, value)
-            raise ConfigError(f"api.{name}", f"bad value {shown} (from {where})") from None
-    return replace(ApiSettings(kalshi=kalshi), **converted)
-
-
-def _env_layer(env: Mapping[str, str], names: set[str]) -> dict[str, str]:
-    layer = {n: env[ENV_PREFIX + n.upper()] for n in names if ENV_PREFIX + n.upper() in env}
-    if REDIS_ENV in env:
-        layer["redis_url"] = env[REDIS_ENV]
-    return layer
-
-
-def _env_name(name: str, env: Mapping[str, str]) -> str:
-    if name == "redis_url" and REDIS_ENV in env:
-        return REDIS_ENV
-    return f"{ENV_PREFIX}{name.upper()}"
-
-
-def _shown(name: str, value: object) -> str:
-    """A bad value fit to print: a URL's password is never shown."""
-    if name == "redis_url":
-        from kalshi_tape.config import redact_url
-
-        return repr(redact_url(str(value)))
-    return repr(value)
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
-    return float(value)  # type: ignore[arg-type]
-
-
-def _refuse_unknown_env(env: Mapping[str, str], names: set[str]) -> None:
-    """A misspelled `KTAPE_API_*` variable stops the start instead of being ignored."""
-    import difflib
-
-    known = {ENV_PREFIX + n.upper() for n in names}
-    for var in sorted(v for v in env if v.startswith(ENV_PREFIX) and v not in known):
-        near = difflib.get_close_matches(var, sorted(known), n=1)
-        hint = f"; did you mean {near[0]}?" if near else ""
-        raise ConfigError(var, f"unknown environment variable{hint}")
-
-
-def _yaml_api(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("config_file", f"cannot read {path}: {exc}") from None
-    api = data.get("api", {}) if isinstance(data, dict) else {}
-    if not isinstance(api, dict):
-        raise ConfigError("api", f"{path}: `api` must be a mapping")
-    return dict(api)
+    values = resolve(ApiModel, layers, "api.").model_dump()
+    redis = values.pop("redis_url")
+    redis_url = None if redis is None else redis.get_secret_value()
+    return ApiSettings(kalshi=kalshi, redis_url=redis_url, **values)
 
 
 def settings_to_json(settings: ApiSettings) -> str:

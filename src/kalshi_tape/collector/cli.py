@@ -44,21 +44,7 @@ log = logging.getLogger("kalshi_tape.collector")
 @click.option("--log-json", is_flag=True, help="One JSON object per log line (for journald/ELK).")
 @click.pass_context
 def collect_command(
-    ctx: click.Context,
-    config_path: str | None,
-    events: tuple[str, ...],
-    series: tuple[str, ...],
-    db: str | None,
-    base_url: str | None,
-    ws_url: str | None,
-    metrics_port: int | None,
-    poll: bool | None,
-    shard: str | None,
-    fleet: bool | None,
-    lease_seconds: float | None,
-    spool_dir: str | None,
-    log_level: str,
-    log_json: bool,
+    ctx: click.Context, /, log_level: str, log_json: bool, config_path: str | None, **flags: Any
 ) -> None:
     """Collect live books, the L2 tape, trades and snapshots until SIGTERM/SIGINT.
 
@@ -66,34 +52,16 @@ def collect_command(
     if ctx.invoked_subcommand is not None:
         return
     _logging(log_level, log_json)
-    flags: dict[str, Any] = {
-        "events": events,
-        "series": series,
-        "db": db,
-        "base_url": base_url,
-        "ws_url": ws_url,
-        "metrics_port": metrics_port,
-        "poll": poll,
-        "shard": shard,
-        "fleet": fleet,
-        "lease_seconds": lease_seconds,
-        "spool_dir": spool_dir,
-    }
+    exits = ((ConfigError, 2), (SpoolError, 3), (KtapeError, 1))  # most specific first
     try:
         config = load_collector_config(config_path, flags=flags)
         plan = keyless_plan(config)
         if plan:
             log.warning("%s", plan)
         code = asyncio.run(_collect(config))
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except SpoolError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(3)
     except KtapeError as exc:  # e.g. a refused WebSocket handshake (wrong key or clock)
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(next(code for kind, code in exits if isinstance(exc, kind)))
     sys.exit(code)
 
 

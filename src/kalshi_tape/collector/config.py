@@ -30,8 +30,21 @@ from typing import Any
 
 import yaml
 
-from kalshi_tape.config import ENV_VARS, Settings, load_settings
+from kalshi_tape.config import (
+    Settings,
+    named_environment,
+    settings_from_model,
+)
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.core import ENV_NAMES as ENV_VARS
+from kalshi_tape.settings.core import CoreModel
+from kalshi_tape.settings.environment import check_environment
+from kalshi_tape.settings.sources import (
+    from_env,
+    from_file,
+    from_flags,
+    resolve,
+)
 
 _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -134,7 +147,7 @@ def load_collector_config(
     overrides: dict[str, Any] = {k: flags[k] for k in ("base_url", "ws_url", "tier") if k in flags}
     if "db" in flags:
         overrides["db_url"] = flags["db"]
-    settings = _settings(kalshi, overrides, env)
+    settings = _settings(kalshi, overrides, env, path)
     config = CollectorConfig(settings=settings, **_collection(_section(data, "collection")))
     config = replace(config, **_storage(storage))
     config = replace(
@@ -204,17 +217,21 @@ def _section(data: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def _settings(
-    kalshi: dict[str, Any], flags: dict[str, Any], env: Mapping[str, str] | None
+    kalshi: dict[str, Any], flags: dict[str, Any], env: Mapping[str, str] | None, path: object
 ) -> Settings:
-    """The shared Settings loader: `kalshi:` section < environment < flags."""
+    """The one settings model: `kalshi:` section < environment < flags."""
     env = os.environ if env is None else env
-    merged = dict(kalshi)
-    merged.update({k: env[v] for k, v in ENV_VARS.items() if env.get(v)})
-    merged.update(flags)
+    check_environment(env)
+    file_layer = from_file(kalshi, path, "kalshi")
+    if "db_url" in kalshi:
+        file_layer.where["db_url"] = f"file {path}, key storage.db"
+    layers = [file_layer, from_env(env, ENV_VARS, empty_unset=True), from_flags(flags)]
+    layers = [named_environment(layer) for layer in layers]
     try:
-        return load_settings(merged, env={}, config_file=None)
+        return settings_from_model(resolve(CoreModel, layers))
     except ConfigError as exc:
-        raise ConfigError(f"kalshi.{exc.key}", str(exc).split(": ", 1)[-1]) from None
+        key = exc.key if exc.key == "db_url" else f"kalshi.{exc.key}"
+        raise ConfigError(key, exc.reason) from None
 
 
 def _collection(section: dict[str, Any]) -> dict[str, Any]:
