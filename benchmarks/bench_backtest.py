@@ -25,8 +25,8 @@ from decimal import Decimal  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kalshi_tape.backtest.calibration import Calibrator, log_pool, market_weight  # noqa: E402
-from kalshi_tape.backtest.features import compute_features  # noqa: E402
 from kalshi_tape.backtest.execution.fees import FeeSchedule  # noqa: E402
+from kalshi_tape.backtest.features import compute_features  # noqa: E402
 from kalshi_tape.backtest.panel import CandleRows, EventMeta, Panel, minute_grid, panel_from_candles  # noqa: E402
 from kalshi_tape.backtest.strategies import (  # noqa: E402
     acceleration_signals,

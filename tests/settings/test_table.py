@@ -21,7 +21,7 @@ from kalshi_tape.settings.core import ENV_NAMES
 TYPOS = ("ture", "yes please", "1O")
 # free-text fields: any string is valid (checked elsewhere: tier, secrets, origins)
 FREE_TEXT = {"api_key_id", "private_key_path", "tier", "db_url", "visual_crossing_key"}
-FREE_TEXT_API = {"cors_origins"}
+FREE_TEXT_API = {"cors_origins", "redis_url", "flight_prefix"}  # redis_url: test_redis_setting.py
 
 
 def kind(info: FieldInfo) -> str:

@@ -19,6 +19,7 @@ cost one request.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -349,22 +350,10 @@ class CandleService:
             if wait > 0:
                 raise _budget_spent(wait)
 
-        async def upstream_call() -> str:
-            self.upstream_fetches += 1
-            try:
-                value = await self.breaker.call(
-                    lambda: asyncio.wait_for(make(), self.settings.fetch_deadline_s),
-                    lambda exc: isinstance(exc, UPSTREAM_FAILURES),
-                )
-            except NotFound as exc:
-                return encode_not_found(exc)
-            return encode(value)
-
         async def flight() -> object:
             shared_key = ":".join(str(part) for part in key)
-            return decode(
-                await self.shared.run(shared_key, upstream_call, self.settings.live_ttl_s)
-            )
+            call = functools.partial(self._upstream_call, make)
+            return decode(await self.shared.run(shared_key, call, self.settings.live_ttl_s))
 
         try:
             return await self.flights.run(key, flight, self.settings.upstream_timeout_s)
@@ -378,6 +367,18 @@ class CandleService:
             if isinstance(exc, NotFound):
                 raise
             raise _unavailable(_describe(exc)) from None
+
+    async def _upstream_call(self, make: Callable[[], Awaitable[object]]) -> str:
+        """The one upstream fetch of a flight, through the breaker, encoded to share."""
+        self.upstream_fetches += 1
+        try:
+            value = await self.breaker.call(
+                lambda: asyncio.wait_for(make(), self.settings.fetch_deadline_s),
+                lambda exc: isinstance(exc, UPSTREAM_FAILURES),
+            )
+        except NotFound as exc:
+            return encode_not_found(exc)
+        return encode(value)
 
 
 def _result(

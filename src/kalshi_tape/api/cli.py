@@ -24,45 +24,43 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
     return load_api_settings(api, {"db_url": db_url}, config_file=config_file)
 
 
+# serve's flags; each `api.*` flag is the top layer of the settings model.
+_SERVE_OPTIONS = (
+    click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
+    click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+    click.option(
+        "--port",
+        type=click.IntRange(1, 65535),
+        default=8000,
+        show_default=True,
+        help="TCP port.",
+    ),
+    click.option(
+        "--workers",
+        type=click.IntRange(1),
+        default=1,
+        show_default=True,
+        help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
+    ),
+    click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."),
+    click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
+    click.option(
+        "--require-keys/--no-require-keys",
+        default=None,
+        help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
+    ),
+    click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable)."),
+    click.option(
+        "--forwarded-allow-ips",
+        default=None,
+        help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
+        "default: never, so per-address limits use the socket's peer address.",
+    ),
+)
+
+
 def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
-    """serve's flags; each `api.*` flag is the top layer of the settings model."""
-    options = [
-        click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
-        click.option(
-            "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
-        ),
-        click.option(
-            "--port",
-            type=click.IntRange(1, 65535),
-            default=8000,
-            show_default=True,
-            help="TCP port.",
-        ),
-        click.option(
-            "--workers",
-            type=click.IntRange(1),
-            default=1,
-            show_default=True,
-            help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
-        ),
-        click.option(
-            "--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."
-        ),
-        click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
-        click.option(
-            "--require-keys/--no-require-keys",
-            default=None,
-            help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
-        ),
-        click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable)."),
-        click.option(
-            "--forwarded-allow-ips",
-            default=None,
-            help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
-            "default: never, so per-address limits use the socket's peer address.",
-        ),
-    ]
-    for option in reversed(options):
+    for option in reversed(_SERVE_OPTIONS):
         command = option(command)
     return command
 

@@ -69,14 +69,7 @@ class Collector:
         self.rng = rng or random.Random()
         self.metrics = CollectorMetrics()
         self.spool = Spool(config.spool_dir, max_bytes=config.max_spool_bytes)
-        self.writer = CollectorWriter(
-            store,
-            self.spool,
-            clock=clock,
-            metrics=self.metrics,
-            reopen=reopen,
-            flush_max_rows=config.flush_max_rows,
-        )
+        self.writer = self._writer(store, reopen)
         spikes = SpikeRule(config.spike_threshold, config.spike_cooldown_seconds)
         intervals = IntervalPlan(config.interval_seconds, config.interval_overrides)
         self.planner = SnapshotPlanner(intervals, spikes)
@@ -95,6 +88,16 @@ class Collector:
         self._stop = asyncio.Event()
         self._listeners: list[Callable[[FeedEvent], Any]] = []
         self.metrics_port: int | None = None
+
+    def _writer(self, store: Store | None, reopen: Callable[[], Store] | None) -> CollectorWriter:
+        return CollectorWriter(
+            store,
+            self.spool,
+            clock=self.clock,
+            metrics=self.metrics,
+            reopen=reopen,
+            flush_max_rows=self.config.flush_max_rows,
+        )
 
     # ------------------------------------------------------------------ control
 
