@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kalshi_tape.api.coverage import covered_spans, covers
-from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
 from tests.backfill.helpers import START, run

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kalshi_tape.backfill.discover import Selection
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.backtest.report import render
 from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
 from kalshi_tape.backtest.weather import WeatherParams

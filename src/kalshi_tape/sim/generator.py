@@ -83,8 +83,10 @@ class _PathView:
         self.start = spec.day_start_ts
         self.path = spec.path
         self.prefix = list(spec.path)
+        self.prefix_min = list(spec.path)
         for i in range(1, len(self.prefix)):
             self.prefix[i] = max(self.prefix[i - 1], self.prefix[i])
+            self.prefix_min[i] = min(self.prefix_min[i - 1], self.prefix_min[i])
 
     def _index(self, ts: int) -> int | None:
         j = (ts - self.start) // PATH_STEP_S
@@ -93,6 +95,10 @@ class _PathView:
     def observed_max(self, ts: int) -> float | None:
         j = self._index(ts)
         return None if j is None else self.prefix[j]
+
+    def observed_min(self, ts: int) -> float | None:
+        j = self._index(ts)
+        return None if j is None else self.prefix_min[j]
 
     def current(self, ts: int) -> float | None:
         j = self._index(ts)
@@ -125,6 +131,61 @@ def market_belief(spec: EventSpec, view: _PathView, ts: int) -> tuple[float, flo
     if hour > MEAN_PEAK_HOUR:  # cooling: little room left above the temperature now
         mean = min(mean, current + 2.0 * max(0.0, 17.5 - hour) / (17.5 - MEAN_PEAK_HOUR))
     return mean, 0.3 + (FORECAST_SD - 0.3) * (1.0 - progress)
+
+
+MORNING_LOW_HOUR = 6.0  # where the latent path's diurnal shape is 0
+
+
+def low_market_belief(spec: EventSpec, view: _PathView, ts: int) -> tuple[float, float]:
+    """(mean, sd) of the day's minimum as the market sees it at ts (a KXLOWT* event, whose
+    forecast is the low). Before dawn: the forecast low, corrected by how the temperature now
+    runs against it, doubt shrinking towards 06:00. After dawn the minimum so far caps it;
+    what is left is whether the evening cools below it before the climate day ends."""
+    current = view.current(ts)
+    if current is None:
+        return spec.forecast, FORECAST_SD
+    hour = (ts - spec.day_start_ts) / 3600.0
+    observed = view.observed_min(ts)
+    if hour >= 24.0 or observed is None:
+        return (current if observed is None else observed), 0.05
+    expected_now = spec.forecast + spec.city.diurnal_range * diurnal_shape(hour, MEAN_PEAK_HOUR)
+    if hour < MORNING_LOW_HOUR:
+        progress = hour / MORNING_LOW_HOUR
+        mean = spec.forecast + (0.3 + 0.7 * progress) * (current - expected_now)
+        return min(mean, current), 0.3 + (FORECAST_SD - 0.3) * (1.0 - progress)
+    midnight = diurnal_shape(24.0, MEAN_PEAK_HOUR) - diurnal_shape(hour, MEAN_PEAK_HOUR)
+    evening = current + spec.city.diurnal_range * midnight  # the path's end, as now runs
+    return min(observed, evening), 0.3 + 1.2 * (24.0 - hour) / (24.0 - MORNING_LOW_HOUR)
+
+
+def low_bracket_probabilities(
+    low: int, mean: float, sd: float, observed: int | None
+) -> tuple[float, ...]:
+    """P(each market pays) when the low is min(observed, round(N(mean, sd)))."""
+
+    def cdf(k: int) -> float:  # P(low <= k)
+        if observed is not None and k >= observed:
+            return 1.0
+        return _phi((k + 0.5 - mean) / sd)
+
+    c = [cdf(low - 1), cdf(low + 1), cdf(low + 3), cdf(low + 5), cdf(low + 7)]
+    return (c[0], c[1] - c[0], c[2] - c[1], c[3] - c[2], c[4] - c[3], 1.0 - c[4])
+
+
+def _probabilities(
+    spec: EventSpec, view: _PathView, ts: int, low: int, drift: float
+) -> tuple[float, ...]:
+    """The market's belief at ts over the event's brackets, for a high or a low event."""
+    if spec.settles_on_minimum:
+        mean, sd = low_market_belief(spec, view, ts)
+        seen = view.observed_min(ts)
+        at = mean + drift * sd / FORECAST_SD
+        return low_bracket_probabilities(low, at, sd, None if seen is None else round(seen))
+    observed = view.observed_max(ts)
+    mean, sd = market_belief(spec, view, ts)
+    return bracket_probabilities(
+        low, mean + drift * sd / FORECAST_SD, sd, None if observed is None else round(observed)
+    )
 
 
 def bracket_probabilities(
@@ -200,11 +261,7 @@ def make_timeline(spec: EventSpec, whole: bool) -> EventTimeline:
     ts = spec.open_ts
     while ts < spec.close_ts:
         drift = 0.98 * drift + rng.gauss(0.0, 0.25)
-        observed = view.observed_max(ts)
-        mean, sd = market_belief(spec, view, ts)
-        probs = bracket_probabilities(
-            low, mean + drift * sd / FORECAST_SD, sd, None if observed is None else round(observed)
-        )
+        probs = _probabilities(spec, view, ts, low, drift)
         for k, p in enumerate(probs):
             quote = _quote(rng, p, prev[k], sizes)
             if quote != prev[k]:
