@@ -1,5 +1,6 @@
-"""Deltas received while a book awaits its resync snapshot are on the tape, so a rebuilt
-book is unknown only between the last frame before a loss and the frame that revealed it."""
+"""Deltas received while a book awaits its resync snapshot are on the tape, marked; a
+rebuilt book is unknown from the last frame before a loss until the next snapshot, and
+the error names the interval's start and its sequence_gaps row."""
 
 from __future__ import annotations
 
@@ -96,23 +97,22 @@ def test_awaiting_deltas_are_stored_and_marked(store: Store) -> None:
     assert rows == [(2, "live"), (4, "awaiting_snapshot"), (5, "awaiting_snapshot"), (7, "live")]
 
 
-def test_received_clock_is_known_right_after_the_revealing_frame(store: Store) -> None:
+def test_received_clock_is_unknown_from_the_loss_to_the_next_snapshot(store: Store) -> None:
     assert _yes(store, 1500, "received") == [["0.4000", "10.00"]]
-    assert _yes(store, 4500, "received") == [["0.4000", "13.00"], ["0.4100", "5.00"]]
     assert _yes(store, 6500, "received") == [["0.4000", "10.00"], ["0.4100", "5.00"]]
-    with pytest.raises(BookUnknown) as unknown:
-        _yes(store, 2500, "received")  # between seq 2 and seq 4: seq 3 may have changed it
-    text = str(unknown.value)
-    assert "from received_ns 2000" in text and "to received_ns 4000" in text
-    assert "sequence_gaps row kind=gap received_ns=4000" in text
+    for moment in (2500, 4500, 5500):  # seq 3 was lost after 2000; the snapshot came at 6000
+        with pytest.raises(BookUnknown) as unknown:
+            _yes(store, moment, "received")
+        text = str(unknown.value)
+        assert "from received_ns 2000" in text and "next book snapshot" in text
+        assert "sequence_gaps row kind=gap received_ns=4000" in text
 
 
 def test_exchange_clock_places_the_resync_snapshot_between_the_deltas(store: Store) -> None:
     ms = 1_000_000
-    assert _yes(store, 35 * ms, "exchange") == [["0.4000", "13.00"], ["0.4100", "5.00"]]
     assert _yes(store, 45 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "5.00"]]
     assert _yes(store, 55 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "6.00"]]
-    for unknown_ms in (10, 15, 25):  # seq 3 (lost) was stamped somewhere in 10..30 ms
+    for unknown_ms in (10, 15, 25, 35):  # seq 3 (lost) was stamped in 10..30 ms
         with pytest.raises(BookUnknown, match="kind=gap received_ns=4000"):
             _yes(store, unknown_ms * ms, "exchange")
 
@@ -122,10 +122,10 @@ def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path
     with open_store(db) as opened:
         opened.commit_chunk(**_tape())
     book = ["book", A, "--clock", "received", "--db", db, "--at"]
-    known = CliRunner().invoke(main, [*book, "4500ns"])
+    known = CliRunner().invoke(main, [*book, "7500ns"])
     assert known.exit_code == 0, known.output
-    assert "0.4000x13.00" in known.output and "- 1 deltas" in known.output
-    unknown = CliRunner().invoke(main, [*book, "2500ns"])
+    assert "0.4100x6.00" in known.output and "+ 1 deltas" in known.output
+    unknown = CliRunner().invoke(main, [*book, "4500ns"])
     assert unknown.exit_code == 1 and "unknown from received_ns 2000" in unknown.output
     assert "kind=gap received_ns=4000" in unknown.output
     bare = CliRunner().invoke(main, [*book, "2500"])

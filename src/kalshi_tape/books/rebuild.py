@@ -14,12 +14,10 @@ market's first delta stamped later.
 
 A book is *unknown* (`BookUnknown`) when a sequence gap, resync or reconnect touching the
 market lies between the base and the first delta after the cut: a lost frame may have
-changed it. Then the next resync snapshot is tried backwards: the tape keeps every delta
-received while the book awaited it (`book_state = 'awaiting_snapshot'`), so undoing the
-deltas received between the cut and the snapshot gives the book at the cut, provided its
-subscription was streaming at the cut and nothing was lost after it. What remains unknown
-is only the interval between the last frame before a loss and the frame that revealed it;
-the error names it and its sequence_gaps row. Rebuilding never guesses.
+changed it, until the next snapshot (a resync answers within milliseconds). The tape keeps
+every delta received while the book awaited that snapshot (`book_state =
+'awaiting_snapshot'`), but the rebuild does not use them yet (see `_backward_or_unknown`).
+The error names the gap's sequence_gaps row. Rebuilding never guesses.
 """
 
 from __future__ import annotations
@@ -73,10 +71,11 @@ def rebuild_book(
 
 
 def _backward_or_unknown(q: _Queries, cut: int, lost: LostFrames) -> RebuiltBook:
-    back = _backward(q, cut)
-    if back is None:
-        raise BookUnknown(lost.explain(q)) from None
-    return back
+    """Unknown. (Undoing the deltas received before the next resync snapshot would name the
+    book up to the revealing frame; it is switched off until a rare mismatch with the
+    simulator's truth seen under load is explained: the tape keeps those deltas, marked
+    `awaiting_snapshot`, so it can be switched on again without re-collecting.)"""
+    raise BookUnknown(lost.explain(q)) from None
 
 
 def _forward(q: _Queries, ticker: str, at_ns: int, clock: BookClock) -> RebuiltBook:
@@ -112,32 +111,6 @@ def _exchange_backward_cut(q: _Queries, at_ms: int) -> int | None:
     return None if first_later is None else first_later - 1
 
 
-def _backward(q: _Queries, cut: int) -> RebuiltBook | None:
-    """The next resync snapshot after the cut, with the deltas received between the cut and
-    it undone (all kept on the tape, `book_state` live or awaiting_snapshot). Valid only
-    when its subscription was already streaming at the cut and nothing was lost after it;
-    None otherwise."""
-    rows = q.sql(
-        "SELECT received_ns, sid FROM market_snapshots WHERE market_ticker = {p} "
-        "AND trigger = 'snapshot' AND sid IS NOT NULL AND received_ns > {p} "
-        "ORDER BY received_ns LIMIT 1",
-        cut,
-    )
-    if not rows:
-        return None
-    snap_ns, sid = int(rows[0][0]), int(rows[0][1])  # type: ignore[call-overload]
-    if q.first_gap(cut, snap_ns) is not None or not q.streaming(sid, cut):
-        return None
-    book = q.levels(snap_ns)
-    later = q.deltas(cut, snap_ns - 1, live_only=False)
-    for side, price, delta in reversed(later):
-        try:
-            book.apply_delta(side, Price(price), -delta)
-        except BookInvariantError:
-            return None
-    return RebuiltBook(book, snap_ns, "snapshot (undone)", len(later), cut)
-
-
 class LostFrames(BookUnknown):
     """A sequence gap, resync or reconnect lies between the base snapshot and the cut."""
 
@@ -155,9 +128,10 @@ class LostFrames(BookUnknown):
             )
         start = "the base snapshot" if last is None else f"received_ns {last}"
         return (
-            f"{self.ticker}: unknown from {start} (the last frame before the loss) to "
-            f"received_ns {self.when} (the frame that revealed it); sequence_gaps row "
-            f"kind={self.kind} received_ns={self.when}: {self.detail or 'no detail'}"
+            f"{self.ticker}: unknown from {start} (the last frame before the loss; it came "
+            f"to light at received_ns {self.when}) until the market's next book snapshot; "
+            f"sequence_gaps row kind={self.kind} received_ns={self.when}: "
+            f"{self.detail or 'no detail'}"
         )
 
 
