@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kalshi_tape.client.discover import Selection
 from kalshi_tape.backtest.report import render
 from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
 from kalshi_tape.backtest.weather import WeatherParams
 from kalshi_tape.backtest.wxsource import store_weather
 from kalshi_tape.brackets import bracket_of
+from kalshi_tape.client.discover import Selection
 from kalshi_tape.sim.cities import CITIES
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.eventgen import make_event
@@ -95,3 +95,29 @@ def test_bracket_rules_read_the_low_markets_rule_text() -> None:
         settled_extreme(wrong)
     with pytest.raises(ParseError, match="neither"):
         settled_extreme(replace(base, event_ticker="KXFOO-26NOV09", rules_primary="x"))
+
+
+def test_settle_check_refuses_a_market_whose_rules_name_the_other_extreme() -> None:
+    """A KXLOWT* market whose rule text says "highest" is not judged: unknown, with why."""
+    import json
+    from dataclasses import replace
+
+    from kalshi_tape.parse import parse_market
+    from kalshi_tape.weather.settle import check_event
+    from kalshi_tape.weather.verdict import ReportUsed
+    from tests.weather.samples import FIXTURES
+
+    path = FIXTURES / "ericzzhang_markets" / "market_discovery_raw.json"
+    base = parse_market(json.dumps({"market": json.loads(path.read_text())[0]}).encode())
+    spec = make_event(11, CITIES["KXLOWTNYC"], START)
+    high_text = make_event(11, CITIES["KXHIGHNY"], START).markets[0].rules_primary
+    texts = [high_text] + [m.rules_primary for m in spec.markets[1:]]
+    markets = []
+    for m, text in zip(spec.markets, texts, strict=True):
+        result = "yes" if m.pays(spec.settlement_value) else "no"
+        fields = {"ticker": m.ticker, "event_ticker": spec.event_ticker, "result": result}
+        markets.append(replace(base, rules_primary=text, **fields))
+    used = ReportUsed("cli", spec.settlement_value, True, False, None)
+    checked = check_event(spec.event_ticker, "KNYC", used, markets).markets
+    assert checked[0].verdict == "unknown" and "disagree" in checked[0].reason
+    assert all(c.verdict == "agrees" for c in checked[1:])

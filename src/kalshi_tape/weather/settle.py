@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from kalshi_tape.brackets import Bracket, bracket_of, series_of
+from kalshi_tape.brackets import Bracket, bracket_of, series_of, settled_extreme
 from kalshi_tape.domain import Market
 from kalshi_tape.errors import ParseError
 from kalshi_tape.parse import parse_market
@@ -181,11 +181,16 @@ def check_event(
 ) -> EventCheck:
     """Every market of one event against the report used (pure: no store)."""
     day = _climate_date(event_ticker)
-    extreme = "low" if settles_on_minimum(series_of(event_ticker)) else "high"
     checks = []
     for market in markets:
         bracket, same = rule_bracket(market)
         result = str(market.result or "")
+        try:  # the rule text must name the extreme the series settles on
+            extreme = "low" if settled_extreme(market) == "minimum" else "high"
+        except ParseError as exc:
+            reason = f"the rules and the series disagree: {exc}"
+            checks.append(MarketCheck(market.ticker, bracket, result, None, same, UNKNOWN, reason))
+            continue
         v = judge(bracket, result, used, station=station, day=day, extreme=extreme)
         checks.append(
             MarketCheck(market.ticker, bracket, result, v.expected, same, v.verdict, v.reason)
