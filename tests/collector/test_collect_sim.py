@@ -140,8 +140,9 @@ def _compare_books(store: Store, sim_admin: object, tickers: list[str], rng: ran
             continue
         truth = sim_admin.get(f"/book/{ticker}", params={"at_ms": at_ms}).json()  # type: ignore[attr-defined]
         ours = rebuilt.book.to_json()
-        assert _exact(ours["yes"]) == _exact(truth["yes"]), (ticker, at_ms)
-        assert _exact(ours["no"]) == _exact(truth["no"]), (ticker, at_ms)
+        how = (ticker, at_ms, rebuilt.base_trigger, rebuilt.base_ns, rebuilt.cut_ns)
+        assert _exact(ours["yes"]) == _exact(truth["yes"]), how
+        assert _exact(ours["no"]) == _exact(truth["no"]), how
         matched += 1
     return matched, unknown
 

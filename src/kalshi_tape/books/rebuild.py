@@ -57,24 +57,15 @@ def rebuild_book(
     try:
         return _forward(q, ticker, at_ns, clock)
     except LostFrames as lost:
-        if clock == "received":
-            return _backward_or_unknown(q, at_ns, lost)
-        # On the exchange clock the book is the one held just before the first frame
-        # stamped later: the tape keeps every frame, so a resync snapshot sits in order.
-        cut = _exchange_backward_cut(q, at_ns // 1_000_000)
-        if cut is None:
-            raise BookUnknown(lost.explain(q)) from None
-        try:
-            return _forward(q, ticker, cut, "received")
-        except LostFrames as again:
-            return _backward_or_unknown(q, cut, again)
+        return _backward_or_unknown(q, at_ns, lost)
 
 
 def _backward_or_unknown(q: _Queries, cut: int, lost: LostFrames) -> RebuiltBook:
     """Unknown. (Undoing the deltas received before the next resync snapshot would name the
-    book up to the revealing frame; it is switched off until a rare mismatch with the
-    simulator's truth seen under load is explained: the tape keeps those deltas, marked
-    `awaiting_snapshot`, so it can be switched on again without re-collecting.)"""
+    book up to the revealing frame; it is switched off, with the exchange-clock placement of
+    resync snapshots by the stream's global order, until a rare mismatch with the
+    simulator's truth seen under load is explained. The tape keeps those deltas, marked
+    `awaiting_snapshot`, so it can return without re-collecting.)"""
     raise BookUnknown(lost.explain(q)) from None
 
 
@@ -100,15 +91,6 @@ def _forward(q: _Queries, ticker: str, at_ns: int, clock: BookClock) -> RebuiltB
             raise BookUnknown(f"{ticker}: the stored tape breaks the book: {exc}") from None
         applied += 1
     return RebuiltBook(book, base_ns, trigger, applied, cut)
-
-
-def _exchange_backward_cut(q: _Queries, at_ms: int) -> int | None:
-    """Received-clock cut for an exchange moment: just before the first frame stamped later
-    (the stream is in exchange-time order)."""
-    first_later = q.any_scalar(
-        "SELECT min(received_ns) FROM orderbook_deltas WHERE exchange_ts_ms > {p}", at_ms
-    )
-    return None if first_later is None else first_later - 1
 
 
 class LostFrames(BookUnknown):
