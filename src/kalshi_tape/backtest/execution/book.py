@@ -98,8 +98,10 @@ def _within(order: Order, price: Decimal) -> bool:
 def taker_levels(order: Order, book: OrderBook) -> list[tuple[Decimal, Decimal]]:
     """(YES price, size) the order can take, best first."""
     if order.buys_yes:  # lift YES asks = NO bids, highest NO bid first
-        return [(ONE - p, Decimal(s)) for p, s in reversed(book.levels("no"))]
-    return [(Decimal(p), Decimal(s)) for p, s in reversed(book.levels("yes"))]
+        no = book.no
+        return [(ONE - p, no[p]) for p in sorted(no, reverse=True)]
+    yes = book.yes
+    return [(Decimal(p), yes[p]) for p in sorted(yes, reverse=True)]
 
 
 def queue_at(order: Order, book: OrderBook | None, limit: Decimal) -> Decimal:
