@@ -20,6 +20,7 @@ time, so nothing received after a bar's end enters it), then, in this order:
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -169,11 +170,12 @@ class BookEngine:
         self, ticker: str, side: str, price: Price, delta: Decimal, ts_ms: int | None
     ) -> None:
         if ts_ms is not None:
-            self.advance(ts_ms)
-            self.release(ts_ms)
+            self._clock(ts_ms)
         if ticker not in self.event_of:
             return
-        book = self.books.setdefault(ticker, OrderBook(ticker))  # an empty snapshot: no rows
+        book = self.books.get(ticker)
+        if book is None:  # an empty snapshot: no rows
+            book = self.books[ticker] = OrderBook(ticker)
         try:
             book.apply_delta(side, price, delta)  # type: ignore[arg-type]
         except BookInvariantError:  # the recording itself is inconsistent (never our fills)
@@ -183,10 +185,17 @@ class BookEngine:
         self.overlay.on_delta(book, side, price, delta)
 
     def on_trade(self, trade: TapeTrade) -> None:
-        self.advance(trade.ts_ms)
-        self.release(trade.ts_ms)
+        self._clock(trade.ts_ms)
         if trade.ticker in self.event_of:
             self.bar_trades.append(trade)
+
+    def _clock(self, ts_ms: int) -> None:
+        """`advance` then `release` to `ts_ms`, skipping the calls when neither has work (the
+        common case: most messages fall inside the open bar with no order in flight)."""
+        if self.bar_end is None or ts_ms > self.bar_end * 1000:
+            self.advance(ts_ms)
+        if self.pending and self.pending[0].arrive_ms < ts_ms:
+            self.release(ts_ms)
 
     def advance(self, ts_ms: int) -> None:
         """Close every bar that ended before `ts_ms` (exchange time)."""
@@ -349,7 +358,8 @@ def _mark(track: EventTrack) -> float:
     for i, ticker in enumerate(track.meta.tickers):
         held = track.ledger.position.get(ticker)
         if held:
-            mid = 0.5 * (np.nan_to_num(bid[i], nan=0.0) + np.nan_to_num(ask[i], nan=1.0))
+            b, a = float(bid[i]), float(ask[i])  # quotes are prices or NaN, never inf
+            mid = 0.5 * ((0.0 if math.isnan(b) else b) + (1.0 if math.isnan(a) else a))
             value += float(held) * mid
     return value
 
@@ -370,6 +380,7 @@ def settle(track: EventTrack, results: Mapping[str, bool] | None) -> tuple[Decim
             continue
         settled = False
         if bid is not None and ask is not None:
-            mid = 0.5 * (np.nan_to_num(bid[i], nan=0.0) + np.nan_to_num(ask[i], nan=1.0))
+            b, a = float(bid[i]), float(ask[i])  # quotes are prices or NaN, never inf
+            mid = 0.5 * ((0.0 if math.isnan(b) else b) + (1.0 if math.isnan(a) else a))
             value += held * Decimal(str(round(float(mid), 4)))
     return value, settled

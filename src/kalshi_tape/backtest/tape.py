@@ -115,13 +115,19 @@ def _feed(
     engine: BookEngine, messages: Sequence[tuple[str, Any]], trades: deque[TapeTrade]
 ) -> None:
     """Messages in arrival order; each trade just before the first delta stamped at or after
-    it (O(1) per trade: a deque); snapshots carry their receive time (ms)."""
+    it (O(1) per trade: a deque); snapshots carry their receive time (ms). Prices are
+    parsed once per distinct value (a day has a few hundred)."""
+    prices: dict[Any, Price] = {}
     for kind, item in messages:
         if kind == "delta":
             ts_ms = item["exchange_ts_ms"]
             while trades and ts_ms is not None and trades[0].ts_ms <= ts_ms:
                 engine.on_trade(trades.popleft())
-            engine.on_delta(item["market_ticker"], item["side"], Price(item["price"]),
+            raw = item["price"]
+            price = prices.get(raw)
+            if price is None:
+                price = prices[raw] = Price(raw)
+            engine.on_delta(item["market_ticker"], item["side"], price,
                             Decimal(item["delta"]), ts_ms)  # fmt: skip
         else:
             engine.on_snapshot(*item)

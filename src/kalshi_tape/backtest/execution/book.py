@@ -18,7 +18,7 @@ keeps them in an overlay (`overlay.BookOverlay`) and hands `place` the visible b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -95,11 +95,13 @@ def _within(order: Order, price: Decimal) -> bool:
     return price <= order.limit if order.action == "buy" else price >= order.limit
 
 
-def taker_levels(order: Order, book: OrderBook) -> list[tuple[Decimal, Decimal]]:
-    """(YES price, size) the order can take, best first."""
+def taker_levels(order: Order, book: OrderBook) -> Iterator[tuple[Decimal, Decimal]]:
+    """(YES price, size) the order can take, best first (lazily: a taker stops early)."""
     if order.buys_yes:  # lift YES asks = NO bids, highest NO bid first
-        return [(ONE - p, Decimal(s)) for p, s in reversed(book.levels("no"))]
-    return [(Decimal(p), Decimal(s)) for p, s in reversed(book.levels("yes"))]
+        no = book.no
+        return ((ONE - p, no[p]) for p in sorted(no, reverse=True))
+    yes = book.yes
+    return ((Decimal(p), yes[p]) for p in sorted(yes, reverse=True))
 
 
 def queue_at(order: Order, book: OrderBook | None, limit: Decimal) -> Decimal:
