@@ -74,11 +74,12 @@ def _own_is_complete_exactly_for(store: Store, ticker: str, first: int, last: in
             params: dict[str, str | int] = {
                 "period": 1,
                 "source": "own",
-                "start": start,
-                "end": end,
+                "start": f"{start}s",  # epoch only with a unit (the one time parser)
+                "end": f"{end}s",
             }
-            body = httpx.get(f"{api.url}/v1/candles/{ticker}", params=params).json()
-            return bool(body["complete"])
+            response = httpx.get(f"{api.url}/v1/candles/{ticker}", params=params)
+            assert response.status_code == 200, response.text
+            return bool(response.json()["complete"])
 
         assert complete(first, last)
         assert not complete(first - 60, last)
