@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bench_collect import _rss_mb, _wait_ready  # the same directory
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.config import CollectorConfig
 from kalshi_tape.config import Settings
@@ -39,11 +40,6 @@ SERIES = ("KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN")
 START = "2026-11-22T15:00:00Z"  # 10:00 in New York: the next climate day starts mid-run
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def _sim(port: int, speed: float) -> subprocess.Popen[bytes]:
     args = ["sim", "--port", str(port), "--speed", str(speed), "--tier", "unlimited"]
     args += ["--now", START]
@@ -52,18 +48,6 @@ def _sim(port: int, speed: float) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(url, timeout=2).raise_for_status()
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 async def _sample(collector: Collector, admin: httpx.AsyncClient, t0: float) -> dict[str, object]:
@@ -197,7 +181,7 @@ def main() -> None:
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     load_before = os.getloadavg()
     try:
-        _wait(f"http://127.0.0.1:{port}/_sim/clock")
+        _wait_ready(f"http://127.0.0.1:{port}/_sim/clock")
         with tempfile.TemporaryDirectory() as tmp:
             run = asyncio.run(_soak(url, port, args.hours, args.speed, Path(tmp) / "spool"))
         with psycopg.connect(url) as con:  # every market discovery ever listed

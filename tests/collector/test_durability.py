@@ -13,13 +13,11 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
-import psycopg
 import pyarrow as pa
 import pytest
 
@@ -43,25 +41,12 @@ from tests.collector.proxy import TcpProxy
 
 # The 30 s outage: KTAPE_TEST_OUTAGE_S=30 (same code path; 2 s keeps CI fast)
 OUTAGE_S = float(os.environ.get("KTAPE_TEST_OUTAGE_S", "2"))
-PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
 def calm_sim() -> Iterator[SimServer]:
     with SimServer(SimConfig(seed=5, now=SIM_NOW, speed=600, series=SERIES)) as sim:
         yield sim
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"ktape_collect_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def _finish_trades(sim: SimServer, collector: Collector) -> None:

@@ -12,8 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,26 +21,13 @@ import pytest
 from kalshi_tape.collector.fleet import FleetStatus, owner_of, read_status
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
-from tests.collector.conftest import SIM_NOW, admin, sim_trade_ids
+from tests.collector.conftest import SIM_NOW, admin, pg_url, sim_trade_ids
 from tests.collector.proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
-PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SERIES = ("KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN")
 LEASE_S = 3.0
-
-
-@pytest.fixture
-def fleet_db() -> Iterator[str]:
-    name = f"ktape_fleet_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class Member:
@@ -100,14 +85,14 @@ def write_config(path: Path, sim: SimServer, db_url: str) -> None:
     )
 
 
-def test_fleet_heals_and_loses_nothing(fleet_db: str, tmp_path: Path) -> None:
-    direct = f"postgresql://postgres@127.0.0.1:5432/{fleet_db}"
+def test_fleet_heals_and_loses_nothing(pg_database: str, tmp_path: Path) -> None:
+    direct = pg_url(pg_database)
     proxy = TcpProxy(5432)
     proxy.up()
     config = tmp_path / "fleet.yaml"
     sim_config = SimConfig(seed=11, now=SIM_NOW, speed=60, series=SERIES)
     with SimServer(sim_config) as sim:
-        write_config(config, sim, f"postgresql://postgres@127.0.0.1:{proxy.port}/{fleet_db}")
+        write_config(config, sim, pg_url(pg_database, proxy.port))
         events = open_events(sim)
         assert len(events) >= 6
         members = [Member(config, tmp_path / f"spool{i}") for i in range(3)]

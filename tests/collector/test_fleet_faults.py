@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,27 +14,13 @@ from click.testing import CliRunner
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport, read_status
 from kalshi_tape.collector.fleet_cli import status_command
+from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
-PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EVENTS = [f"KXHIGHNY-26DEC{d:02d}" for d in range(1, 11)]
 LEASE = 1.0
-
-
-@pytest.fixture
-def db() -> Iterator[str]:
-    name = f"ktape_fleetf_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    yield name
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def url(name: str, port: int = 5432) -> str:
-    return f"postgresql://postgres@127.0.0.1:{port}/{name}"
 
 
 def holders(u: str) -> dict[str, str]:
@@ -71,9 +54,9 @@ class LostReplyBook(LeaseBook):
         return got
 
 
-async def test_a_claim_whose_reply_was_lost_is_adopted(db: str) -> None:
+async def test_a_claim_whose_reply_was_lost_is_adopted(pg_database: str) -> None:
     clock = ManualClock()
-    book = LostReplyBook(url(db), "a")
+    book = LostReplyBook(pg_url(pg_database), "a")
     a = FleetMember(book, lease_seconds=LEASE, clock=clock)
     a.offer(EVENTS)
     await book.ensure_schema()
@@ -86,11 +69,11 @@ async def test_a_claim_whose_reply_was_lost_is_adopted(db: str) -> None:
     await book.close()
 
 
-async def test_a_standby_back_from_an_outage_takes_nothing(db: str) -> None:
+async def test_a_standby_back_from_an_outage_takes_nothing(pg_database: str) -> None:
     proxy = TcpProxy(5432)
     proxy.up()
     clock = ManualClock()
-    a, b = (member(url(db, proxy.port), n, clock, EVENTS[:1]) for n in "ab")
+    a, b = (member(pg_url(pg_database, proxy.port), n, clock, EVENTS[:1]) for n in "ab")
     await a.book.ensure_schema()
     await settle(a, b, clock=clock, rounds=3)
     holder, standby = (a, b) if a.held else (b, a)
@@ -108,9 +91,9 @@ async def test_a_standby_back_from_an_outage_takes_nothing(db: str) -> None:
     proxy.down()
 
 
-async def test_a_handover_stops_collecting_before_the_rows_are_free(db: str) -> None:
+async def test_a_handover_stops_collecting_before_the_rows_are_free(pg_database: str) -> None:
     clock = ManualClock()
-    u = url(db)
+    u = pg_url(pg_database)
     a, b = member(u, "a", clock), member(u, "b", clock)
     await a.book.ensure_schema()
     taken_early: list[int] = []
@@ -127,9 +110,9 @@ async def test_a_handover_stops_collecting_before_the_rows_are_free(db: str) -> 
         await m.book.close()
 
 
-async def test_an_on_change_that_raises_is_retried(db: str) -> None:
+async def test_an_on_change_that_raises_is_retried(pg_database: str) -> None:
     clock = ManualClock()
-    a = member(url(db), "a", clock)
+    a = member(pg_url(pg_database), "a", clock)
     calls: list[int] = []
 
     async def flaky() -> None:
@@ -167,11 +150,11 @@ class Blackhole:
         await asyncio.gather(pipe(r, uw), pipe(ur, w), return_exceptions=True)
 
 
-async def test_a_blackholed_database_is_an_outage_not_a_hang(db: str) -> None:
+async def test_a_blackholed_database_is_an_outage_not_a_hang(pg_database: str) -> None:
     hole = Blackhole()
     await hole.start()
     clock = ManualClock()
-    book = LeaseBook(url(db, hole.port), "a", call_timeout_s=0.5)
+    book = LeaseBook(pg_url(pg_database, hole.port), "a", call_timeout_s=0.5)
     a = FleetMember(book, lease_seconds=LEASE, clock=clock)
     a.offer(EVENTS)
     await book.ensure_schema()
@@ -183,8 +166,8 @@ async def test_a_blackholed_database_is_an_outage_not_a_hang(db: str) -> None:
     await book.close()
 
 
-async def test_liveness_is_by_each_members_own_lease(db: str) -> None:
-    u = url(db)
+async def test_liveness_is_by_each_members_own_lease(pg_database: str) -> None:
+    u = pg_url(pg_database)
     slow, fast = LeaseBook(u, "slow"), LeaseBook(u, "fast")
     await slow.ensure_schema()
     await slow.heartbeat(6.0, MemberReport())
@@ -195,8 +178,8 @@ async def test_liveness_is_by_each_members_own_lease(db: str) -> None:
         await book.close()
 
 
-async def test_status_json_is_valid_before_the_first_commit(db: str) -> None:
-    u = url(db)
+async def test_status_json_is_valid_before_the_first_commit(pg_database: str) -> None:
+    u = pg_url(pg_database)
     book = LeaseBook(u, "a")
     await book.ensure_schema()
     await book.heartbeat(5, MemberReport(0, 0, None, None))

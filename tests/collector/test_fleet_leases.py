@@ -5,34 +5,24 @@ tokens that change at every new holder, and an outage that moves nothing."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import psycopg
 import pytest
 
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, owner_of, read_status
+from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
-PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EVENTS = [f"KXHIGHNY-26DEC{day:02d}" for day in range(1, 31)]
 LEASE_S = 1.0
 
 
 @pytest.fixture
-def fleet_db() -> Iterator[str]:
-    name = f"ktape_fleet_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def fleet_db(pg_database: str) -> str:
+    return pg_url(pg_database)
 
 
 def member(url: str, name: str, clock: ManualClock) -> FleetMember:
