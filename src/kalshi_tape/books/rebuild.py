@@ -16,7 +16,7 @@ A book is *unknown* (`BookUnknown`) when a sequence gap, resync or reconnect tou
 market lies between the base and the first delta after the cut: a lost frame may have
 changed it, until the next snapshot (a resync answers within milliseconds). The tape keeps
 every delta received while the book awaited that snapshot (`book_state =
-'awaiting_snapshot'`), but the rebuild does not use them yet (see `_backward_or_unknown`).
+'awaiting_snapshot'`), but the rebuild does not use them yet (see `rebuild_book`).
 The error names the gap's sequence_gaps row. Rebuilding never guesses.
 """
 
@@ -57,16 +57,12 @@ def rebuild_book(
     try:
         return _forward(q, ticker, at_ns, clock)
     except LostFrames as lost:
-        return _backward_or_unknown(q, at_ns, lost)
-
-
-def _backward_or_unknown(q: _Queries, cut: int, lost: LostFrames) -> RebuiltBook:
-    """Unknown. (Undoing the deltas received before the next resync snapshot would name the
-    book up to the revealing frame; it is switched off, with the exchange-clock placement of
-    resync snapshots by the stream's global order, until a rare mismatch with the
-    simulator's truth seen under load is explained. The tape keeps those deltas, marked
-    `awaiting_snapshot`, so it can return without re-collecting.)"""
-    raise BookUnknown(lost.explain(q)) from None
+        # Undoing the deltas received before the next resync snapshot would name the book up
+        # to the revealing frame; that was switched off (with the exchange-clock placement of
+        # resync snapshots by the stream's global order) after a rare mismatch with the
+        # simulator's truth under load. The tape keeps those deltas, marked
+        # `awaiting_snapshot`, so it can return without re-collecting.
+        raise BookUnknown(lost.explain(q)) from None
 
 
 def _forward(q: _Queries, ticker: str, at_ns: int, clock: BookClock) -> RebuiltBook:
@@ -203,15 +199,6 @@ class _Queries:
         if gap is not None:
             raise LostFrames(self.ticker, *gap)
 
-    def streaming(self, sid: int, at_ns: int) -> bool:
-        """Whether subscription `sid` had delivered a frame at or before `at_ns`."""
-        rows = self.store.sql(
-            f"SELECT 1 FROM orderbook_deltas WHERE sid = {self.p} AND received_ns <= {self.p} "
-            "LIMIT 1",
-            (sid, at_ns),
-        )
-        return bool(rows)
-
     def levels(self, base_ns: int) -> OrderBook:
         rows = self.sql(
             "SELECT side, price, quantity FROM orderbook_snapshots "
@@ -222,13 +209,12 @@ class _Queries:
         no = [(Price(p), Count(q)) for s, p, q in rows if s == "no"]  # type: ignore[arg-type]
         return OrderBook.from_levels(self.ticker, yes, no)
 
-    def deltas(
-        self, base_ns: int, cut: int, *, live_only: bool = True
-    ) -> list[tuple[Side, Decimal, Decimal]]:
-        live = " AND book_state IS DISTINCT FROM 'awaiting_snapshot'" if live_only else ""
+    def deltas(self, base_ns: int, cut: int) -> list[tuple[Side, Decimal, Decimal]]:
+        """The live deltas (applied to the book when they arrived) after the base."""
         rows = self.sql(
             "SELECT side, price, delta FROM orderbook_deltas WHERE market_ticker = {p} "
-            f"AND received_ns > {{p}} AND received_ns <= {{p}}{live} "
+            "AND received_ns > {p} AND received_ns <= {p} "
+            "AND book_state IS DISTINCT FROM 'awaiting_snapshot' "
             "ORDER BY received_ns, sid, seq",
             base_ns,
             cut,

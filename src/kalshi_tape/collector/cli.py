@@ -187,10 +187,8 @@ def book_command(ticker: str, at: str, clock: str, db: str | None, as_json: bool
 
 def _print_book(ticker: str, moment: str, rebuilt: RebuiltBook) -> None:
     book = rebuilt.book
-    undone = "undone" in rebuilt.base_trigger  # the next resync snapshot, deltas undone
-    verb = "-" if undone else "+"
     click.echo(
-        f"{ticker} at {moment}: base {rebuilt.base_trigger} {verb} {rebuilt.deltas_applied} deltas"
+        f"{ticker} at {moment}: base {rebuilt.base_trigger} + {rebuilt.deltas_applied} deltas"
     )
     click.echo(
         f"  yes bid {book.best_yes_bid} x {book.yes_bid_size}   "
