@@ -68,6 +68,9 @@ class Coverage:
     complete: bool
     stale: bool
     fetched: bool = False  # rows were fetched from Kalshi just now
+    # monotonic time since which this process knows the rows are stored; a read begun
+    # before it may predate them (another worker or request stored them meanwhile)
+    stored_since: float = float("inf")
 
 
 def _own_source(table: pa.Table) -> str | None:
@@ -102,6 +105,7 @@ class CandleService:
         self.unknown = NegativeCache(settings.negative_ttl_s, clock)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock)
         self._fetched_at: dict[tuple[str, int], float] = {}
+        self._done_since: dict[tuple[str, int], float] = {}  # first seen complete here
         self.upstream_fetches = 0
         self.budget = UpstreamBudget(
             global_flights_per_s(settings.kalshi.tier, settings.upstream_share),
@@ -124,6 +128,7 @@ class CandleService:
     ) -> CandleResult:
         if ("series", ticker.split("-", 1)[0]) in self.unknown:  # cheap: no store read
             raise not_found("market", ticker)
+        read_at = self.clock.monotonic()
         stored = await self._read(ticker, None, period, None, start, end)  # every source
         own = _own_source(stored) if source != "kalshi" else None
         if source == "own" or (own is not None and source == "auto"):
@@ -136,7 +141,7 @@ class CandleService:
             if source == "own":
                 return _result(own_rows, own or "none", False, False, _partial(own, window))
             return await self._merged(ticker, period, start, end, own_rows, spans)
-        table, cov = await self._kalshi(ticker, period, start, end, stored)
+        table, cov = await self._kalshi(ticker, period, start, end, (read_at, stored))
         self._refuse_empty_stale(cov, table, ticker)
         return _result(table, "kalshi", cov.complete, cov.stale, _kalshi_reason(cov))
 
@@ -146,12 +151,15 @@ class CandleService:
         period: int,
         start: datetime | None,
         end: datetime | None,
-        stored: pa.Table | None = None,
+        earlier: tuple[float, pa.Table] | None = None,
     ) -> tuple[pa.Table, Coverage]:
+        """Kalshi's candles of the market; `earlier` is a read (its start, its rows) that
+        is reused only when it began after the rows were known to be stored."""
         event = await self._event_of(ticker)
         cov = await self.ensure_event(event, period)
-        if cov.fetched or stored is None:  # new rows arrived: read again
-            stored = await self._read(ticker, None, period, "kalshi", start, end)
+        if earlier is not None and not cov.fetched and earlier[0] > cov.stored_since:
+            return _only(earlier[1], "kalshi"), cov
+        stored = await self._read(ticker, None, period, "kalshi", start, end)
         return _only(stored, "kalshi"), cov
 
     async def _merged(
@@ -270,10 +278,13 @@ class CandleService:
         key = coverage_key(event_ticker, period)
         done = await asyncio.to_thread(self.store.progress, key)
         if done is not None and done.done:
-            return Coverage(complete=True, stale=False)
+            if len(self._done_since) > 100_000:
+                self._done_since.clear()
+            since = self._done_since.setdefault((event_ticker, period), self.clock.monotonic())
+            return Coverage(complete=True, stale=False, stored_since=since)
         fetched = self._fetched_at.get((event_ticker, period))
         if fetched is not None and self.clock.monotonic() - fetched < self.settings.live_ttl_s:
-            return Coverage(complete=False, stale=False)
+            return Coverage(complete=False, stale=False, stored_since=fetched)
         if ("event", event_ticker) in self.unknown:
             raise not_found("event", event_ticker)
         upstream = self._require_upstream(event_ticker)

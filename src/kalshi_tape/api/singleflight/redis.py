@@ -47,6 +47,9 @@ class RedisFlight:
 
     async def _hold(self, lock: str, token: str, result_key: str, make: Make, ttl_s: float) -> str:
         try:
+            found = await self._redis.get(result_key)
+            if found is not None:  # stored between our read and our lock
+                return str(found)
             result = await make()
             await self._redis.set(result_key, result, px=max(1, int(ttl_s * 1000)))
             return result
