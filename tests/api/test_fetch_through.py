@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
+from kalshi_tape.api import create_app
 from kalshi_tape.api.render import as_text_columns
+from kalshi_tape.api.server import ApiServer
 from kalshi_tape.client import SyncKalshiClient
 from kalshi_tape.config import Settings
 from kalshi_tape.sim.server import SimServer
-from kalshi_tape.storage import CandleRecord
+from kalshi_tape.storage import CandleRecord, Store
 from kalshi_tape.storage.arrowconv import candles_table
-from tests.api.conftest import OTHER_EVENT, SETTLED_EVENT, ServeFn, sim_requests
+from tests.api.conftest import (
+    OTHER_EVENT,
+    SETTLED_EVENT,
+    ServeFn,
+    api_settings,
+    sim_clock,
+    sim_requests,
+)
 
 EVENT_CANDLES_ROUTE = "/trade-api/v2/series/{series_ticker}/events/{event_ticker}/candlesticks"
 
@@ -141,3 +152,46 @@ def test_market_behind_the_historical_cutoff(sim: SimServer, serve: ServeFn) -> 
         )
     assert [_ts(r["end_period_ts"]) for r in rows] == [c.end_period_ts for c in truth.candlesticks]
     assert [r["volume"] for r in rows] == [str(c.volume) for c in truth.candlesticks]
+
+
+class _OtherWorkerStoresAfterFirstRead:
+    """The warehouse as a second worker sees it: right after its first candle read,
+    another worker fetches the same event through and stores it (a real race, forced)."""
+
+    def __init__(self, store: Store, other_worker: Callable[[], None]) -> None:
+        self._store = store
+        self._other_worker: Callable[[], None] | None = other_worker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def candles(self, **query: Any) -> Any:
+        rows = self._store.candles(**query)
+        if self._other_worker is not None:
+            run, self._other_worker = self._other_worker, None
+            run()
+        return rows
+
+
+def test_a_read_that_predates_another_workers_fetch_is_read_again(
+    sim: SimServer, store: Store, serve: ServeFn
+) -> None:
+    """Two workers over one warehouse: the second read the (empty) market, then the first
+    stored the whole event and marked it complete. The second must not answer its stale
+    empty read as complete (it once served `complete: true` with no candles)."""
+    first = serve(sim.base_url)
+    ticker = event_markets(sim, SETTLED_EVENT)[3]
+    expected = httpx.get(f"{first.url}/v1/candles/{ticker}", params={"period": 60})
+
+    def first_worker_fetches() -> None:
+        other = event_markets(sim, SETTLED_EVENT)[4]
+        assert httpx.get(f"{first.url}/v1/candles/{other}", params={"period": 1}).is_success
+
+    racing = _OtherWorkerStoresAfterFirstRead(store, first_worker_fetches)
+    app = create_app(api_settings(sim.base_url), store=racing, clock=sim_clock())
+    with ApiServer(app) as second:
+        got = httpx.get(f"{second.url}/v1/candles/{ticker}", params={"period": 1})
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["complete"] is True and len(body["candles"]) > 100, body["source"]
+    assert expected.json()["complete"] is True
