@@ -20,10 +20,12 @@ import msgspec
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kalshi_tape.api.budget import TokenBucket, current_client
+from kalshi_tape.api.budget import current_client
 from kalshi_tape.api.keys import Caller, KeyRegistry
 from kalshi_tape.api.render import ResponseCache, cache_key
 from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.client.ratelimit import TokenBucket
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger("kalshi_tape.api.access")
 PROTECTED_PREFIX = "/v1/"
@@ -60,8 +62,10 @@ class AccessMiddleware:
         keys: KeyRegistry,
         metrics: Metrics,
         cache: ResponseCache,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.app = app
+        self._clock = clock
         self.settings = settings
         self.keys = keys
         self.metrics = metrics
@@ -112,7 +116,7 @@ class AccessMiddleware:
             if len(self._buckets) > 100_000:
                 self._buckets.clear()  # a flood of addresses: start afresh, never grow
             rate, burst = self.settings.address_rate_per_s, self.settings.address_burst
-            bucket = self._buckets[address] = TokenBucket(rate, burst, time.monotonic)
+            bucket = self._buckets[address] = TokenBucket(rate, burst, clock=self._clock)
         wait = bucket.take()
         if wait <= 0:
             return None
@@ -143,7 +147,7 @@ class AccessMiddleware:
         if bucket is None:
             rate = float(caller.rate_per_s or self.settings.key_rate_per_s)
             burst = caller.burst or self.settings.key_burst
-            bucket = TokenBucket(rate, burst, time.monotonic)
+            bucket = TokenBucket(rate, burst, clock=self._clock)
             self._buckets[caller.key_id] = bucket
         return bucket
 
