@@ -17,9 +17,8 @@ behind an abuser. `current_client` is set by the access middleware for each requ
 from __future__ import annotations
 
 import contextvars
-from collections import OrderedDict
 
-from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, TokenBucket
+from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap, TokenBucket
 from kalshi_tape.clock import Clock
 
 FLIGHT_REQUESTS = 3  # a market look-up: series check, live, then historical endpoint
@@ -47,12 +46,11 @@ class UpstreamBudget:
         known_reserve: float,
         clock: Clock,
     ) -> None:
-        self._clock = clock
         burst = max(2.0, 2 * global_rate)  # two seconds of budget
         self.global_bucket = TokenBucket(global_rate, burst, clock=clock)
         self._reserve = burst * known_reserve
         self._client_rate, self._client_burst = client_rate, client_burst
-        self._clients: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._clients = BucketMap(clock, MAX_CLIENTS)
         self.refused = 0  # flights refused (for metrics and tests)
 
     def spend(self, known: bool, client: str | None = None) -> float:
@@ -60,20 +58,10 @@ class UpstreamBudget:
         floor = 0.0 if known else self._reserve
         wait = self.global_bucket.wait_s(floor=floor)
         if wait == 0.0 and not known:
-            wait = self._client(client or current_client.get()).take()
+            name = client or current_client.get()
+            wait = self._clients.get(name, self._client_rate, self._client_burst).take()
         if wait == 0.0:
             self.global_bucket.take(floor=floor)
         else:
             self.refused += 1
         return wait
-
-    def _client(self, name: str) -> TokenBucket:
-        bucket = self._clients.get(name)
-        if bucket is None:
-            bucket = TokenBucket(self._client_rate, self._client_burst, clock=self._clock)
-            self._clients[name] = bucket
-            if len(self._clients) > MAX_CLIENTS:
-                self._clients.popitem(last=False)
-        else:
-            self._clients.move_to_end(name)
-        return bucket

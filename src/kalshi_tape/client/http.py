@@ -19,7 +19,7 @@ import httpx
 
 from kalshi_tape.client.auth import KalshiAuth, Signer
 from kalshi_tape.client.ratelimit import RateLimiter, Sleep
-from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, transport_problem
+from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
 from kalshi_tape.clock import Clock
 from kalshi_tape.errors import (
     ApiError,
@@ -38,11 +38,9 @@ Params = dict[str, Any]
 
 
 @dataclass(slots=True)
-class HttpStats:
-    """Counters of one client: requests sent (retries included) and what came back."""
+class HttpStats(RetryStats):
+    """Counters of one client: requests and retries, and what came back."""
 
-    requests: int = 0
-    retries: int = 0
     transport_errors: int = 0
     responses_by_status: dict[int, int] = field(default_factory=Counter)
 
@@ -93,15 +91,11 @@ class HttpCore:
             lambda: self._attempt(path, query),
             rng=self._rng,
             sleep=self._sleep,
-            on_retry=self._count_retry,
+            stats=self.stats,
         )
-
-    def _count_retry(self) -> None:
-        self.stats.retries += 1
 
     async def _attempt(self, path: str, query: Params) -> bytes | Failure:
         await self.limiter.acquire()
-        self.stats.requests += 1
         try:
             response = await self._client.get(path, params=query)
         except httpx.RequestError as exc:

@@ -4,6 +4,7 @@
 users: the client (`acquire` waits, callers served in arrival order), the weather fetchers
 (one bucket per host), the simulator (`take` answers at once: Kalshi's 429) and the API
 (`take` with a `floor`: the upstream budget's reserve; per-address and per-key limits).
+`BucketMap` holds one bucket per key, bounded, for the simulator and the API.
 
 A Kalshi request costs 10 tokens. The client keeps headroom (3 % of the rate, 25 % of the
 burst) for the jitter between when we send and when the exchange counts, and a 429 that
@@ -13,6 +14,7 @@ arrives anyway drains its bucket, so that all tasks slow down.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -113,6 +115,29 @@ class TokenBucket:
         if now > self._stamp:
             self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
+
+
+class BucketMap:
+    """One bucket per key (API key, client address), each made full on first use; beyond
+    `max_keys` the least recently used is dropped, so a flood of addresses cannot grow it."""
+
+    def __init__(self, clock: Clock = SYSTEM_CLOCK, max_keys: int = 100_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def get(self, key: str, rate: float, capacity: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            self._buckets.move_to_end(key)
+            return bucket
+        bucket = self._buckets[key] = TokenBucket(rate, capacity, clock=self._clock)
+        if len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
+        return bucket
 
 
 class NoLimit:

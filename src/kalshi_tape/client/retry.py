@@ -72,6 +72,14 @@ def retry_after_s(response: httpx.Response, clock: Clock, cap_s: float) -> float
     return 0.0 if math.isnan(seconds) else min(cap_s, max(0.0, seconds))
 
 
+@dataclass(slots=True)
+class RetryStats:
+    """Counters of one request path: requests sent (retries included) and retries."""
+
+    requests: int = 0
+    retries: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Bounded retries of transient failures, spaced by `backoff` or `Retry-After`."""
@@ -95,16 +103,17 @@ class RetryPolicy:
         *,
         rng: random.Random,
         sleep: Sleep,
-        on_retry: Callable[[], None] = lambda: None,
+        stats: RetryStats,
     ) -> T:
-        """`attempt()` until it returns a result; raise the last failure's error once it
-        may not be retried or the retries are spent."""
+        """`attempt()` (one request) until it returns a result; raise the last failure's
+        error once it may not be retried or the retries are spent."""
         for number in range(self.max_retries + 1):
+            stats.requests += 1
             result = await attempt()
             if not isinstance(result, Failure):
                 return result
             if not result.retry or number == self.max_retries:
                 raise result.error
-            on_retry()
+            stats.retries += 1
             await sleep(self.delay_s(number, rng, result))
         raise AssertionError("unreachable")

@@ -4,7 +4,7 @@ once (the app answers Kalshi's 429); the refused request costs nothing."""
 
 from __future__ import annotations
 
-from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, TokenBucket
+from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap
 from kalshi_tape.clock import Clock
 
 
@@ -13,14 +13,10 @@ class RateLimiter:
 
     def __init__(self, tier: str, clock: Clock) -> None:
         self.limits = TIER_BUDGETS[tier]
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets = BucketMap(clock)
 
     def allow(self, key: str) -> bool:
         if self.limits is None:
             return True
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = TokenBucket(self.limits.rate, self.limits.capacity, clock=self._clock)
-            self._buckets[key] = bucket
+        bucket = self._buckets.get(key, self.limits.rate, self.limits.capacity)
         return bucket.take(REQUEST_COST) == 0.0

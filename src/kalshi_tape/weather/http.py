@@ -25,7 +25,7 @@ import httpx
 
 from kalshi_tape import __version__
 from kalshi_tape.client.ratelimit import Sleep, TokenBucket
-from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, transport_problem
+from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.weather.errors import WeatherServiceError, WeatherTransportError
 
@@ -43,9 +43,7 @@ Params = Mapping[str, Any]
 
 
 @dataclass(slots=True)
-class WeatherHttpStats:
-    requests: int = 0
-    retries: int = 0
+class WeatherHttpStats(RetryStats):
     cache_hits: int = 0
     by_host: dict[str, int] = field(default_factory=dict)
 
@@ -150,19 +148,15 @@ class WeatherHttp:
             lambda: self._attempt(url, params),
             rng=self._rng,
             sleep=self._sleep,
-            on_retry=self._count_retry,
+            stats=self.stats,
         )
         if cache is not None:
             await asyncio.to_thread(cache.put, url, params, body)
         return body
 
-    def _count_retry(self) -> None:
-        self.stats.retries += 1
-
     async def _attempt(self, url: str, params: Params | None) -> bytes | Failure:
         host = urlsplit(url).netloc
         await self._bucket(host).acquire(1.0)
-        self.stats.requests += 1
         self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
         shown = shown_url(url, params)
         try:
