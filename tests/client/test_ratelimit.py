@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.client.ratelimit import NoLimit, TokenBucket, limiter_for_tier
+from kalshi_tape.client.ratelimit import BucketMap, NoLimit, TokenBucket, limiter_for_tier
 from kalshi_tape.clock import ManualClock
 
 
@@ -123,3 +123,16 @@ def test_a_refused_take_costs_nothing() -> None:
     clock.advance(0.5)
     assert bucket.take(5) == 0.0  # the refusal above took nothing
     assert bucket.take(1, floor=0.5) == pytest.approx(0.15)
+
+
+def test_bucket_map_keeps_one_bucket_per_key_and_drops_the_least_recently_used() -> None:
+    clock = ManualClock()
+    buckets = BucketMap(clock, max_keys=2)
+    a = buckets.get("a", 1, 2)
+    assert a.take(2) == 0.0 and buckets.get("a", 1, 2) is a  # spent, and the same bucket
+    buckets.get("b", 1, 2)
+    buckets.get("a", 1, 2)  # "a" used last: "b" is the oldest now
+    buckets.get("c", 1, 2)
+    assert len(buckets) == 2
+    assert buckets.get("a", 1, 2) is a and buckets.get("a", 1, 2).take(1) > 0
+    assert buckets.get("b", 1, 2).take(2) == 0.0  # "b" was dropped: made afresh, full
