@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from kalshi_tape.client.http import Backoff
+from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream.connection import ConnectionOptions
 
 FAST_BACKOFF = Backoff(base_s=0.01, cap_s=0.1)

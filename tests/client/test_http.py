@@ -10,8 +10,9 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from kalshi_tape.client.http import Backoff, HttpCore
+from kalshi_tape.client.http import HttpCore
 from kalshi_tape.client.ratelimit import NoLimit
+from kalshi_tape.client.retry import Backoff
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.errors import ApiError, AuthError, NotFound, ServerError, TransportError
 

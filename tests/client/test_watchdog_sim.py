@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from kalshi_tape.client import BookFeed, KalshiClient
-from kalshi_tape.client.http import Backoff
+from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream import Connected, Disconnected, FeedEvent
 from kalshi_tape.client.stream.connection import ConnectionOptions
 from kalshi_tape.config import Settings

@@ -8,14 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape.api.budget import UpstreamBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
+from kalshi_tape.clock import ManualClock
 
 
 @settings(max_examples=200, deadline=None)
@@ -25,12 +18,12 @@ class Clock:
     )
 )
 def test_grants_stay_within_the_buckets(steps: list[tuple[float, bool, int]]) -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = UpstreamBudget(5.0, 1.0, 3, 0.5, clock)
     granted_unknown: dict[int, int] = {}
     granted_total = 0
     for dt, known, client in steps:
-        clock.t += dt
+        clock.advance(dt)
         wait = budget.spend(known, f"c{client}")
         assert wait >= 0
         if wait == 0:
@@ -40,14 +33,14 @@ def test_grants_stay_within_the_buckets(steps: list[tuple[float, bool, int]]) ->
                 assert budget.global_bucket.tokens >= 5.0 - 1e-6  # the reserve is kept
         else:
             assert wait > 0  # a refusal names a positive Retry-After
-    elapsed = clock.t
+    elapsed = clock.monotonic()
     assert granted_total <= 10 + 5.0 * elapsed + 1e-6  # global: burst 10, 5/s
     for count in granted_unknown.values():
         assert count <= 3 + 1.0 * elapsed + 1e-6  # per client: burst 3, 1/s
 
 
 def test_known_good_look_ups_pass_when_unknown_ones_are_refused() -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = UpstreamBudget(5.0, 100.0, 100, 0.5, clock)
     unknown = [budget.spend(False, "abuser") for _ in range(20)]
     assert unknown.count(0.0) == 5 and unknown[-1] > 0  # stopped at the reserve

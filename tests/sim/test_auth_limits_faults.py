@@ -91,6 +91,7 @@ def test_basic_tier_rate_limit(secured: SimServer) -> None:
     assert statuses[:40] == [200] * 40  # capacity 400 tokens = 40 requests
     first_limited = next(r for r in responses if r.status_code == 429)
     assert first_limited.json() == {"error": "too many requests"}
+    assert {"retry-after", "x-ratelimit-remaining"}.isdisjoint(first_limited.headers)  # as Kalshi
     assert httpx.get(f"{secured.admin_url}/stats").status_code == 200  # never limited
 
 

@@ -3,7 +3,8 @@
 * API keys from `X-API-Key` or `Authorization: Bearer`, required on `/v1/...` when keys
   are configured (`require_keys`); 401 with a JSON body when missing, wrong or revoked;
 * a token bucket per key (the key's own rate, else the server default), or per address
-  when keys are off and `address_rate_per_s` is set: 429 with `Retry-After` when exceeded;
+  when keys are off and `address_rate_per_s` is set, on the app's injected clock: 429
+  with `Retry-After` when exceeded;
 * who the caller is (key id, else address) for the upstream budget (`budget.py`);
 * Prometheus metrics per route template; a log line per request naming the key's id,
   never the key.
@@ -14,16 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kalshi_tape.api.budget import TokenBucket, current_client
-from kalshi_tape.api.keys import Caller, KeyRegistry
-from kalshi_tape.api.render import ResponseCache, cache_key
-from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.api.budget import current_client
+from kalshi_tape.api.keys import Caller
+from kalshi_tape.api.render import cache_key
+from kalshi_tape.client.ratelimit import BucketMap
+
+if TYPE_CHECKING:  # services.py imports this module (Metrics)
+    from kalshi_tape.api.services import Services
 
 log = logging.getLogger("kalshi_tape.api.access")
 PROTECTED_PREFIX = "/v1/"
@@ -53,20 +57,10 @@ class Metrics:
 
 
 class AccessMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        settings: ApiSettings,
-        keys: KeyRegistry,
-        metrics: Metrics,
-        cache: ResponseCache,
-    ) -> None:
+    def __init__(self, app: ASGIApp, services: Services) -> None:
         self.app = app
-        self.settings = settings
-        self.keys = keys
-        self.metrics = metrics
-        self.cache = cache
-        self._buckets: dict[str, TokenBucket] = {}
+        self.svc = services
+        self._buckets = BucketMap(services.clock)  # by address (keys off) or by key id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +83,7 @@ class AccessMiddleware:
                 if refusal is not None:
                     await refusal(scope, receive, send_status)
                     return
-            hit = self.cache.get(cache_key(scope)) if scope["method"] == "GET" else None
+            hit = self.svc.cache.get(cache_key(scope)) if scope["method"] == "GET" else None
             if hit is not None:  # a rendered body, fresh: no routing, no validation
                 scope["route"] = CACHED
                 await _send_body(send_status, hit[0], hit[1])
@@ -99,59 +93,38 @@ class AccessMiddleware:
             self._record(scope, status, time.perf_counter() - started, caller)
 
     async def _gate(self, scope: Scope) -> tuple[Caller | None, ASGIApp | None]:
-        if self.settings.require_keys:
+        if self.svc.settings.require_keys:
             return await self._admit(scope)
-        if self.settings.address_rate_per_s > 0:
+        if self.svc.settings.address_rate_per_s > 0:
             return None, self._limit_address(scope)
         return None, None
 
     def _limit_address(self, scope: Scope) -> ASGIApp | None:
         address = current_client.get()
-        bucket = self._buckets.get(address)
-        if bucket is None:
-            if len(self._buckets) > 100_000:
-                self._buckets.clear()  # a flood of addresses: start afresh, never grow
-            rate, burst = self.settings.address_rate_per_s, self.settings.address_burst
-            bucket = self._buckets[address] = TokenBucket(rate, burst, time.monotonic)
-        wait = bucket.take()
-        if wait <= 0:
-            return None
-        retry = str(max(1, int(wait + 0.999)))
-        message = f"rate limit of {address} exceeded; retry in {retry} s"
-        refusal: ASGIApp = _json(429, "rate_limited", message, {"retry-after": retry})
-        return refusal
+        rate, burst = self.svc.settings.address_rate_per_s, self.svc.settings.address_burst
+        wait = self._buckets.get(address, rate, burst).take()
+        return _rate_limited(address, wait) if wait > 0 else None
 
     async def _admit(self, scope: Scope) -> tuple[Caller | None, ASGIApp | None]:
-        if self.keys.due():
-            await asyncio.to_thread(self.keys.reload)
+        if self.svc.keys.due():
+            await asyncio.to_thread(self.svc.keys.reload)
         key = _presented_key(scope)
         if key is None:
             return None, _json(401, "missing_api_key", "send your API key in X-API-Key")
-        caller = self.keys.check(key)
+        caller = self.svc.keys.check(key)
         if caller is None:
             return None, _json(401, "invalid_api_key", "the API key is wrong or revoked")
         current_client.set(f"key:{caller.key_id}")
-        wait = self._bucket(caller).take()
-        if wait > 0:
-            retry = str(max(1, int(wait + 0.999)))
-            message = f"rate limit of key {caller.key_id} exceeded; retry in {retry} s"
-            return caller, _json(429, "rate_limited", message, {"retry-after": retry})
-        return caller, None
-
-    def _bucket(self, caller: Caller) -> TokenBucket:
-        bucket = self._buckets.get(caller.key_id)
-        if bucket is None:
-            rate = float(caller.rate_per_s or self.settings.key_rate_per_s)
-            burst = caller.burst or self.settings.key_burst
-            bucket = TokenBucket(rate, burst, time.monotonic)
-            self._buckets[caller.key_id] = bucket
-        return bucket
+        rate = float(caller.rate_per_s or self.svc.settings.key_rate_per_s)
+        burst = caller.burst or self.svc.settings.key_burst
+        wait = self._buckets.get(caller.key_id, rate, burst).take()
+        return caller, _rate_limited(f"key {caller.key_id}", wait) if wait > 0 else None
 
     def _record(self, scope: Scope, status: int, elapsed: float, caller: Caller | None) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        self.metrics.requests.labels(template, str(status)).inc()
-        self.metrics.latency.labels(template).observe(elapsed)
+        self.svc.metrics.requests.labels(template, str(status)).inc()
+        self.svc.metrics.latency.labels(template).observe(elapsed)
         if log.isEnabledFor(logging.DEBUG):
             who = caller.key_id if caller else "-"
             log.debug(
@@ -190,7 +163,14 @@ def _presented_key(scope: Scope) -> str | None:
     return None
 
 
-def _json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:
+def _rate_limited(who: str, wait_s: float) -> ASGIApp:
+    """429 with the whole seconds to wait, in the message and in Retry-After."""
+    retry = str(max(1, int(wait_s + 0.999)))
+    message = f"rate limit of {who} exceeded; retry in {retry} s"
+    return _json(429, "rate_limited", message, {"retry-after": retry})
+
+
+def _json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> ASGIApp:
     body = msgspec.json.encode({"code": code, "message": message})
     raw_headers = [
         (b"content-type", b"application/json"),

@@ -94,9 +94,7 @@ def create_app(
     app.state.services = svc
     install_error_handlers(app)
     _include_routes(app)
-    app.add_middleware(
-        AccessMiddleware, settings=settings, keys=svc.keys, metrics=metrics, cache=svc.cache
-    )
+    app.add_middleware(AccessMiddleware, services=svc)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -17,10 +17,9 @@ behind an abuser. `current_client` is set by the access middleware for each requ
 from __future__ import annotations
 
 import contextvars
-from collections import OrderedDict
-from collections.abc import Callable
 
-from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS
+from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap, TokenBucket
+from kalshi_tape.clock import Clock
 
 FLIGHT_REQUESTS = 3  # a market look-up: series check, live, then historical endpoint
 UNLIMITED_FLIGHTS_PER_S = 100.0  # the global rate when the tier has no stated budget
@@ -29,36 +28,6 @@ MAX_CLIENTS = 100_000  # per-client buckets kept (least recently used dropped)
 current_client: contextvars.ContextVar[str] = contextvars.ContextVar(
     "ktape_api_client", default="-"
 )
-
-
-class TokenBucket:
-    """`rate` tokens per second up to `burst`, on an injected monotonic clock."""
-
-    __slots__ = ("_now", "burst", "rate", "stamp", "tokens")
-
-    def __init__(self, rate: float, burst: float, now: Callable[[], float]) -> None:
-        self.rate, self.burst, self._now = rate, burst, now
-        self.tokens = float(burst)
-        self.stamp = now()
-
-    def _refill(self) -> None:
-        now = self._now()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def wait(self, floor: float = 0.0) -> float:
-        """0 when a token above `floor` is there, else seconds until one will be."""
-        self._refill()
-        if self.tokens - 1 >= floor - 1e-9:
-            return 0.0
-        return (floor + 1 - self.tokens) / self.rate
-
-    def take(self, floor: float = 0.0) -> float:
-        """Take a token (0) or say how long until one may be taken (nothing taken)."""
-        wait = self.wait(floor)
-        if wait == 0.0:
-            self.tokens -= 1
-        return wait
 
 
 def global_flights_per_s(tier: str, share: float) -> float:
@@ -75,35 +44,24 @@ class UpstreamBudget:
         client_rate: float,
         client_burst: int,
         known_reserve: float,
-        now: Callable[[], float],
+        clock: Clock,
     ) -> None:
-        self._now = now
         burst = max(2.0, 2 * global_rate)  # two seconds of budget
-        self.global_bucket = TokenBucket(global_rate, burst, now)
+        self.global_bucket = TokenBucket(global_rate, burst, clock=clock)
         self._reserve = burst * known_reserve
         self._client_rate, self._client_burst = client_rate, client_burst
-        self._clients: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._clients = BucketMap(clock, MAX_CLIENTS)
         self.refused = 0  # flights refused (for metrics and tests)
 
     def spend(self, known: bool, client: str | None = None) -> float:
         """0 when a flight may go now (its tokens taken), else seconds to wait."""
         floor = 0.0 if known else self._reserve
-        wait = self.global_bucket.wait(floor)
+        wait = self.global_bucket.wait_s(floor=floor)
         if wait == 0.0 and not known:
-            wait = self._client(client or current_client.get()).take()
+            name = client or current_client.get()
+            wait = self._clients.get(name, self._client_rate, self._client_burst).take()
         if wait == 0.0:
-            self.global_bucket.take(floor)
+            self.global_bucket.take(floor=floor)
         else:
             self.refused += 1
         return wait
-
-    def _client(self, name: str) -> TokenBucket:
-        bucket = self._clients.get(name)
-        if bucket is None:
-            bucket = TokenBucket(self._client_rate, self._client_burst, self._now)
-            self._clients[name] = bucket
-            if len(self._clients) > MAX_CLIENTS:
-                self._clients.popitem(last=False)
-        else:
-            self._clients.move_to_end(name)
-        return bucket

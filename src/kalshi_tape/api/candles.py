@@ -112,7 +112,7 @@ class CandleService:
             settings.client_upstream_rate_per_s,
             settings.client_upstream_burst,
             settings.known_reserve,
-            clock.monotonic,
+            clock,
         )
         self._known_series: set[str] = set()
 

@@ -1,10 +1,9 @@
 """The single request path: sign, throttle, retry, map errors.
 
-Every REST call of `KalshiClient` goes through `HttpCore.get`. Retries are bounded and
-spaced by a jittered, capped exponential backoff drawn from an injected `random.Random`;
-429, 5xx, timeouts and connection errors are retried, other statuses raise at once.
-Error messages name the request and the problem and never carry headers, keys or
-signatures.
+Every REST call of `KalshiClient` goes through `HttpCore.get`, retried by the one
+`RetryPolicy` (client/retry.py: 429, 5xx, timeouts and connection errors, jittered capped
+backoff, Retry-After honoured); a 429 also drains the limiter. Error messages name the
+request and the problem and never carry headers, keys or signatures.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import httpx
 
 from kalshi_tape.client.auth import KalshiAuth, Signer
 from kalshi_tape.client.ratelimit import RateLimiter, Sleep
+from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
 from kalshi_tape.clock import Clock
 from kalshi_tape.errors import (
     ApiError,
@@ -37,34 +37,16 @@ CLOCK_SKEW_WARN_S = 30.0
 Params = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with "equal jitter": half fixed, half random."""
-
-    base_s: float = 0.25
-    cap_s: float = 8.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        ceiling = min(self.cap_s, self.base_s * 2.0**attempt)
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
 @dataclass(slots=True)
-class HttpStats:
-    """Counters of one client: requests sent (retries included) and what came back."""
+class HttpStats(RetryStats):
+    """Counters of one client: requests and retries, and what came back."""
 
-    requests: int = 0
-    retries: int = 0
     transport_errors: int = 0
     responses_by_status: dict[int, int] = field(default_factory=Counter)
 
     @property
     def rate_limited(self) -> int:
         return self.responses_by_status.get(429, 0)
-
-
-def is_retryable_status(status: int) -> bool:
-    return status == 429 or status >= 500
 
 
 class HttpCore:
@@ -96,8 +78,7 @@ class HttpCore:
         self.stats = HttpStats()
         self._clock = clock
         self._rng = rng
-        self._max_retries = max_retries
-        self._backoff = backoff or Backoff()
+        self._retry = RetryPolicy(max_retries, backoff or Backoff())
         self._sleep = sleep
 
     async def aclose(self) -> None:
@@ -106,37 +87,30 @@ class HttpCore:
     async def get(self, path: str, params: Params | None = None) -> bytes:
         """GET `path` (relative to the base URL) and return the 2xx body."""
         query = _clean(params)
-        for attempt in range(self._max_retries + 1):
-            result = await self._attempt(path, query)
-            if isinstance(result, bytes):
-                return result
-            error = result
-            if not _retryable(error) or attempt == self._max_retries:
-                raise error
-            self.stats.retries += 1
-            await self._sleep(self._backoff.delay(attempt, self._rng))
-        raise AssertionError("unreachable")
+        return await self._retry.run(
+            lambda: self._attempt(path, query),
+            rng=self._rng,
+            sleep=self._sleep,
+            stats=self.stats,
+        )
 
-    async def _attempt(self, path: str, query: Params) -> bytes | KalshiError:
+    async def _attempt(self, path: str, query: Params) -> bytes | Failure:
         await self.limiter.acquire()
-        self.stats.requests += 1
         try:
             response = await self._client.get(path, params=query)
-        except httpx.TimeoutException as exc:
+        except httpx.RequestError as exc:
+            problem = transport_problem(exc)
+            if problem is None:  # undecodable body, redirect loop: not transient
+                raise KalshiError(f"GET {path}: {type(exc).__name__}: {exc}") from None
             self.stats.transport_errors += 1
-            return TransportError("GET", path, f"timed out ({type(exc).__name__})")
-        except httpx.TransportError as exc:
-            self.stats.transport_errors += 1
-            return TransportError("GET", path, f"connection failed ({type(exc).__name__})")
-        except httpx.RequestError as exc:  # undecodable body, redirect loop: not transient
-            raise KalshiError(f"GET {path}: {type(exc).__name__}: {exc}") from None
+            return Failure(TransportError("GET", path, problem), retry=True)
         status = response.status_code
         self.stats.responses_by_status[status] = self.stats.responses_by_status.get(status, 0) + 1
         if 200 <= status < 300:
             return response.content
         if status == 429:
             self.limiter.drain()
-        return self._api_error(response, path)
+        return self._retry.for_response(self._api_error(response, path), response, self._clock)
 
     def _api_error(self, response: httpx.Response, path: str) -> ApiError:
         status = response.status_code
@@ -156,12 +130,6 @@ class HttpCore:
         if skew is not None and abs(skew) > CLOCK_SKEW_WARN_S:
             return f"{message}; local clock is {skew:+.0f} s off the exchange's (clock skew)"
         return f"{message}; the exchange rejected the key id or signature (wrong key?)"
-
-
-def _retryable(error: KalshiError) -> bool:
-    if isinstance(error, TransportError):
-        return True
-    return isinstance(error, ApiError) and is_retryable_status(error.status)
 
 
 def _clock_skew_s(response: httpx.Response, clock: Clock) -> float | None:

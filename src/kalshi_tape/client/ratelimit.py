@@ -1,23 +1,29 @@
-"""Client-side token bucket matching Kalshi's Read budget (kalshi-api.md §4).
+"""The one token bucket, and the client's Read budget built on it (kalshi-api.md §4).
 
-Each request costs 10 tokens; the bucket refills at the tier's Read rate up to its
-capacity. One bucket is shared by every task using a client, and waiters are served in
-arrival order, so many concurrent requests saturate the budget without a 429.
-Headroom (3 % of the rate, 25 % of the burst) absorbs the jitter between when we send
-and when the exchange counts. A 429 that arrives anyway drains the bucket, so that all
-tasks slow down.
+`TokenBucket` refills `rate` tokens per second up to `capacity` on an injected clock. Its
+users: the client (`acquire` waits, callers served in arrival order), the weather fetchers
+(one bucket per host), the simulator (`take` answers at once: Kalshi's 429) and the API
+(`take` with a `floor`: the upstream budget's reserve; per-address and per-key limits).
+`BucketMap` holds one bucket per key, bounded, for the simulator and the API.
+
+A Kalshi request costs 10 tokens. The client keeps headroom (3 % of the rate, 25 % of the
+burst) for the jitter between when we send and when the exchange counts, and a 429 that
+arrives anyway drains its bucket, so that all tasks slow down.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 
 REQUEST_COST = 10.0
-_EPSILON = 1e-6  # float refill rounding must not make a waiter spin
+# Float refill rounding must not make a waiter spin. The balance may end this far below
+# zero (never clamped), so no grant is ever given away.
+EPSILON = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class TokenBucket:
-    """An async token bucket on an injected clock; `acquire` waits in FIFO order."""
+    """`rate` tokens per second up to `capacity`, starting full, on an injected clock."""
+
+    __slots__ = ("_clock", "_lock", "_sleep", "_stamp", "_tokens", "capacity", "rate", "waited_s")
 
     def __init__(
         self,
@@ -56,13 +64,13 @@ class TokenBucket:
     ) -> None:
         if rate <= 0 or capacity <= 0:
             raise ValueError("rate and capacity must be positive")
-        self.rate = rate
-        self.capacity = capacity
+        self.rate = float(rate)
+        self.capacity = float(capacity)
         self._clock = clock
         self._sleep = sleep
-        self._tokens = capacity
+        self._tokens = self.capacity
         self._stamp = clock.monotonic()
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # made on the first `acquire`
         self.waited_s = 0.0
 
     @property
@@ -70,31 +78,66 @@ class TokenBucket:
         self._refill()
         return self._tokens
 
+    def wait_s(self, cost: float = 1.0, floor: float = 0.0) -> float:
+        """0 when `cost` tokens can be taken leaving at least `floor`, else seconds until
+        they can (nothing taken)."""
+        self._refill()
+        short = cost + floor - self._tokens
+        return 0.0 if short <= EPSILON else short / self.rate
+
+    def take(self, cost: float = 1.0, floor: float = 0.0) -> float:
+        """Take `cost` tokens now (0), or say how long until they may be taken (nothing
+        taken: the caller answers at once, nothing queues)."""
+        wait = self.wait_s(cost, floor)
+        if wait == 0.0:
+            self._tokens -= cost
+        return wait
+
     async def acquire(self, cost: float = REQUEST_COST) -> None:
-        """Take `cost` tokens, waiting for the refill when the bucket is short."""
+        """Take `cost` tokens, waiting for the refill when the bucket is short; waiters
+        are served in arrival order."""
         if cost > self.capacity:
             raise ValueError(f"cost {cost} exceeds bucket capacity {self.capacity}")
+        if self._lock is None:
+            self._lock = asyncio.Lock()
         async with self._lock:
-            while True:
-                self._refill()
-                if self._tokens >= cost - _EPSILON:
-                    self._tokens = max(0.0, self._tokens - cost)
-                    return
-                wait = (cost - self._tokens) / self.rate
+            while (wait := self.take(cost)) > 0:
                 self.waited_s += wait
                 await self._sleep(wait)
 
     def drain(self) -> None:
         """Empty the bucket (a 429 arrived anyway: the exchange thinks we are over)."""
         self._refill()
-        self._tokens = 0.0
+        self._tokens = min(self._tokens, 0.0)
 
     def _refill(self) -> None:
         now = self._clock.monotonic()
-        elapsed = now - self._stamp
-        if elapsed > 0:
-            self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
-        self._stamp = now
+        if now > self._stamp:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+
+
+class BucketMap:
+    """One bucket per key (API key, client address), each made full on first use; beyond
+    `max_keys` the least recently used is dropped, so a flood of addresses cannot grow it."""
+
+    def __init__(self, clock: Clock = SYSTEM_CLOCK, max_keys: int = 100_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def get(self, key: str, rate: float, capacity: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            self._buckets.move_to_end(key)
+            return bucket
+        bucket = self._buckets[key] = TokenBucket(rate, capacity, clock=self._clock)
+        if len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
+        return bucket
 
 
 class NoLimit:

@@ -11,17 +11,19 @@ The endpoints live in `rest_markets`, `rest_candles` and `rest_historical` (one 
 
 from __future__ import annotations
 
+import asyncio
 import random
 from types import TracebackType
 
 import httpx
 
 from kalshi_tape.client.auth import Signer
-from kalshi_tape.client.http import Backoff, HttpCore, HttpStats
-from kalshi_tape.client.ratelimit import RateLimiter, limiter_for_tier
+from kalshi_tape.client.http import HttpCore, HttpStats
+from kalshi_tape.client.ratelimit import RateLimiter, Sleep, limiter_for_tier
 from kalshi_tape.client.rest_candles import MAX_BATCH_SLOTS, MAX_BATCH_TICKERS, candle_slots
 from kalshi_tape.client.rest_historical import HistoricalEndpoints
 from kalshi_tape.client.rest_markets import MAX_ORDERBOOK_TICKERS
+from kalshi_tape.client.retry import Backoff
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
 from kalshi_tape.domain import (
@@ -51,6 +53,7 @@ class KalshiClient(HistoricalEndpoints):
         timeout: float = 15.0,
         backoff: Backoff | None = None,
         limiter: RateLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.clock = clock or SYSTEM_CLOCK
@@ -64,6 +67,7 @@ class KalshiClient(HistoricalEndpoints):
             max_retries=max_retries,
             timeout=timeout,
             backoff=backoff,
+            sleep=sleep,
         )
         self._cutoff: HistoricalCutoff | None = None
 

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
+from kalshi_tape.client.ratelimit import TIER_BUDGETS
 from kalshi_tape.errors import ConfigError
-from kalshi_tape.sim.config import DEFAULT_SERIES, TIERS, WIRE_ERAS, Faults, SimConfig
+from kalshi_tape.sim.config import DEFAULT_SERIES, WIRE_ERAS, Faults, SimConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,7 +87,7 @@ SIM_OPTIONS: tuple[Callable[[F], F], ...] = (
     ),
     click.option(
         "--tier",
-        type=click.Choice(list(TIERS)),
+        type=click.Choice(list(TIER_BUDGETS)),
         default="basic",
         show_default=True,
         help="Rate-limit tier the exchange enforces.",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Literal
 
+from kalshi_tape.client.ratelimit import TIER_BUDGETS
 from kalshi_tape.errors import ConfigError
 
 WireEra = Literal["fixed", "dual", "cents"]
@@ -20,18 +21,6 @@ DEFAULT_SERIES: tuple[str, ...] = (
     "KXHIGHLAX",
     "KXHIGHPHIL",
 )
-
-# Read budget (tokens/s) and bucket capacity per tier (kalshi-api.md §4); None = no limit.
-TIERS: dict[str, tuple[float, float] | None] = {
-    "basic": (200.0, 400.0),
-    "advanced": (300.0, 600.0),
-    "expert": (600.0, 600.0),
-    "premier": (1000.0, 1000.0),
-    "paragon": (2000.0, 2000.0),
-    "prime": (4000.0, 4000.0),
-    "prestige": (10000.0, 10000.0),
-    "unlimited": None,
-}
 
 
 @dataclass(frozen=True)
@@ -109,8 +98,8 @@ class SimConfig:
     def __post_init__(self) -> None:
         if self.wire_era not in WIRE_ERAS:
             raise ConfigError("wire_era", f"must be one of {', '.join(WIRE_ERAS)}")
-        if self.tier not in TIERS:
-            raise ConfigError("tier", f"must be one of {', '.join(TIERS)}")
+        if self.tier not in TIER_BUDGETS:
+            raise ConfigError("tier", f"must be one of {', '.join(TIER_BUDGETS)}")
         if self.days < 0 or self.historical_days < 0:
             raise ConfigError("days", "must be >= 0")
         if self.speed < 0:

@@ -1,31 +1,22 @@
-"""Kalshi's token buckets (kalshi-api.md §4): 10 tokens per request, per key or client."""
+"""Kalshi's Read buckets (kalshi-api.md §4): 10 tokens per request, one bucket per API key
+(or client address), the tier's full budget. A request the bucket cannot pay is refused at
+once (the app answers Kalshi's 429); the refused request costs nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from kalshi_tape.sim.config import TIERS
-
-REQUEST_COST = 10.0
+from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap
+from kalshi_tape.clock import Clock
 
 
 class RateLimiter:
-    """One Read bucket per API key (or client address); runs on real monotonic time."""
+    """One Read bucket per key, on the exchange's clock (its `monotonic` is real time)."""
 
-    def __init__(self, tier: str, monotonic: Callable[[], float]) -> None:
-        self.limits = TIERS[tier]
-        self._monotonic = monotonic
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last time)
+    def __init__(self, tier: str, clock: Clock) -> None:
+        self.limits = TIER_BUDGETS[tier]
+        self._buckets = BucketMap(clock)
 
     def allow(self, key: str) -> bool:
         if self.limits is None:
             return True
-        rate, capacity = self.limits
-        now = self._monotonic()
-        tokens, last = self._buckets.get(key, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * rate)
-        if tokens < REQUEST_COST:
-            self._buckets[key] = (tokens, now)
-            return False
-        self._buckets[key] = (tokens - REQUEST_COST, now)
-        return True
+        bucket = self._buckets.get(key, self.limits.rate, self.limits.capacity)
+        return bucket.take(REQUEST_COST) == 0.0

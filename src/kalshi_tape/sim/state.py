@@ -24,7 +24,7 @@ class SimState:
         self.stats = SimStats()
         self.faults = FaultInjector(config.faults, config.seed)
         self.verifier = Verifier(config.trusted_keys)
-        self.limiter = RateLimiter(config.tier, self.exchange.clock.monotonic)
+        self.limiter = RateLimiter(config.tier, self.exchange.clock)
         self.hub = StreamHub(self)
 
     def now_ms(self) -> int:

@@ -1,9 +1,11 @@
 """The one polite HTTP path to every weather service.
 
 `WeatherHttp.get(url, params)`: a User-Agent naming the project, a token bucket per host
-(IEM asks for about 1 request/s), bounded retries with jittered exponential backoff on
-429/5xx/timeouts (honouring Retry-After), and an optional on-disk cache for responses that
-can no longer change. Secrets in query strings (Visual Crossing's `key`) never reach error
+(IEM asks for about 1 request/s), the client's one retry policy (client/retry.py: 429, 5xx,
+timeouts; jittered backoff; Retry-After honoured), and an optional on-disk cache for
+responses that can no longer change. The cache's file calls run in a worker thread, never
+on the event loop. (hishel would store each request's URL, secrets included, and has no
+per-call lifetime.) Secrets in query strings (Visual Crossing's `key`) never reach error
 messages or cache metadata.
 """
 
@@ -22,7 +24,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from kalshi_tape import __version__
-from kalshi_tape.client import Backoff, TokenBucket
+from kalshi_tape.client.ratelimit import Sleep, TokenBucket
+from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.weather.errors import WeatherServiceError, WeatherTransportError
 
@@ -40,9 +43,7 @@ Params = Mapping[str, Any]
 
 
 @dataclass(slots=True)
-class WeatherHttpStats:
-    requests: int = 0
-    retries: int = 0
+class WeatherHttpStats(RetryStats):
     cache_hits: int = 0
     by_host: dict[str, int] = field(default_factory=dict)
 
@@ -100,6 +101,7 @@ class WeatherHttp:
         timeout_s: float = 30.0,
         backoff: Backoff | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._client = httpx.AsyncClient(
             timeout=timeout_s,
@@ -113,8 +115,8 @@ class WeatherHttp:
         self._rates = {**HOST_RATES, **(rates or {})}
         self._default_rate = default_rate
         self._buckets: dict[str, TokenBucket] = {}
-        self._max_retries = max_retries
-        self._backoff = backoff or Backoff(base_s=1.0, cap_s=30.0)
+        self._retry = RetryPolicy(max_retries, backoff or Backoff(base_s=1.0, cap_s=30.0))
+        self._sleep = sleep
         self.stats = WeatherHttpStats()
 
     async def __aenter__(self) -> WeatherHttp:
@@ -136,51 +138,37 @@ class WeatherHttp:
 
     async def get(self, url: str, params: Params | None = None, *, cache_ttl_s: float = 0) -> bytes:
         """The 2xx body of GET url?params; cached for `cache_ttl_s` seconds when > 0."""
-        if self.cache is not None and cache_ttl_s > 0:
-            cached = self.cache.get(url, params, cache_ttl_s)
+        cache = self.cache if cache_ttl_s > 0 else None
+        if cache is not None:
+            cached = await asyncio.to_thread(cache.get, url, params, cache_ttl_s)
             if cached is not None:
                 self.stats.cache_hits += 1
                 return cached
-        body = await self._get_with_retries(url, params)
-        if self.cache is not None and cache_ttl_s > 0:
-            self.cache.put(url, params, body)
+        body = await self._retry.run(
+            lambda: self._attempt(url, params),
+            rng=self._rng,
+            sleep=self._sleep,
+            stats=self.stats,
+        )
+        if cache is not None:
+            await asyncio.to_thread(cache.put, url, params, body)
         return body
 
-    async def _get_with_retries(self, url: str, params: Params | None) -> bytes:
+    async def _attempt(self, url: str, params: Params | None) -> bytes | Failure:
         host = urlsplit(url).netloc
-        for attempt in range(self._max_retries + 1):
-            await self._bucket(host).acquire(1.0)
-            self.stats.requests += 1
-            self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
-            result = await self._attempt(url, params)
-            if isinstance(result, bytes):
-                return result
-            error, retry_after = result
-            if attempt == self._max_retries or retry_after is None:
-                raise error
-            self.stats.retries += 1
-            delay = max(retry_after, self._backoff.delay(attempt, self._rng))
-            await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
-
-    async def _attempt(
-        self, url: str, params: Params | None
-    ) -> bytes | tuple[Exception, float | None]:
-        """The body, or (error, seconds to wait before a retry | None = do not retry)."""
+        await self._bucket(host).acquire(1.0)
+        self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
         shown = shown_url(url, params)
         try:
             response = await self._client.get(url, params=dict(params or {}))
-        except httpx.TimeoutException as exc:
-            return WeatherTransportError(shown, f"timed out ({type(exc).__name__})"), 0.0
-        except httpx.TransportError as exc:
-            return WeatherTransportError(shown, f"connection failed ({type(exc).__name__})"), 0.0
-        status = response.status_code
-        if 200 <= status < 300:
+        except httpx.RequestError as exc:
+            problem = transport_problem(exc)
+            detail = problem or f"request failed ({type(exc).__name__})"  # no text: secrets
+            return Failure(WeatherTransportError(shown, detail), retry=problem is not None)
+        if 200 <= response.status_code < 300:
             return response.content
-        error = WeatherServiceError(status, shown, _detail(response))
-        if status == 429 or status >= 500:
-            return error, _retry_after(response)
-        return error, None
+        error = WeatherServiceError(response.status_code, shown, _detail(response))
+        return self._retry.for_response(error, response, self._clock)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -189,11 +177,3 @@ def _detail(response: httpx.Response) -> str:
     if "<html" in text.lower():
         return "HTML error page"
     return " ".join(text.split())[:160]
-
-
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after", "")
-    try:
-        return min(60.0, max(0.0, float(value)))
-    except ValueError:
-        return 0.0

@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from kalshi_tape.client.auth import Signer
-from kalshi_tape.client.http import Backoff
+from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream.events import Connected, Disconnected
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.errors import StreamError
