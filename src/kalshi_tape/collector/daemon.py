@@ -226,9 +226,12 @@ class Collector:
         """The fleet's leases changed: collect what this process holds now, and mark the
         markets let go (the book is unknown there until the next holder's snapshot)."""
         assert self.fleet is not None
+        events_before = dict(self.tracker.market_event)
         added, removed = self.tracker.reassign()
         now = self.clock.now_ns()
-        self._fleet_gaps(removed, now, "let go")
+        # an event discovery no longer lists ended: its markets were not handed to anyone
+        handed = {t for t in removed if events_before.get(t) in self.tracker.candidates}
+        self._fleet_gaps(handed, now, "let go")
         for ticker in sorted(added):  # unknown from the previous holder's last heartbeat
             since = self.fleet.since.get(self.tracker.market_event[ticker], now)
             self._fleet_gaps([ticker], since, "took over")
