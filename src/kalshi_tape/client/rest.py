@@ -12,7 +12,6 @@ The endpoints live in `rest_markets`, `rest_candles` and `rest_historical` (one 
 from __future__ import annotations
 
 import random
-from types import TracebackType
 
 import httpx
 
@@ -23,6 +22,7 @@ from kalshi_tape.client.rest_candles import MAX_BATCH_SLOTS, MAX_BATCH_TICKERS, 
 from kalshi_tape.client.rest_historical import HistoricalEndpoints
 from kalshi_tape.client.rest_markets import MAX_ORDERBOOK_TICKERS
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.closing import AsyncClosing
 from kalshi_tape.config import Settings
 from kalshi_tape.domain import (
     HistoricalCutoff,
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class KalshiClient(HistoricalEndpoints):
+class KalshiClient(HistoricalEndpoints, AsyncClosing):
     """Async Kalshi REST client; use as `async with KalshiClient(settings) as client:`."""
 
     def __init__(
@@ -74,17 +74,6 @@ class KalshiClient(HistoricalEndpoints):
     @property
     def limiter(self) -> RateLimiter:
         return self._http.limiter
-
-    async def __aenter__(self) -> KalshiClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -7,9 +7,10 @@ would lose digits), so no value passes through float.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any
 
 import pyarrow as pa
@@ -54,80 +55,40 @@ def _rows_to_columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Col
     return {name: list(values) for name, values in zip(names, transposed, strict=True)}
 
 
+def _object_table(
+    table: schema.Table,
+    items: Iterable[Any],
+    attrs: Mapping[str, str] = MappingProxyType({}),
+    fixes: Mapping[str, Callable[[Any], Any]] = MappingProxyType({}),
+) -> pa.Table:
+    """Objects with an attribute per column: named like the column unless `attrs` says
+    otherwise, its value passed through `fixes[column]` where there is one."""
+    names = table.column_names[:-1]
+    columns = _rows_to_columns(names, map(attrgetter(*(attrs.get(n, n) for n in names)), items))
+    for name, fix in fixes.items():
+        columns[name] = [fix(value) for value in columns[name]]
+    return build(table, columns)
+
+
+_RAW = {"raw_json": "raw"}
+_RAW_FIX = {"raw_json": _raw}
+
+
 def series_table(items: Iterable[Series]) -> pa.Table:
-    names = schema.SERIES.column_names[:-1]
-    rows = (
-        (
-            s.ticker,
-            s.title,
-            s.category,
-            s.frequency,
-            s.fee_type,
-            s.fee_multiplier,
-            s.contract_url,
-            s.last_updated_ts,
-            _raw(s.raw),
-        )
-        for s in items
-    )
-    return build(schema.SERIES, _rows_to_columns(names, rows))
+    return _object_table(schema.SERIES, items, _RAW, _RAW_FIX)
 
 
 def events_table(items: Iterable[Event]) -> pa.Table:
-    names = schema.EVENTS.column_names[:-1]
-    rows = (
-        (
-            e.event_ticker,
-            e.series_ticker,
-            e.title,
-            e.sub_title,
-            e.collateral_return_type,
-            e.mutually_exclusive,
-            e.strike_date,
-            e.strike_period,
-            _raw(e.raw),
-        )
-        for e in items
-    )
-    return build(schema.EVENTS, _rows_to_columns(names, rows))
+    return _object_table(schema.EVENTS, items, _RAW, _RAW_FIX)
 
 
 def markets_table(items: Iterable[Market]) -> pa.Table:
-    names = schema.MARKETS.column_names[:-1]
-    rows = (
-        (
-            m.ticker,
-            m.event_ticker,
-            m.market_type,
-            m.status,
-            m.title,
-            m.subtitle,
-            m.yes_sub_title,
-            m.no_sub_title,
-            m.strike_type,
-            m.floor_strike,
-            m.cap_strike,
-            m.open_time,
-            m.close_time,
-            m.expected_expiration_time,
-            m.latest_expiration_time,
-            m.updated_time,
-            m.yes_bid,
-            m.yes_ask,
-            m.no_bid,
-            m.no_ask,
-            m.last_price,
-            m.volume,
-            m.volume_24h,
-            m.open_interest,
-            m.result or None,
-            m.settlement_value,
-            m.settlement_ts,
-            _raw(m.raw),
-        )
-        for m in items
-    )
-    return build(schema.MARKETS, _rows_to_columns(names, rows))
+    """`result` is NULL while unsettled (the domain's empty string)."""
+    return _object_table(schema.MARKETS, items, _RAW, {**_RAW_FIX, "result": _or_none})
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
 
 
 _NO_QUOTE = (None, None, None, None)
@@ -167,25 +128,11 @@ def candles_table(items: Iterable[CandleRecord]) -> pa.Table:
 
 
 def trades_table(items: Iterable[Trade]) -> pa.Table:
-    names = schema.TRADES.column_names[:-1]
-    rows = (
-        (
-            t.trade_id,
-            t.created_time,
-            t.ticker,
-            t.yes_price,
-            t.no_price,
-            t.count,
-            t.taker_side,
-            t.is_block_trade,
-        )
-        for t in items
-    )
-    return build(schema.TRADES, _rows_to_columns(names, rows))
+    return _object_table(schema.TRADES, items, {"market_ticker": "ticker"})
 
 
 def market_snapshots_table(items: Iterable[MarketSnapshotRow]) -> pa.Table:
-    return _struct_table(schema.MARKET_SNAPSHOTS, items)
+    return _object_table(schema.MARKET_SNAPSHOTS, items)
 
 
 def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
@@ -201,49 +148,27 @@ def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
 
 
 def orderbook_deltas_table(items: Iterable[OrderbookDelta]) -> pa.Table:
-    names = schema.ORDERBOOK_DELTAS.column_names[:-1]
-    rows = (
-        (
-            d.received_ns,
-            d.sid,
-            d.seq,
-            d.market_ticker,
-            d.exchange_ts_ms,
-            d.side,
-            d.price,
-            d.delta,
-            d.client_order_id,
-            d.book_state,
-        )
-        for d in items
-    )
-    return build(schema.ORDERBOOK_DELTAS, _rows_to_columns(names, rows))
+    return _object_table(schema.ORDERBOOK_DELTAS, items)
 
 
 def sequence_gaps_table(items: Iterable[SequenceGapRow]) -> pa.Table:
-    return _struct_table(schema.SEQUENCE_GAPS, items)
+    return _object_table(schema.SEQUENCE_GAPS, items)
 
 
 def weather_observations_table(items: Iterable[WeatherObservationRow]) -> pa.Table:
-    return _struct_table(schema.WEATHER_OBSERVATIONS, items)
+    return _object_table(schema.WEATHER_OBSERVATIONS, items)
 
 
 def daily_climate_table(items: Iterable[DailyClimateRow]) -> pa.Table:
-    return _struct_table(schema.DAILY_CLIMATE, items)
+    return _object_table(schema.DAILY_CLIMATE, items)
 
 
 def weather_forecasts_table(items: Iterable[WeatherForecastRow]) -> pa.Table:
-    return _struct_table(schema.WEATHER_FORECASTS, items)
+    return _object_table(schema.WEATHER_FORECASTS, items)
 
 
 def backfill_progress_table(items: Iterable[BackfillProgress]) -> pa.Table:
-    return _struct_table(schema.BACKFILL_PROGRESS, items)
-
-
-def _struct_table(table: schema.Table, items: Iterable[Any]) -> pa.Table:
-    """Records whose field names equal the column names."""
-    names = table.column_names[:-1]
-    return build(table, _rows_to_columns(names, map(attrgetter(*names), items)))
+    return _object_table(schema.BACKFILL_PROGRESS, items)
 
 
 def with_ingested_at(data: pa.Table, now: datetime) -> pa.Table:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, TypedDict, Unpack
 
 import pyarrow as pa
 
+from kalshi_tape.closing import Closing
 from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
 from kalshi_tape.storage.records import (
     BackfillProgress,
@@ -46,24 +46,30 @@ class BookInputs:
     gaps: pa.Table
 
 
-class Store(Protocol):
+class ChunkRows(TypedDict, total=False):
+    """What `Store.commit_chunk` takes besides the checkpoint: rows by table name."""
+
+    series: Iterable[Series]
+    events: Iterable[Event]
+    markets: Iterable[Market]
+    candles: Iterable[CandleRecord]
+    trades: Iterable[Trade]
+    market_snapshots: Iterable[MarketSnapshotRow]
+    orderbook_snapshots: Iterable[OrderbookSnapshot]
+    orderbook_deltas: Iterable[OrderbookDelta]
+    sequence_gaps: Iterable[SequenceGapRow]
+    weather_observations: Iterable[WeatherObservationRow]
+    daily_climate: Iterable[DailyClimateRow]
+    weather_forecasts: Iterable[WeatherForecastRow]
+
+
+class Store(Closing, Protocol):
     """A warehouse on one engine. Every write is an idempotent upsert by natural key."""
 
     @property
     def backend(self) -> str:
         """ "duckdb" or "postgresql"."""
         ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def close(self) -> None: ...
 
     def migrate(self) -> list[str]:
         """Apply pending migrations (idempotent); returns the names applied now."""
@@ -81,19 +87,8 @@ class Store(Protocol):
     def commit_chunk(
         self,
         *,
-        series: Iterable[Series] = (),
-        events: Iterable[Event] = (),
-        markets: Iterable[Market] = (),
-        candles: Iterable[CandleRecord] = (),
-        trades: Iterable[Trade] = (),
-        market_snapshots: Iterable[MarketSnapshotRow] = (),
-        orderbook_snapshots: Iterable[OrderbookSnapshot] = (),
-        orderbook_deltas: Iterable[OrderbookDelta] = (),
-        sequence_gaps: Iterable[SequenceGapRow] = (),
-        weather_observations: Iterable[WeatherObservationRow] = (),
-        daily_climate: Iterable[DailyClimateRow] = (),
-        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
+        **rows: Unpack[ChunkRows],
     ) -> int:
         """Upsert everything given and the optional checkpoint in ONE transaction."""
         ...

@@ -18,31 +18,24 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, TypeVar, Unpack, cast
 
 import pyarrow as pa
 
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
+from kalshi_tape.closing import Closing
 from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import arrowconv, migrations, schema
-from kalshi_tape.storage.base import BookInputs, StoreInfo
+from kalshi_tape.storage.base import BookInputs, ChunkRows, StoreInfo
 from kalshi_tape.storage.records import (
     BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
 )
 
 T = TypeVar("T")
 _RETRIES = 6
 
 
-class SqlStore(ABC):
+class SqlStore(Closing, ABC):
     """Shared implementation of the `Store` protocol."""
 
     backend: ClassVar[schema.Dialect]
@@ -80,10 +73,10 @@ class SqlStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def _migration_lock(self) -> None:  # noqa: B027 - optional hook
+    def _migration_lock(self) -> None:
         """Serialize concurrent migrators (inside the migration transaction)."""
 
-    def _after_migrate(self) -> None:  # noqa: B027 - optional hook
+    def _after_migrate(self) -> None:
         """Engine extras after migrations (TimescaleDB hypertables)."""
 
     def _is_transient(self, exc: Exception) -> bool:
@@ -94,17 +87,6 @@ class SqlStore(ABC):
         return False, ()
 
     # ------------------------------------------------------------------ lifecycle
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def migrate(self) -> list[str]:
         with self._lock:
@@ -161,35 +143,13 @@ class SqlStore(ABC):
     def commit_chunk(
         self,
         *,
-        series: Iterable[Series] = (),
-        events: Iterable[Event] = (),
-        markets: Iterable[Market] = (),
-        candles: Iterable[CandleRecord] = (),
-        trades: Iterable[Trade] = (),
-        market_snapshots: Iterable[MarketSnapshotRow] = (),
-        orderbook_snapshots: Iterable[OrderbookSnapshot] = (),
-        orderbook_deltas: Iterable[OrderbookDelta] = (),
-        sequence_gaps: Iterable[SequenceGapRow] = (),
-        weather_observations: Iterable[WeatherObservationRow] = (),
-        daily_climate: Iterable[DailyClimateRow] = (),
-        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
+        **rows: Unpack[ChunkRows],
     ) -> int:
-        given: dict[str, Iterable[Any]] = {
-            "series": series,
-            "events": events,
-            "markets": markets,
-            "candles": candles,
-            "trades": trades,
-            "market_snapshots": market_snapshots,
-            "orderbook_snapshots": orderbook_snapshots,
-            "orderbook_deltas": orderbook_deltas,
-            "sequence_gaps": sequence_gaps,
-            "weather_observations": weather_observations,
-            "daily_climate": daily_climate,
-            "weather_forecasts": weather_forecasts,
-            "backfill_progress": _checkpoints(progress),
-        }
+        if unknown := rows.keys() - ChunkRows.__optional_keys__:
+            raise TypeError(f"commit_chunk() got unexpected keyword arguments {sorted(unknown)}")
+        given = cast(dict[str, Iterable[Any]], {**rows})
+        given["backfill_progress"] = _checkpoints(progress)
         batches = []
         for spec in schema.TABLES:
             items = list(given.get(spec.name, ()))  # tables without a kwarg: write_arrow

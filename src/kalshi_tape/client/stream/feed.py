@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Iterable
-from types import TracebackType
 
 from kalshi_tape.client.auth import Signer
 from kalshi_tape.client.stream.connection import Connection, ConnectionOptions
@@ -32,6 +31,7 @@ from kalshi_tape.client.stream.feed_state import (
 from kalshi_tape.client.stream.orderbook import OrderBook
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.closing import AsyncClosing
 from kalshi_tape.config import Settings
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
 TICK_S = 0.5
 
 
-class BookFeed:
+class BookFeed(AsyncClosing):
     """Order books (and optionally ticker/trade/lifecycle messages) for a set of markets.
 
     ```python
@@ -91,19 +91,10 @@ class BookFeed:
     def synced(self) -> bool:
         return self.state.synced
 
-    async def __aenter__(self) -> BookFeed:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def close(self) -> None:
         await self.connection.close()
+
+    aclose = close  # what `async with` awaits (AsyncClosing)
 
     async def add_markets(self, tickers: Iterable[str]) -> None:
         self.state.add_markets(tickers)
