@@ -4,13 +4,13 @@ historical endpoint (`GET /historical/cutoff`, cached for the client's life)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from kalshi_tape import parse
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_base import join_tickers, segment
-from kalshi_tape.client.rest_candles import CandleEndpoints
-from kalshi_tape.client.rest_markets import MarketEndpoints
+from kalshi_tape.client.rest_candles import CandleEndpoints, CandleWindow, window_params
+from kalshi_tape.client.rest_markets import MarketEndpoints, TradeFilters
 from kalshi_tape.domain import HistoricalCutoff, Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.errors import NotFound
 
@@ -56,32 +56,18 @@ class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
         return await self._get(f"/historical/markets/{segment(ticker)}", parse.parse_market)
 
     async def get_historical_market_candlesticks(
-        self, ticker: str, *, start_ts: int, end_ts: int, period_interval: int
+        self, ticker: str, **window: Unpack[CandleWindow]
     ) -> MarketCandlesticks:
         path = f"/historical/markets/{segment(ticker)}/candlesticks"
-        params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
-        return await self._get(path, parse.parse_historical_candlesticks, params)
+        return await self._get(path, parse.parse_historical_candlesticks, window_params(window))
 
     async def get_historical_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[TradeFilters]
     ) -> Page[Trade]:
-        return await self._trades_page("/historical/trades", ticker, min_ts, max_ts, limit, cursor)
+        return await self._trades_page("/historical/trades", filters, cursor)
 
-    def iter_historical_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-    ) -> AsyncIterator[Trade]:
-        return self._iter_trades("/historical/trades", ticker, min_ts, max_ts, limit)
+    def iter_historical_trades(self, **filters: Unpack[TradeFilters]) -> AsyncIterator[Trade]:
+        return self._iter_trades("/historical/trades", filters)
 
     async def locate_market(self, ticker: str) -> tuple[Market, bool]:
         """(market, is_historical): the live endpoint first, else `/historical`."""
@@ -141,26 +127,12 @@ class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
                     yield trade
 
     async def get_market_candlesticks_routed(
-        self,
-        ticker: str,
-        *,
-        start_ts: int,
-        end_ts: int,
-        period_interval: int,
-        series_ticker: str | None = None,
+        self, ticker: str, *, series_ticker: str | None = None, **window: Unpack[CandleWindow]
     ) -> MarketCandlesticks:
         """Candles from the live endpoint, or `/historical` when the market moved there."""
         market, historical = await self.locate_market(ticker)
         if historical:
-            return await self.get_historical_market_candlesticks(
-                ticker, start_ts=start_ts, end_ts=end_ts, period_interval=period_interval
-            )
+            return await self.get_historical_market_candlesticks(ticker, **window)
         if series_ticker is None:
             series_ticker = (await self.get_event(market.event_ticker, False)).series_ticker
-        return await self.get_market_candlesticks(
-            series_ticker,
-            ticker,
-            start_ts=start_ts,
-            end_ts=end_ts,
-            period_interval=period_interval,
-        )
+        return await self.get_market_candlesticks(series_ticker, ticker, **window)

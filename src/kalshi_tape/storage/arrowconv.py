@@ -7,6 +7,7 @@ would lose digits), so no value passes through float.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
@@ -16,17 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
+from kalshi_tape.domain import Event, Market, OrderbookSnapshot, Series, Trade
 from kalshi_tape.storage import schema
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
-)
+from kalshi_tape.storage.records import CandleRecord
 
 Columns = dict[str, Any]
 
@@ -131,10 +124,6 @@ def trades_table(items: Iterable[Trade]) -> pa.Table:
     return _object_table(schema.TRADES, items, {"market_ticker": "ticker"})
 
 
-def market_snapshots_table(items: Iterable[MarketSnapshotRow]) -> pa.Table:
-    return _object_table(schema.MARKET_SNAPSHOTS, items)
-
-
 def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
     """One row per level of each snapshot (both sides' bids)."""
     names = schema.ORDERBOOK_SNAPSHOTS.column_names[:-1]
@@ -145,30 +134,6 @@ def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
         for price, qty in levels
     )
     return build(schema.ORDERBOOK_SNAPSHOTS, _rows_to_columns(names, rows))
-
-
-def orderbook_deltas_table(items: Iterable[OrderbookDelta]) -> pa.Table:
-    return _object_table(schema.ORDERBOOK_DELTAS, items)
-
-
-def sequence_gaps_table(items: Iterable[SequenceGapRow]) -> pa.Table:
-    return _object_table(schema.SEQUENCE_GAPS, items)
-
-
-def weather_observations_table(items: Iterable[WeatherObservationRow]) -> pa.Table:
-    return _object_table(schema.WEATHER_OBSERVATIONS, items)
-
-
-def daily_climate_table(items: Iterable[DailyClimateRow]) -> pa.Table:
-    return _object_table(schema.DAILY_CLIMATE, items)
-
-
-def weather_forecasts_table(items: Iterable[WeatherForecastRow]) -> pa.Table:
-    return _object_table(schema.WEATHER_FORECASTS, items)
-
-
-def backfill_progress_table(items: Iterable[BackfillProgress]) -> pa.Table:
-    return _object_table(schema.BACKFILL_PROGRESS, items)
 
 
 def with_ingested_at(data: pa.Table, now: datetime) -> pa.Table:
@@ -210,18 +175,23 @@ def dedupe_last(table: schema.Table, data: pa.Table) -> pa.Table:
     return data.take(pc.take(survivors, pc.sort_indices(survivors)))
 
 
+# Records whose fields are the columns, by name and in order.
+_FIELD_TABLES = (
+    schema.MARKET_SNAPSHOTS,
+    schema.ORDERBOOK_DELTAS,
+    schema.SEQUENCE_GAPS,
+    schema.WEATHER_OBSERVATIONS,
+    schema.DAILY_CLIMATE,
+    schema.BACKFILL_PROGRESS,
+    schema.WEATHER_FORECASTS,
+)
+
 CONVERTERS: dict[str, Callable[[Iterable[Any]], pa.Table]] = {
     "series": series_table,
     "events": events_table,
     "markets": markets_table,
     "candles": candles_table,
     "trades": trades_table,
-    "market_snapshots": market_snapshots_table,
     "orderbook_snapshots": orderbook_snapshots_table,
-    "orderbook_deltas": orderbook_deltas_table,
-    "sequence_gaps": sequence_gaps_table,
-    "weather_observations": weather_observations_table,
-    "daily_climate": daily_climate_table,
-    "backfill_progress": backfill_progress_table,
-    "weather_forecasts": weather_forecasts_table,
+    **{t.name: functools.partial(_object_table, t) for t in _FIELD_TABLES},
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypedDict, Unpack
@@ -10,16 +10,7 @@ from typing import Any, Protocol, TypedDict, Unpack
 import pyarrow as pa
 
 from kalshi_tape.closing import Closing
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
-)
+from kalshi_tape.storage.records import BackfillProgress, ChunkRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +37,28 @@ class BookInputs:
     gaps: pa.Table
 
 
-class ChunkRows(TypedDict, total=False):
-    """What `Store.commit_chunk` takes besides the checkpoint: rows by table name."""
+# The read filters (each optional; None or absent: no condition).
 
-    series: Iterable[Series]
-    events: Iterable[Event]
-    markets: Iterable[Market]
-    candles: Iterable[CandleRecord]
-    trades: Iterable[Trade]
-    market_snapshots: Iterable[MarketSnapshotRow]
-    orderbook_snapshots: Iterable[OrderbookSnapshot]
-    orderbook_deltas: Iterable[OrderbookDelta]
-    sequence_gaps: Iterable[SequenceGapRow]
-    weather_observations: Iterable[WeatherObservationRow]
-    daily_climate: Iterable[DailyClimateRow]
-    weather_forecasts: Iterable[WeatherForecastRow]
+
+class CandleQuery(TypedDict, total=False):
+    market_ticker: str | None
+    event_ticker: str | None
+    period_minutes: int | None
+    source: str | None
+    start: datetime | None
+    end: datetime | None
+
+
+class TradeQuery(TypedDict, total=False):
+    market_ticker: str | None
+    start: datetime | None
+    end: datetime | None
+
+
+class SnapshotQuery(TypedDict, total=False):
+    market_ticker: str | None
+    start_ns: int | None
+    end_ns: int | None
 
 
 class Store(Closing, Protocol):
@@ -114,36 +112,15 @@ class Store(Closing, Protocol):
 
     def count(self, table: str) -> int: ...
 
-    def candles(
-        self,
-        *,
-        market_ticker: str | None = None,
-        event_ticker: str | None = None,
-        period_minutes: int | None = None,
-        source: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def candles(self, **query: Unpack[CandleQuery]) -> pa.Table:
         """Candles with start <= end_period_ts <= end, by market or by event."""
         ...
 
-    def trades(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def trades(self, **query: Unpack[TradeQuery]) -> pa.Table:
         """Trades with start <= created_time < end, oldest first."""
         ...
 
-    def market_snapshots(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-    ) -> pa.Table:
+    def market_snapshots(self, **query: Unpack[SnapshotQuery]) -> pa.Table:
         """Top-of-book snapshots with start_ns <= received_ns < end_ns."""
         ...
 

@@ -22,14 +22,13 @@ from typing import Any, ClassVar, TypeVar, Unpack, cast
 
 import pyarrow as pa
 
+from kalshi_tape import keywords
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.closing import Closing
 from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import arrowconv, migrations, schema
-from kalshi_tape.storage.base import BookInputs, ChunkRows, StoreInfo
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-)
+from kalshi_tape.storage.base import BookInputs, CandleQuery, SnapshotQuery, StoreInfo, TradeQuery
+from kalshi_tape.storage.records import BackfillProgress, ChunkRows
 
 T = TypeVar("T")
 _RETRIES = 6
@@ -146,8 +145,7 @@ class SqlStore(Closing, ABC):
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
         **rows: Unpack[ChunkRows],
     ) -> int:
-        if unknown := rows.keys() - ChunkRows.__optional_keys__:
-            raise TypeError(f"commit_chunk() got unexpected keyword arguments {sorted(unknown)}")
+        keywords.check(ChunkRows, rows, "commit_chunk")
         given = cast(dict[str, Iterable[Any]], {**rows})
         given["backfill_progress"] = _checkpoints(progress)
         batches = []
@@ -210,55 +208,33 @@ class SqlStore(Closing, ABC):
         rows = self._read(lambda: self._execute(f"SELECT count(*) FROM {spec.name}"))
         return int(rows[0][0])
 
-    def candles(
-        self,
-        *,
-        market_ticker: str | None = None,
-        event_ticker: str | None = None,
-        period_minutes: int | None = None,
-        source: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def candles(self, **query: Unpack[CandleQuery]) -> pa.Table:
+        q = keywords.ordered(CandleQuery, query, "candles")
         where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        if event_ticker is not None:
-            where.add(
-                "market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {})",
-                event_ticker,
-            )
-        where.eq("period_minutes", period_minutes)
-        where.eq("source", source)
-        where.add("end_period_ts >= {}", start)
-        where.add("end_period_ts <= {}", end)
+        where.eq("market_ticker", q["market_ticker"])
+        where.add(
+            "market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {})",
+            q["event_ticker"],
+        )
+        where.eq("period_minutes", q["period_minutes"])
+        where.eq("source", q["source"])
+        where.span("end_period_ts", q["start"], ">=", q["end"], "<=")
         order = ("market_ticker", "period_minutes", "source", "end_period_ts")
         return self._select(schema.CANDLES, where.clauses, where.params, order)
 
-    def trades(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def trades(self, **query: Unpack[TradeQuery]) -> pa.Table:
+        q = keywords.ordered(TradeQuery, query, "trades")
         where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        where.add("created_time >= {}", start)
-        where.add("created_time < {}", end)
+        where.eq("market_ticker", q["market_ticker"])
+        where.span("created_time", q["start"], ">=", q["end"], "<")
         order = ("created_time", "trade_id")
         return self._select(schema.TRADES, where.clauses, where.params, order)
 
-    def market_snapshots(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-    ) -> pa.Table:
+    def market_snapshots(self, **query: Unpack[SnapshotQuery]) -> pa.Table:
+        q = keywords.ordered(SnapshotQuery, query, "market_snapshots")
         where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        where.add("received_ns >= {}", start_ns)
-        where.add("received_ns < {}", end_ns)
+        where.eq("market_ticker", q["market_ticker"])
+        where.span("received_ns", q["start_ns"], ">=", q["end_ns"], "<")
         order = ("received_ns", "market_ticker", "trigger")
         return self._select(schema.MARKET_SNAPSHOTS, where.clauses, where.params, order)
 
@@ -274,16 +250,13 @@ class SqlStore(Closing, ABC):
         base_ns = base_rows[0][0] if base_rows[0][0] is not None else start_ns
         snaps = _Where(p)
         snaps.eq("market_ticker", market_ticker)
-        snaps.add("received_ns >= {}", base_ns)
-        snaps.add("received_ns <= {}", end_ns)
+        snaps.span("received_ns", base_ns, ">=", end_ns, "<=")
         deltas = _Where(p)
         deltas.eq("market_ticker", market_ticker)
-        deltas.add("received_ns > {}", base_ns)
-        deltas.add("received_ns <= {}", end_ns)
+        deltas.span("received_ns", base_ns, ">", end_ns, "<=")
         gaps = _Where(p)
         gaps.add("market_ticker IN ({}, '')", market_ticker)
-        gaps.add("received_ns >= {}", base_ns)
-        gaps.add("received_ns <= {}", end_ns)
+        gaps.span("received_ns", base_ns, ">=", end_ns, "<=")
         return BookInputs(
             snapshots=self._select(
                 schema.ORDERBOOK_SNAPSHOTS,
@@ -389,6 +362,11 @@ class _Where:
 
     def eq(self, column: str, value: object) -> None:
         self.add(f"{column} = {{}}", value)
+
+    def span(self, column: str, low: object, low_op: str, high: object, high_op: str) -> None:
+        """`column low_op low AND column high_op high`, each bound only when given."""
+        self.add(f"{column} {low_op} {{}}", low)
+        self.add(f"{column} {high_op} {{}}", high)
 
 
 def _checkpoints(
