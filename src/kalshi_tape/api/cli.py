@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +15,7 @@ from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
 from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.cli_options import options
 from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
 from kalshi_tape.storage import open_existing
@@ -59,10 +60,7 @@ _SERVE_OPTIONS = (
 )
 
 
-def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_SERVE_OPTIONS):
-        command = option(command)
-    return command
+_serve_options = options(*_SERVE_OPTIONS)
 
 
 @click.command("serve")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -15,6 +14,7 @@ from kalshi_tape import wire as w
 from kalshi_tape.domain import Side
 from kalshi_tape.errors import ParseError
 from kalshi_tape.money import Count, MoneyError, Price, PriceRange
+from kalshi_tape.timeparse import iso_time
 
 Json = bytes | str
 P = ParamSpec("P")
@@ -177,9 +177,6 @@ def _ms_from_rfc3339(path: str, text: str | None) -> int | None:
     if not text:
         return None
     try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return int(iso_time(text).timestamp() * 1000)
     except ValueError:
         raise ParseError(path, "not an RFC3339 time", text) from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return int(stamp.timestamp() * 1000)

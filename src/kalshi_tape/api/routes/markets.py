@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from kalshi_tape.api import catalog
-from kalshi_tape.api.errors import ApiProblem, bad_parameter
+from kalshi_tape.api.errors import ApiProblem
 from kalshi_tape.api.routes.common import RESPONSES, TICKER, Cursor, Limit, PageBody
 from kalshi_tape.api.services import Services, services
-from kalshi_tape.api.timeparams import TimeQ, instant, instant_ns
+from kalshi_tape.api.timeparams import TimeQ, in_range, instant, instant_ns
 from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.storage import schema
 
@@ -110,8 +110,4 @@ def _iso(moment: datetime) -> str:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if not 1970 <= moment.year <= 2200:
-        raise bad_parameter("time: must lie between 1970 and 2200")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return in_range("time", moment)

@@ -1,16 +1,8 @@
 """Self-healing order books over one WebSocket.
 
 `FeedState` is the protocol logic without I/O: frames in, events and command frames out
-(`outbox`). `BookFeed` drives it over a `Connection`.
-
-Resync model: a book exists only between a snapshot and the next sign that it may be
-stale. On a `seq` gap every book of that subscription is dropped (a lost frame could
-have touched any of them); on a failed invariant only that market's book. Dropped
-markets wait for a fresh snapshot (`update_subscription` / `get_snapshot`; if the
-exchange refuses that, unsubscribe and subscribe again) and their deltas are ignored
-until it arrives — a snapshot always replaces a book, it is never merged into old state.
-A channel error 10/25 resubscribes the channel. A disconnect drops every book; the
-reconnect subscribes everything again.
+(`outbox`); its docstring states the resync model. `BookFeed` drives it over a
+`Connection`.
 """
 
 from __future__ import annotations
