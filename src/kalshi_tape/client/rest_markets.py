@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from kalshi_tape import keywords, parse
 from kalshi_tape.client.pagination import paginate
@@ -29,6 +29,25 @@ class EventFilters(TypedDict, total=False):
     status: str | None
     min_close_ts: int | None
     with_nested_markets: bool
+    limit: int
+
+
+class MarketFilters(TypedDict, total=False):
+    """Keyword filters of `get_markets` / `iter_markets`; limit 1000 unless given."""
+
+    event_ticker: str | None
+    series_ticker: str | None
+    tickers: Sequence[str] | None
+    status: str | None
+    min_created_ts: int | None
+    max_created_ts: int | None
+    min_close_ts: int | None
+    max_close_ts: int | None
+    min_settled_ts: int | None
+    max_settled_ts: int | None
+    min_updated_ts: int | None
+    max_updated_ts: int | None
+    mve_filter: str | None
     limit: int
 
 
@@ -66,61 +85,24 @@ class MarketEndpoints(EndpointBase):
 
     def iter_events(self, **filters: Unpack[EventFilters]) -> AsyncIterator[Event]:
         keywords.check(EventFilters, filters, "iter_events")
-
-        async def fetch(cursor: str | None) -> Page[Event]:
-            return await self.get_events(**filters, cursor=cursor)
-
-        return paginate(fetch)
+        return paginate(lambda cursor: self.get_events(**filters, cursor=cursor))
 
     async def get_event(self, event_ticker: str, with_nested_markets: bool = True) -> Event:
         params = {"with_nested_markets": with_nested_markets}
         return await self._get(f"/events/{segment(event_ticker)}", parse.parse_event, params)
 
     async def get_markets(
-        self,
-        *,
-        event_ticker: str | None = None,
-        series_ticker: str | None = None,
-        tickers: Sequence[str] | None = None,
-        status: str | None = None,
-        min_created_ts: int | None = None,
-        max_created_ts: int | None = None,
-        min_close_ts: int | None = None,
-        max_close_ts: int | None = None,
-        min_settled_ts: int | None = None,
-        max_settled_ts: int | None = None,
-        min_updated_ts: int | None = None,
-        max_updated_ts: int | None = None,
-        mve_filter: str | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[MarketFilters]
     ) -> Page[Market]:
-        params = {
-            "event_ticker": event_ticker,
-            "series_ticker": series_ticker,
-            "tickers": join_tickers(tickers),
-            "status": status,
-            "min_created_ts": min_created_ts,
-            "max_created_ts": max_created_ts,
-            "min_close_ts": min_close_ts,
-            "max_close_ts": max_close_ts,
-            "min_settled_ts": min_settled_ts,
-            "max_settled_ts": max_settled_ts,
-            "min_updated_ts": min_updated_ts,
-            "max_updated_ts": max_updated_ts,
-            "mve_filter": mve_filter,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = keywords.ordered(MarketFilters, filters, "get_markets", limit=1000)
+        params["tickers"] = join_tickers(params["tickers"])
+        params["cursor"] = cursor
         return await self._get("/markets", parse.parse_markets_page, params)
 
-    def iter_markets(self, **filters: Any) -> AsyncIterator[Market]:
-        """Every market matching `filters` (the keyword arguments of `get_markets`)."""
-
-        async def fetch(cursor: str | None) -> Page[Market]:
-            return await self.get_markets(**filters, cursor=cursor)
-
-        return paginate(fetch)
+    def iter_markets(self, **filters: Unpack[MarketFilters]) -> AsyncIterator[Market]:
+        """Every market matching `filters` (those of `get_markets`)."""
+        keywords.check(MarketFilters, filters, "iter_markets")
+        return paginate(lambda cursor: self.get_markets(**filters, cursor=cursor))
 
     async def get_market(self, ticker: str) -> Market:
         return await self._get(f"/markets/{segment(ticker)}", parse.parse_market)
@@ -156,8 +138,4 @@ class MarketEndpoints(EndpointBase):
 
     def _iter_trades(self, path: str, filters: TradeFilters) -> AsyncIterator[Trade]:
         keywords.check(TradeFilters, filters, path)
-
-        async def fetch(cursor: str | None) -> Page[Trade]:
-            return await self._trades_page(path, filters, cursor)
-
-        return paginate(fetch)
+        return paginate(lambda cursor: self._trades_page(path, filters, cursor))

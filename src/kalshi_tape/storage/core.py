@@ -224,19 +224,28 @@ class SqlStore(Closing, ABC):
 
     def trades(self, **query: Unpack[TradeQuery]) -> pa.Table:
         q = keywords.ordered(TradeQuery, query, "trades")
-        where = _Where(self.placeholder)
-        where.eq("market_ticker", q["market_ticker"])
-        where.span("created_time", q["start"], ">=", q["end"], "<")
-        order = ("created_time", "trade_id")
-        return self._select(schema.TRADES, where.clauses, where.params, order)
+        span = ("created_time", q["start"], q["end"])
+        return self._half_open(schema.TRADES, q["market_ticker"], span, ("trade_id",))
 
     def market_snapshots(self, **query: Unpack[SnapshotQuery]) -> pa.Table:
         q = keywords.ordered(SnapshotQuery, query, "market_snapshots")
+        span = ("received_ns", q["start_ns"], q["end_ns"])
+        order = ("market_ticker", "trigger")
+        return self._half_open(schema.MARKET_SNAPSHOTS, q["market_ticker"], span, order)
+
+    def _half_open(
+        self,
+        spec: schema.Table,
+        market: str | None,
+        span: tuple[str, Any, Any],
+        then: Sequence[str],
+    ) -> pa.Table:
+        """Rows of `market` (None: all) with low <= column < high, by column then `then`."""
+        column, low, high = span
         where = _Where(self.placeholder)
-        where.eq("market_ticker", q["market_ticker"])
-        where.span("received_ns", q["start_ns"], ">=", q["end_ns"], "<")
-        order = ("received_ns", "market_ticker", "trigger")
-        return self._select(schema.MARKET_SNAPSHOTS, where.clauses, where.params, order)
+        where.eq("market_ticker", market)
+        where.span(column, low, ">=", high, "<")
+        return self._select(spec, where.clauses, where.params, (column, *then))
 
     def book_inputs(self, market_ticker: str, start_ns: int, end_ns: int) -> BookInputs:
         p = self.placeholder
