@@ -1,9 +1,15 @@
-"""What the subsystems' click commands share: several options as one decorator."""
+"""What the subsystems' click commands share: several options as one decorator, and
+our errors shown as click errors (one line, exit status 1)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
+
+import click
+
+from kalshi_tape.errors import KtapeError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,3 +23,12 @@ def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
         return func
 
     return apply
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """A KtapeError raised inside becomes a `click.ClickException` with its message."""
+    try:
+        yield
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
