@@ -344,15 +344,13 @@ class EventLifecycle(msgspec.Struct, frozen=True, tag="event_lifecycle"):
     received_ns: int = 0
 
 
-StreamMessage = (
-    Subscribed
-    | Ok
-    | Unsubscribed
-    | StreamErrorMessage
-    | OrderbookSnapshot
+# What the data channels send (both StreamMessage and the feed's FeedEvent include it).
+ChannelData = (
+    OrderbookSnapshot
     | OrderbookDelta
     | TickerUpdate
     | TradeUpdate
     | MarketLifecycle
     | EventLifecycle
 )
+StreamMessage = Subscribed | Ok | Unsubscribed | StreamErrorMessage | ChannelData

@@ -7,17 +7,17 @@ import errno
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import Self
 
 import uvicorn
 
+from kalshi_tape.closing import Closing
 from kalshi_tape.errors import ConfigError
 
 START_TIMEOUT_S = 10.0
 
 
-class ThreadedServer:
+class ThreadedServer(Closing):
     """Runs `config`'s app on host:port (port 0: a free one, known before start)."""
 
     name = "server"  # thread name and error key
@@ -56,16 +56,10 @@ class ThreadedServer:
             self._thread.join(timeout=10.0)
             self._thread = None
 
+    close = stop  # what `with` calls on the way out (Closing)
+
     def __enter__(self) -> Self:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -46,6 +46,13 @@ def parse_instant(text: str) -> int:
     return _ns(_zoned(text, value))
 
 
+def iso_time(text: str) -> datetime:
+    """ISO 8601 / RFC 3339 (`Z` allowed) as an aware datetime, UTC when it has no zone
+    (wire and simulator times, not user input); ValueError when it is not one."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _zoned(text: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))

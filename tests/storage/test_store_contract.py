@@ -104,6 +104,14 @@ def test_duplicate_keys_in_one_batch_keep_the_last(store: Store) -> None:
     assert store.read_table("markets").column("yes_bid").to_pylist() == [Decimal("0.1235")]
 
 
+def test_commit_chunk_refuses_an_unknown_table_and_writes_nothing(store: Store) -> None:
+    rows: dict[str, Any] = {"markets": [samples.market(samples.MARKETS[0])]}
+    for unknown in ("api_keys", "market"):  # a table it does not take, a typo
+        with pytest.raises(TypeError, match=unknown):
+            store.commit_chunk(**rows, **{unknown: [object()]})
+    assert store.count("markets") == 0
+
+
 def test_commit_chunk_is_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     original = store._merge  # type: ignore[attr-defined]
 

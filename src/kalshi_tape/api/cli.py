@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -15,8 +15,9 @@ from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
 from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.cli_options import cli_errors, options
 from kalshi_tape.config import redact_url
-from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.errors import ConfigError, StorageError
 from kalshi_tape.storage import open_existing
 
 
@@ -59,10 +60,7 @@ _SERVE_OPTIONS = (
 )
 
 
-def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_SERVE_OPTIONS):
-        command = option(command)
-    return command
+_serve_options = options(*_SERVE_OPTIONS)
 
 
 @click.command("serve")
@@ -79,13 +77,11 @@ def serve_command(
     forwarded_allow_ips: str | None,
 ) -> None:
     """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
-    try:
+    with cli_errors():
         flags = {"require_keys": require_keys, "cors_origins": cors or None}
         settings = _serve_settings(_settings(config_file, db_url, **flags), workers)
         click.echo(startup_line(settings, host, port), err=True)
         _run(settings, host, port, workers, warm, _proxy_options(forwarded_allow_ips))
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
@@ -170,7 +166,7 @@ def warm_command(
     from kalshi_tape.client import KalshiClient
     from kalshi_tape.clock import SYSTEM_CLOCK
 
-    try:
+    with cli_errors():
         settings = load_api_settings(
             {}, {"db_url": db_url, "base_url": base_url}, config_file=config_file
         )
@@ -187,8 +183,6 @@ def warm_command(
                     )
 
         report = asyncio.run(run())
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(
         f"{report.candidates} event/period pairs lacked candles; fetched {report.fetched} "
         f"({report.rows} candles, {report.requests} requests); failed {len(report.failed)}"
@@ -242,11 +236,8 @@ def _require_warehouse(url: str) -> None:
 @_db
 def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | None) -> None:
     """Create a key for NAME; the key is printed once and cannot be shown again."""
-    try:
-        with _key_table(db_url) as store:
-            key, record = create_key(store, name, rate, burst)
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
+    with cli_errors(), _key_table(db_url) as store:
+        key, record = create_key(store, name, rate, burst)
     click.echo(f"id {record.key_id} ({name}); the key, shown once:", err=True)
     click.echo(key)
 
@@ -255,11 +246,8 @@ def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | 
 @_db
 def apikey_list(db_url: str | None) -> None:
     """List keys: id, name, created, revoked, limits (never the keys)."""
-    try:
-        with _key_table(db_url, must_exist=True) as store:
-            keys = list_keys(store)
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
+    with cli_errors(), _key_table(db_url, must_exist=True) as store:
+        keys = list_keys(store)
     for k in keys:
         revoked = k.revoked_at.isoformat() if k.revoked_at else "active"
         limits = f"{k.rate_per_s or 'default'}/s burst {k.burst or 'default'}"
@@ -271,9 +259,6 @@ def apikey_list(db_url: str | None) -> None:
 @_db
 def apikey_revoke(key_id: str, db_url: str | None) -> None:
     """Revoke the key with KEY_ID (servers refuse it within seconds)."""
-    try:
-        with _key_table(db_url, must_exist=True) as store:
-            record = revoke_key(store, key_id)
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
+    with cli_errors(), _key_table(db_url, must_exist=True) as store:
+        record = revoke_key(store, key_id)
     click.echo(f"revoked {record.key_id} ({record.name})")

@@ -34,3 +34,12 @@ def instant(name: str, text: str | None) -> datetime | None:
     """The parameter as an aware UTC datetime (microseconds; the ns are in `instant_ns`)."""
     ns = instant_ns(name, text)
     return None if ns is None else EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def in_range(name: str, moment: datetime | None) -> datetime | None:
+    """`moment` in UTC (naive: taken as UTC), or 422 naming `name` outside 1970..2200."""
+    if moment is None:
+        return None
+    if not 1970 <= moment.year <= 2200:
+        raise bad_parameter(f"{name}: must lie between 1970 and 2200")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -28,6 +28,7 @@ from kalshi_tape.backfill.writer import BatchingWriter
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection, Targets, resolve_targets
 from kalshi_tape.client.pagination import paginate
+from kalshi_tape.client.rest_candles import CandleWindow
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.coverage import coverage_record
 from kalshi_tape.domain import Market, MarketCandlesticks, Page, Trade
@@ -216,11 +217,9 @@ async def fetch_candles(
     cuts the span shorter than planned). Returns (records, requests sent)."""
     results: list[MarketCandlesticks] = []
     sent = 0
-    window = {
-        "start_ts": request.start_ts,
-        "end_ts": request.end_ts,
-        "period_interval": request.period,
-    }
+    window = CandleWindow(
+        start_ts=request.start_ts, end_ts=request.end_ts, period_interval=request.period
+    )
     if request.route == "event":
         async for part in client.iter_event_candlesticks(
             request.series_ticker, request.event_ticker, **window

@@ -20,6 +20,7 @@ from kalshi_tape.backtest.runner import DATA_MODES, BacktestConfig, BacktestResu
 from kalshi_tape.backtest.strategies import REGISTRY, create_strategy
 from kalshi_tape.backtest.sweep import parse_grid, run_sweep
 from kalshi_tape.backtest.wxsource import store_weather
+from kalshi_tape.cli_options import options
 from kalshi_tape.config import load_settings
 from kalshi_tape.errors import KtapeError
 from kalshi_tape.outputs import check_output_file
@@ -49,20 +50,9 @@ def _decimal(text: str, name: str) -> Decimal:
         raise click.BadParameter(f"not a number: {text!r}", param_hint=name) from None
 
 
-def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
-    """Several click options as one decorator (applied in the order listed)."""
-
-    def apply(func: F) -> F:
-        for decorator in reversed(decorators):
-            func = decorator(func)
-        return func
-
-    return apply
-
-
 _DAY = click.DateTime(["%Y-%m-%d"])
 _FILE = click.Path(dir_okay=False, path_type=Path)
-_what = _options(
+_what = options(
     click.option("--series", required=True, help="Series ticker, e.g. KXHIGHNY."),
     click.option("--start", required=True, type=_DAY, help="First climate day (YYYY-MM-DD)."),
     click.option("--end", required=True, type=_DAY, help="Last climate day (YYYY-MM-DD)."),
@@ -84,7 +74,7 @@ _what = _options(
         "--weather, delays and --calibration do not apply).",
     ),
 )
-_where = _options(
+_where = options(
     click.option(
         "--sweep", "sweeps", multiple=True, help="Grid k=a,b,c run in parallel (repeatable)."
     ),
@@ -115,7 +105,7 @@ _where = _options(
         help="Seed of every random draw (weather Monte-Carlo).",
     ),
 )
-_fill_rules = _options(
+_fill_rules = options(
     click.option(
         "--slippage",
         default="0.01",
@@ -142,7 +132,7 @@ _fill_rules = _options(
         help="Contracts ahead of each maker order at its price (filled first).",
     ),
 )
-_model = _options(
+_model = options(
     click.option(
         "--calibration",
         type=click.Choice(["auto", "none", "platt", "isotonic", "temperature"]),

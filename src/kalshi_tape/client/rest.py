@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from types import TracebackType
 
 import httpx
 
@@ -25,6 +24,7 @@ from kalshi_tape.client.rest_historical import HistoricalEndpoints
 from kalshi_tape.client.rest_markets import MAX_ORDERBOOK_TICKERS
 from kalshi_tape.client.retry import Backoff
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.closing import AsyncClosing
 from kalshi_tape.config import Settings
 from kalshi_tape.domain import (
     HistoricalCutoff,
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-class KalshiClient(HistoricalEndpoints):
+class KalshiClient(HistoricalEndpoints, AsyncClosing):
     """Async Kalshi REST client; use as `async with KalshiClient(settings) as client:`."""
 
     def __init__(
@@ -78,17 +78,6 @@ class KalshiClient(HistoricalEndpoints):
     @property
     def limiter(self) -> RateLimiter:
         return self._http.limiter
-
-    async def __aenter__(self) -> KalshiClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -4,15 +4,26 @@ historical endpoint (`GET /historical/cutoff`, cached for the client's life)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from kalshi_tape import parse
+from kalshi_tape import keywords, parse
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_base import join_tickers, segment
-from kalshi_tape.client.rest_candles import CandleEndpoints
-from kalshi_tape.client.rest_markets import MarketEndpoints
+from kalshi_tape.client.rest_candles import CandleEndpoints, CandleWindow, window_params
+from kalshi_tape.client.rest_markets import MarketEndpoints, TradeFilters
 from kalshi_tape.domain import HistoricalCutoff, Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.errors import NotFound
+
+
+class HistoricalMarketFilters(TypedDict, total=False):
+    """Keyword filters of `/historical/markets` (at most one of the first three; limit 1000
+    unless given)."""
+
+    tickers: Sequence[str] | None
+    event_ticker: str | None
+    series_ticker: str | None
+    mve_filter: str | None
+    limit: int
 
 
 class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
@@ -26,62 +37,37 @@ class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
         return self._cutoff
 
     async def get_historical_markets(
-        self,
-        *,
-        tickers: Sequence[str] | None = None,
-        event_ticker: str | None = None,
-        series_ticker: str | None = None,
-        mve_filter: str | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[HistoricalMarketFilters]
     ) -> Page[Market]:
         """Filters are mutually exclusive on Kalshi; pass at most one."""
-        params = {
-            "tickers": join_tickers(tickers),
-            "event_ticker": event_ticker,
-            "series_ticker": series_ticker,
-            "mve_filter": mve_filter,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        where = "get_historical_markets"
+        params = keywords.ordered(HistoricalMarketFilters, filters, where, limit=1000)
+        params["tickers"] = join_tickers(params["tickers"])
+        params["cursor"] = cursor
         return await self._get("/historical/markets", parse.parse_markets_page, params)
 
-    def iter_historical_markets(self, **filters: Any) -> AsyncIterator[Market]:
-        async def fetch(cursor: str | None) -> Page[Market]:
-            return await self.get_historical_markets(**filters, cursor=cursor)
-
-        return paginate(fetch)
+    def iter_historical_markets(
+        self, **filters: Unpack[HistoricalMarketFilters]
+    ) -> AsyncIterator[Market]:
+        keywords.check(HistoricalMarketFilters, filters, "iter_historical_markets")
+        return paginate(lambda cursor: self.get_historical_markets(**filters, cursor=cursor))
 
     async def get_historical_market(self, ticker: str) -> Market:
         return await self._get(f"/historical/markets/{segment(ticker)}", parse.parse_market)
 
     async def get_historical_market_candlesticks(
-        self, ticker: str, *, start_ts: int, end_ts: int, period_interval: int
+        self, ticker: str, **window: Unpack[CandleWindow]
     ) -> MarketCandlesticks:
         path = f"/historical/markets/{segment(ticker)}/candlesticks"
-        params = {"start_ts": start_ts, "end_ts": end_ts, "period_interval": period_interval}
-        return await self._get(path, parse.parse_historical_candlesticks, params)
+        return await self._get(path, parse.parse_historical_candlesticks, window_params(window))
 
     async def get_historical_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[TradeFilters]
     ) -> Page[Trade]:
-        return await self._trades_page("/historical/trades", ticker, min_ts, max_ts, limit, cursor)
+        return await self._trades_page("/historical/trades", filters, cursor)
 
-    def iter_historical_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-    ) -> AsyncIterator[Trade]:
-        return self._iter_trades("/historical/trades", ticker, min_ts, max_ts, limit)
+    def iter_historical_trades(self, **filters: Unpack[TradeFilters]) -> AsyncIterator[Trade]:
+        return self._iter_trades("/historical/trades", filters)
 
     async def locate_market(self, ticker: str) -> tuple[Market, bool]:
         """(market, is_historical): the live endpoint first, else `/historical`."""
@@ -141,26 +127,12 @@ class HistoricalEndpoints(MarketEndpoints, CandleEndpoints):
                     yield trade
 
     async def get_market_candlesticks_routed(
-        self,
-        ticker: str,
-        *,
-        start_ts: int,
-        end_ts: int,
-        period_interval: int,
-        series_ticker: str | None = None,
+        self, ticker: str, *, series_ticker: str | None = None, **window: Unpack[CandleWindow]
     ) -> MarketCandlesticks:
         """Candles from the live endpoint, or `/historical` when the market moved there."""
         market, historical = await self.locate_market(ticker)
         if historical:
-            return await self.get_historical_market_candlesticks(
-                ticker, start_ts=start_ts, end_ts=end_ts, period_interval=period_interval
-            )
+            return await self.get_historical_market_candlesticks(ticker, **window)
         if series_ticker is None:
             series_ticker = (await self.get_event(market.event_ticker, False)).series_ticker
-        return await self.get_market_candlesticks(
-            series_ticker,
-            ticker,
-            start_ts=start_ts,
-            end_ts=end_ts,
-            period_interval=period_interval,
-        )
+        return await self.get_market_candlesticks(series_ticker, ticker, **window)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TypedDict, Unpack
 
-from kalshi_tape import parse
+from kalshi_tape import keywords, parse
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_base import EndpointBase, chunks, join_tickers, segment
 from kalshi_tape.domain import (
@@ -20,6 +20,44 @@ from kalshi_tape.domain import (
 )
 
 MAX_ORDERBOOK_TICKERS = 100
+
+
+class EventFilters(TypedDict, total=False):
+    """Keyword filters of `get_events` / `iter_events` (GET /events); limit 200 unless given."""
+
+    series_ticker: str | None
+    status: str | None
+    min_close_ts: int | None
+    with_nested_markets: bool
+    limit: int
+
+
+class MarketFilters(TypedDict, total=False):
+    """Keyword filters of `get_markets` / `iter_markets`; limit 1000 unless given."""
+
+    event_ticker: str | None
+    series_ticker: str | None
+    tickers: Sequence[str] | None
+    status: str | None
+    min_created_ts: int | None
+    max_created_ts: int | None
+    min_close_ts: int | None
+    max_close_ts: int | None
+    min_settled_ts: int | None
+    max_settled_ts: int | None
+    min_updated_ts: int | None
+    max_updated_ts: int | None
+    mve_filter: str | None
+    limit: int
+
+
+class TradeFilters(TypedDict, total=False):
+    """Keyword filters of the trade endpoints (live and historical); limit 1000 unless given."""
+
+    ticker: str | None
+    min_ts: int | None
+    max_ts: int | None
+    limit: int
 
 
 class MarketEndpoints(EndpointBase):
@@ -38,95 +76,33 @@ class MarketEndpoints(EndpointBase):
         return await self._get("/series", parse.parse_series_list, {"category": category})
 
     async def get_events(
-        self,
-        *,
-        series_ticker: str | None = None,
-        status: str | None = None,
-        min_close_ts: int | None = None,
-        with_nested_markets: bool = False,
-        limit: int = 200,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[EventFilters]
     ) -> Page[Event]:
-        params = {
-            "series_ticker": series_ticker,
-            "status": status,
-            "min_close_ts": min_close_ts,
-            "with_nested_markets": with_nested_markets or None,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = keywords.ordered(EventFilters, filters, "get_events", limit=200)
+        params["with_nested_markets"] = params["with_nested_markets"] or None
+        params["cursor"] = cursor
         return await self._get("/events", parse.parse_events_page, params)
 
-    def iter_events(
-        self,
-        *,
-        series_ticker: str | None = None,
-        status: str | None = None,
-        min_close_ts: int | None = None,
-        with_nested_markets: bool = False,
-        limit: int = 200,
-    ) -> AsyncIterator[Event]:
-        async def fetch(cursor: str | None) -> Page[Event]:
-            return await self.get_events(
-                series_ticker=series_ticker,
-                status=status,
-                min_close_ts=min_close_ts,
-                with_nested_markets=with_nested_markets,
-                limit=limit,
-                cursor=cursor,
-            )
-
-        return paginate(fetch)
+    def iter_events(self, **filters: Unpack[EventFilters]) -> AsyncIterator[Event]:
+        keywords.check(EventFilters, filters, "iter_events")
+        return paginate(lambda cursor: self.get_events(**filters, cursor=cursor))
 
     async def get_event(self, event_ticker: str, with_nested_markets: bool = True) -> Event:
         params = {"with_nested_markets": with_nested_markets}
         return await self._get(f"/events/{segment(event_ticker)}", parse.parse_event, params)
 
     async def get_markets(
-        self,
-        *,
-        event_ticker: str | None = None,
-        series_ticker: str | None = None,
-        tickers: Sequence[str] | None = None,
-        status: str | None = None,
-        min_created_ts: int | None = None,
-        max_created_ts: int | None = None,
-        min_close_ts: int | None = None,
-        max_close_ts: int | None = None,
-        min_settled_ts: int | None = None,
-        max_settled_ts: int | None = None,
-        min_updated_ts: int | None = None,
-        max_updated_ts: int | None = None,
-        mve_filter: str | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[MarketFilters]
     ) -> Page[Market]:
-        params = {
-            "event_ticker": event_ticker,
-            "series_ticker": series_ticker,
-            "tickers": join_tickers(tickers),
-            "status": status,
-            "min_created_ts": min_created_ts,
-            "max_created_ts": max_created_ts,
-            "min_close_ts": min_close_ts,
-            "max_close_ts": max_close_ts,
-            "min_settled_ts": min_settled_ts,
-            "max_settled_ts": max_settled_ts,
-            "min_updated_ts": min_updated_ts,
-            "max_updated_ts": max_updated_ts,
-            "mve_filter": mve_filter,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = keywords.ordered(MarketFilters, filters, "get_markets", limit=1000)
+        params["tickers"] = join_tickers(params["tickers"])
+        params["cursor"] = cursor
         return await self._get("/markets", parse.parse_markets_page, params)
 
-    def iter_markets(self, **filters: Any) -> AsyncIterator[Market]:
-        """Every market matching `filters` (the keyword arguments of `get_markets`)."""
-
-        async def fetch(cursor: str | None) -> Page[Market]:
-            return await self.get_markets(**filters, cursor=cursor)
-
-        return paginate(fetch)
+    def iter_markets(self, **filters: Unpack[MarketFilters]) -> AsyncIterator[Market]:
+        """Every market matching `filters` (those of `get_markets`)."""
+        keywords.check(MarketFilters, filters, "iter_markets")
+        return paginate(lambda cursor: self.get_markets(**filters, cursor=cursor))
 
     async def get_market(self, ticker: str) -> Market:
         return await self._get(f"/markets/{segment(ticker)}", parse.parse_market)
@@ -146,43 +122,20 @@ class MarketEndpoints(EndpointBase):
         return books
 
     async def get_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[TradeFilters]
     ) -> Page[Trade]:
-        return await self._trades_page("/markets/trades", ticker, min_ts, max_ts, limit, cursor)
+        return await self._trades_page("/markets/trades", filters, cursor)
 
-    def iter_trades(
-        self,
-        *,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        limit: int = 1000,
-    ) -> AsyncIterator[Trade]:
-        return self._iter_trades("/markets/trades", ticker, min_ts, max_ts, limit)
+    def iter_trades(self, **filters: Unpack[TradeFilters]) -> AsyncIterator[Trade]:
+        return self._iter_trades("/markets/trades", filters)
 
     async def _trades_page(
-        self,
-        path: str,
-        ticker: str | None,
-        min_ts: int | None,
-        max_ts: int | None,
-        limit: int,
-        cursor: str | None,
+        self, path: str, filters: TradeFilters, cursor: str | None
     ) -> Page[Trade]:
-        params = {"ticker": ticker, "min_ts": min_ts, "max_ts": max_ts, "limit": limit}
+        params = keywords.ordered(TradeFilters, filters, path, limit=1000)
         params["cursor"] = cursor
         return await self._get(path, parse.parse_trades_page, params)
 
-    def _iter_trades(
-        self, path: str, ticker: str | None, min_ts: int | None, max_ts: int | None, limit: int
-    ) -> AsyncIterator[Trade]:
-        async def fetch(cursor: str | None) -> Page[Trade]:
-            return await self._trades_page(path, ticker, min_ts, max_ts, limit, cursor)
-
-        return paginate(fetch)
+    def _iter_trades(self, path: str, filters: TradeFilters) -> AsyncIterator[Trade]:
+        keywords.check(TradeFilters, filters, path)
+        return paginate(lambda cursor: self._trades_page(path, filters, cursor))

@@ -16,17 +16,17 @@ import asyncio
 import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from types import TracebackType
 from typing import Any, TypeVar
 
 from kalshi_tape.client.http import HttpStats
 from kalshi_tape.client.rest import KalshiClient
+from kalshi_tape.closing import Closing
 from kalshi_tape.config import Settings
 
 T = TypeVar("T")
 
 
-class SyncKalshiClient:
+class SyncKalshiClient(Closing):
     def __init__(self, settings: Settings, **options: Any) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -60,17 +60,6 @@ class SyncKalshiClient:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
-
-    def __enter__(self) -> SyncKalshiClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _SyncIterator(Iterator[Any]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -15,12 +14,15 @@ from kalshi_tape import wire as w
 from kalshi_tape.domain import Side
 from kalshi_tape.errors import ParseError
 from kalshi_tape.money import Count, MoneyError, Price, PriceRange
+from kalshi_tape.timeparse import iso_time
 
 Json = bytes | str
 P = ParamSpec("P")
 R = TypeVar("R")
 S = TypeVar("S")
 DecimalOrNone = TypeVar("DecimalOrNone", bound=Decimal | None)
+E = TypeVar("E", bound=Decimal)
+K = TypeVar("K", str, int)
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 
 
@@ -64,34 +66,26 @@ def _guarded(where: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
-def price_field(path: str, dollars: str | None, cents: int | str | None) -> Price | None:
-    """Price from the exact dollar string, else from integer cents (or a historical string)."""
-    try:
-        if dollars is not None:
-            cached = _PRICE_CACHE.get(dollars)
-            return cached if cached is not None else _price_from_text(dollars)
-        if cents is None:
-            return None
-        if isinstance(cents, str):
-            return _price_from_text(cents)
-        return _price_from_cents(cents)
-    except MoneyError as exc:
-        raise ParseError(path, exc.reason, exc.value) from None
+def _exact_field(
+    cache: dict[str, E], from_text: Callable[[str], E], from_number: Callable[[int], E]
+) -> Callable[[str, str | None, int | str | None], E | None]:
+    """A field parser: the exact string (cached) first, else the number (or a historical
+    string in its place); a bad value is a ParseError at the field's path."""
 
+    def parse_field(path: str, text: str | None, number: int | str | None) -> E | None:
+        try:
+            if text is not None:
+                cached = cache.get(text)
+                return cached if cached is not None else from_text(text)
+            if number is None:
+                return None
+            if isinstance(number, str):
+                return from_text(number)
+            return from_number(number)
+        except MoneyError as exc:
+            raise ParseError(path, exc.reason, exc.value) from None
 
-def count_field(path: str, fp: str | None, integer: int | str | None) -> Count | None:
-    """Count from the exact fp string, else from the integer (or a historical string)."""
-    try:
-        if fp is not None:
-            counted = _COUNT_CACHE.get(fp)
-            return counted if counted is not None else _count_from_text(fp)
-        if integer is None:
-            return None
-        if isinstance(integer, str):
-            return _count_from_text(integer)
-        return _count_from_int(integer)
-    except MoneyError as exc:
-        raise ParseError(path, exc.reason, exc.value) from None
+    return parse_field
 
 
 def _finite(path: str, value: DecimalOrNone) -> DecimalOrNone:
@@ -115,21 +109,30 @@ def _required(path: str, value: R | None) -> R:
 
 # Small caches: the set of distinct price and size strings on a feed is small, and this
 # keeps Decimal construction off the hot path. Bounded so hostile input cannot grow them.
-_PRICE_CACHE: dict[str, Price] = {}
-_COUNT_CACHE: dict[str, Count] = {}
-_INT_COUNT_CACHE: dict[int, Count] = {}
-_CENT_PRICES = tuple(Price.from_cents(cents) for cents in range(101))
 _CACHE_LIMIT = 50_000
 
 
-def _price_from_text(text: str) -> Price:
-    cached = _PRICE_CACHE.get(text) if type(text) is str else None
-    if cached is not None:
-        return cached
-    value = Price(text)
-    if len(_PRICE_CACHE) < _CACHE_LIMIT:
-        _PRICE_CACHE[text] = value
-    return value
+def _cached(make: Callable[[K], E], key_type: type[K]) -> tuple[dict[K, E], Callable[[K], E]]:
+    """A bounded cache of `make` and the constructor that fills it (uncached for keys that
+    are not exactly `key_type`, e.g. bool for int)."""
+    cache: dict[K, E] = {}
+
+    def construct(key: K) -> E:
+        cached = cache.get(key) if type(key) is key_type else None
+        if cached is not None:
+            return cached
+        value = make(key)
+        if len(cache) < _CACHE_LIMIT:
+            cache[key] = value
+        return value
+
+    return cache, construct
+
+
+_PRICE_CACHE, _price_from_text = _cached(Price, str)
+_COUNT_CACHE, _count_from_text = _cached(Count, str)
+_INT_COUNT_CACHE, _count_from_int = _cached(Count, int)
+_CENT_PRICES = tuple(Price.from_cents(cents) for cents in range(101))
 
 
 def _price_from_cents(cents: int) -> Price:
@@ -138,24 +141,10 @@ def _price_from_cents(cents: int) -> Price:
     return Price.from_cents(cents)
 
 
-def _count_from_int(value: int) -> Count:
-    cached = _INT_COUNT_CACHE.get(value) if type(value) is int else None
-    if cached is not None:
-        return cached
-    count = Count(value)
-    if len(_INT_COUNT_CACHE) < _CACHE_LIMIT:
-        _INT_COUNT_CACHE[value] = count
-    return count
-
-
-def _count_from_text(text: str) -> Count:
-    cached = _COUNT_CACHE.get(text) if type(text) is str else None
-    if cached is not None:
-        return cached
-    value = Count(text)
-    if len(_COUNT_CACHE) < _CACHE_LIMIT:
-        _COUNT_CACHE[text] = value
-    return value
+price_field = _exact_field(_PRICE_CACHE, _price_from_text, _price_from_cents)
+"""Price from the exact dollar string, else from integer cents (or a historical string)."""
+count_field = _exact_field(_COUNT_CACHE, _count_from_text, _count_from_int)
+"""Count from the exact fp string, else from the integer (or a historical string)."""
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -188,9 +177,6 @@ def _ms_from_rfc3339(path: str, text: str | None) -> int | None:
     if not text:
         return None
     try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return int(iso_time(text).timestamp() * 1000)
     except ValueError:
         raise ParseError(path, "not an RFC3339 time", text) from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return int(stamp.timestamp() * 1000)

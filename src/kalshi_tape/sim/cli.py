@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from kalshi_tape.cli_options import options
 from kalshi_tape.client.ratelimit import TIER_BUDGETS
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.sim.config import DEFAULT_SERIES, WIRE_ERAS, Faults, SimConfig
+from kalshi_tape.timeparse import iso_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -20,10 +22,9 @@ def _parse_now(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return iso_time(value)
     except ValueError:
         raise click.BadParameter(f"not an ISO-8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _parse_keys(values: tuple[str, ...]) -> dict[str, str]:
@@ -117,10 +118,7 @@ SIM_OPTIONS: tuple[Callable[[F], F], ...] = (
 )
 
 
-def _with_sim_options(func: F) -> F:
-    for option in reversed(SIM_OPTIONS):
-        func = option(func)
-    return func
+_with_sim_options = options(*SIM_OPTIONS)
 
 
 @click.command("sim")

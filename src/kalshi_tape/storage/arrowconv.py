@@ -7,25 +7,19 @@ would lose digits), so no value passes through float.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
+from kalshi_tape.domain import Event, Market, OrderbookSnapshot, Series, Trade
 from kalshi_tape.storage import schema
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
-)
+from kalshi_tape.storage.records import CandleRecord
 
 Columns = dict[str, Any]
 
@@ -54,80 +48,40 @@ def _rows_to_columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Col
     return {name: list(values) for name, values in zip(names, transposed, strict=True)}
 
 
+def _object_table(
+    table: schema.Table,
+    items: Iterable[Any],
+    attrs: Mapping[str, str] = MappingProxyType({}),
+    fixes: Mapping[str, Callable[[Any], Any]] = MappingProxyType({}),
+) -> pa.Table:
+    """Objects with an attribute per column: named like the column unless `attrs` says
+    otherwise, its value passed through `fixes[column]` where there is one."""
+    names = table.column_names[:-1]
+    columns = _rows_to_columns(names, map(attrgetter(*(attrs.get(n, n) for n in names)), items))
+    for name, fix in fixes.items():
+        columns[name] = [fix(value) for value in columns[name]]
+    return build(table, columns)
+
+
+_RAW = {"raw_json": "raw"}
+_RAW_FIX = {"raw_json": _raw}
+
+
 def series_table(items: Iterable[Series]) -> pa.Table:
-    names = schema.SERIES.column_names[:-1]
-    rows = (
-        (
-            s.ticker,
-            s.title,
-            s.category,
-            s.frequency,
-            s.fee_type,
-            s.fee_multiplier,
-            s.contract_url,
-            s.last_updated_ts,
-            _raw(s.raw),
-        )
-        for s in items
-    )
-    return build(schema.SERIES, _rows_to_columns(names, rows))
+    return _object_table(schema.SERIES, items, _RAW, _RAW_FIX)
 
 
 def events_table(items: Iterable[Event]) -> pa.Table:
-    names = schema.EVENTS.column_names[:-1]
-    rows = (
-        (
-            e.event_ticker,
-            e.series_ticker,
-            e.title,
-            e.sub_title,
-            e.collateral_return_type,
-            e.mutually_exclusive,
-            e.strike_date,
-            e.strike_period,
-            _raw(e.raw),
-        )
-        for e in items
-    )
-    return build(schema.EVENTS, _rows_to_columns(names, rows))
+    return _object_table(schema.EVENTS, items, _RAW, _RAW_FIX)
 
 
 def markets_table(items: Iterable[Market]) -> pa.Table:
-    names = schema.MARKETS.column_names[:-1]
-    rows = (
-        (
-            m.ticker,
-            m.event_ticker,
-            m.market_type,
-            m.status,
-            m.title,
-            m.subtitle,
-            m.yes_sub_title,
-            m.no_sub_title,
-            m.strike_type,
-            m.floor_strike,
-            m.cap_strike,
-            m.open_time,
-            m.close_time,
-            m.expected_expiration_time,
-            m.latest_expiration_time,
-            m.updated_time,
-            m.yes_bid,
-            m.yes_ask,
-            m.no_bid,
-            m.no_ask,
-            m.last_price,
-            m.volume,
-            m.volume_24h,
-            m.open_interest,
-            m.result or None,
-            m.settlement_value,
-            m.settlement_ts,
-            _raw(m.raw),
-        )
-        for m in items
-    )
-    return build(schema.MARKETS, _rows_to_columns(names, rows))
+    """`result` is NULL while unsettled (the domain's empty string)."""
+    return _object_table(schema.MARKETS, items, _RAW, {**_RAW_FIX, "result": _or_none})
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
 
 
 _NO_QUOTE = (None, None, None, None)
@@ -167,25 +121,7 @@ def candles_table(items: Iterable[CandleRecord]) -> pa.Table:
 
 
 def trades_table(items: Iterable[Trade]) -> pa.Table:
-    names = schema.TRADES.column_names[:-1]
-    rows = (
-        (
-            t.trade_id,
-            t.created_time,
-            t.ticker,
-            t.yes_price,
-            t.no_price,
-            t.count,
-            t.taker_side,
-            t.is_block_trade,
-        )
-        for t in items
-    )
-    return build(schema.TRADES, _rows_to_columns(names, rows))
-
-
-def market_snapshots_table(items: Iterable[MarketSnapshotRow]) -> pa.Table:
-    return _struct_table(schema.MARKET_SNAPSHOTS, items)
+    return _object_table(schema.TRADES, items, {"market_ticker": "ticker"})
 
 
 def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
@@ -198,52 +134,6 @@ def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
         for price, qty in levels
     )
     return build(schema.ORDERBOOK_SNAPSHOTS, _rows_to_columns(names, rows))
-
-
-def orderbook_deltas_table(items: Iterable[OrderbookDelta]) -> pa.Table:
-    names = schema.ORDERBOOK_DELTAS.column_names[:-1]
-    rows = (
-        (
-            d.received_ns,
-            d.sid,
-            d.seq,
-            d.market_ticker,
-            d.exchange_ts_ms,
-            d.side,
-            d.price,
-            d.delta,
-            d.client_order_id,
-            d.book_state,
-        )
-        for d in items
-    )
-    return build(schema.ORDERBOOK_DELTAS, _rows_to_columns(names, rows))
-
-
-def sequence_gaps_table(items: Iterable[SequenceGapRow]) -> pa.Table:
-    return _struct_table(schema.SEQUENCE_GAPS, items)
-
-
-def weather_observations_table(items: Iterable[WeatherObservationRow]) -> pa.Table:
-    return _struct_table(schema.WEATHER_OBSERVATIONS, items)
-
-
-def daily_climate_table(items: Iterable[DailyClimateRow]) -> pa.Table:
-    return _struct_table(schema.DAILY_CLIMATE, items)
-
-
-def weather_forecasts_table(items: Iterable[WeatherForecastRow]) -> pa.Table:
-    return _struct_table(schema.WEATHER_FORECASTS, items)
-
-
-def backfill_progress_table(items: Iterable[BackfillProgress]) -> pa.Table:
-    return _struct_table(schema.BACKFILL_PROGRESS, items)
-
-
-def _struct_table(table: schema.Table, items: Iterable[Any]) -> pa.Table:
-    """Records whose field names equal the column names."""
-    names = table.column_names[:-1]
-    return build(table, _rows_to_columns(names, map(attrgetter(*names), items)))
 
 
 def with_ingested_at(data: pa.Table, now: datetime) -> pa.Table:
@@ -285,18 +175,23 @@ def dedupe_last(table: schema.Table, data: pa.Table) -> pa.Table:
     return data.take(pc.take(survivors, pc.sort_indices(survivors)))
 
 
+# Records whose fields are the columns, by name and in order.
+_FIELD_TABLES = (
+    schema.MARKET_SNAPSHOTS,
+    schema.ORDERBOOK_DELTAS,
+    schema.SEQUENCE_GAPS,
+    schema.WEATHER_OBSERVATIONS,
+    schema.DAILY_CLIMATE,
+    schema.BACKFILL_PROGRESS,
+    schema.WEATHER_FORECASTS,
+)
+
 CONVERTERS: dict[str, Callable[[Iterable[Any]], pa.Table]] = {
     "series": series_table,
     "events": events_table,
     "markets": markets_table,
     "candles": candles_table,
     "trades": trades_table,
-    "market_snapshots": market_snapshots_table,
     "orderbook_snapshots": orderbook_snapshots_table,
-    "orderbook_deltas": orderbook_deltas_table,
-    "sequence_gaps": sequence_gaps_table,
-    "weather_observations": weather_observations_table,
-    "daily_climate": daily_climate_table,
-    "backfill_progress": backfill_progress_table,
-    "weather_forecasts": weather_forecasts_table,
+    **{t.name: functools.partial(_object_table, t) for t in _FIELD_TABLES},
 }

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, TypedDict, Unpack
 
 import pyarrow as pa
 
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
-)
+from kalshi_tape.closing import Closing
+from kalshi_tape.storage.records import BackfillProgress, ChunkRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,24 +37,37 @@ class BookInputs:
     gaps: pa.Table
 
 
-class Store(Protocol):
+# The read filters (each optional; None or absent: no condition).
+
+
+class CandleQuery(TypedDict, total=False):
+    market_ticker: str | None
+    event_ticker: str | None
+    period_minutes: int | None
+    source: str | None
+    start: datetime | None
+    end: datetime | None
+
+
+class TradeQuery(TypedDict, total=False):
+    market_ticker: str | None
+    start: datetime | None
+    end: datetime | None
+
+
+class SnapshotQuery(TypedDict, total=False):
+    market_ticker: str | None
+    start_ns: int | None
+    end_ns: int | None
+
+
+class Store(Closing, Protocol):
     """A warehouse on one engine. Every write is an idempotent upsert by natural key."""
 
     @property
     def backend(self) -> str:
         """ "duckdb" or "postgresql"."""
         ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def close(self) -> None: ...
 
     def migrate(self) -> list[str]:
         """Apply pending migrations (idempotent); returns the names applied now."""
@@ -81,19 +85,8 @@ class Store(Protocol):
     def commit_chunk(
         self,
         *,
-        series: Iterable[Series] = (),
-        events: Iterable[Event] = (),
-        markets: Iterable[Market] = (),
-        candles: Iterable[CandleRecord] = (),
-        trades: Iterable[Trade] = (),
-        market_snapshots: Iterable[MarketSnapshotRow] = (),
-        orderbook_snapshots: Iterable[OrderbookSnapshot] = (),
-        orderbook_deltas: Iterable[OrderbookDelta] = (),
-        sequence_gaps: Iterable[SequenceGapRow] = (),
-        weather_observations: Iterable[WeatherObservationRow] = (),
-        daily_climate: Iterable[DailyClimateRow] = (),
-        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
+        **rows: Unpack[ChunkRows],
     ) -> int:
         """Upsert everything given and the optional checkpoint in ONE transaction."""
         ...
@@ -119,36 +112,15 @@ class Store(Protocol):
 
     def count(self, table: str) -> int: ...
 
-    def candles(
-        self,
-        *,
-        market_ticker: str | None = None,
-        event_ticker: str | None = None,
-        period_minutes: int | None = None,
-        source: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def candles(self, **query: Unpack[CandleQuery]) -> pa.Table:
         """Candles with start <= end_period_ts <= end, by market or by event."""
         ...
 
-    def trades(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def trades(self, **query: Unpack[TradeQuery]) -> pa.Table:
         """Trades with start <= created_time < end, oldest first."""
         ...
 
-    def market_snapshots(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-    ) -> pa.Table:
+    def market_snapshots(self, **query: Unpack[SnapshotQuery]) -> pa.Table:
         """Top-of-book snapshots with start_ns <= received_ns < end_ns."""
         ...
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from kalshi_tape.cli_options import cli_errors
 from kalshi_tape.config import load_settings
-from kalshi_tape.errors import KtapeError
 from kalshi_tape.outputs import check_output_folder
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_existing, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet
@@ -35,10 +35,6 @@ def _open_existing(url: str | None) -> Store:
     return open_existing(load_settings({"db_url": url}).db_url)
 
 
-def _fail(exc: KtapeError) -> click.ClickException:
-    return click.ClickException(str(exc))
-
-
 @click.group("db")
 def db_group() -> None:
     """Create, migrate and inspect the warehouse."""
@@ -48,12 +44,9 @@ def db_group() -> None:
 @_db_option
 def init_command(url: str | None) -> None:
     """Create the warehouse (all tables) if it does not exist yet."""
-    try:
-        with _open(url, migrate=False) as store:
-            applied = store.migrate()
-            info = store.info()
-    except KtapeError as exc:
-        raise _fail(exc) from exc
+    with cli_errors(), _open(url, migrate=False) as store:
+        applied = store.migrate()
+        info = store.info()
     click.echo(f"{info.location}: schema version {info.schema_version} ({len(applied)} applied)")
 
 
@@ -61,11 +54,8 @@ def init_command(url: str | None) -> None:
 @_db_option
 def migrate_command(url: str | None) -> None:
     """Apply pending migrations (safe to run again)."""
-    try:
-        with _open(url, migrate=False) as store:
-            applied = store.migrate()
-    except KtapeError as exc:
-        raise _fail(exc) from exc
+    with cli_errors(), _open(url, migrate=False) as store:
+        applied = store.migrate()
     click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 
 
@@ -73,11 +63,8 @@ def migrate_command(url: str | None) -> None:
 @_db_option
 def info_command(url: str | None) -> None:
     """Backend, schema version, TimescaleDB state and row counts."""
-    try:
-        with _open_existing(url) as store:
-            info = store.info()
-    except KtapeError as exc:
-        raise _fail(exc) from exc
+    with cli_errors(), _open_existing(url) as store:
+        info = store.info()
     click.echo(f"backend:        {info.backend}")
     click.echo(f"location:       {info.location}")
     click.echo(f"schema version: {info.schema_version}")
@@ -115,12 +102,10 @@ def export_command(
     url: str | None, fmt: str, out_dir: Path, tables: tuple[str, ...], overwrite: bool
 ) -> None:
     """Export tables to Parquet, hive-partitioned by table and date (rerun-safe)."""
-    try:
+    with cli_errors():
         check_output_folder(out_dir)
         with _open_existing(url) as store:
             written = export_parquet(store, out_dir, tables=tables or None, overwrite=overwrite)
-    except KtapeError as exc:
-        raise _fail(exc) from exc
     for name, rows in written.items():
         click.echo(f"{name:<22} {rows:>12,} rows")
 
@@ -145,10 +130,7 @@ def import_command() -> None:
 @click.argument("in_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def import_parquet_command(url: str | None, in_dir: Path) -> None:
     """Upsert a Parquet export (from `ktape export`) into the warehouse."""
-    try:
-        with _open(url) as store:
-            read = import_parquet(store, in_dir)
-    except KtapeError as exc:
-        raise _fail(exc) from exc
+    with cli_errors(), _open(url) as store:
+        read = import_parquet(store, in_dir)
     for name, rows in read.items():
         click.echo(f"{name:<22} {rows:>12,} rows")

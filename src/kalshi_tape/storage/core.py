@@ -18,31 +18,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, TypeVar, Unpack, cast
 
 import pyarrow as pa
 
+from kalshi_tape import keywords
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, Series, Trade
+from kalshi_tape.closing import Closing
 from kalshi_tape.errors import StorageError
 from kalshi_tape.storage import arrowconv, migrations, schema
-from kalshi_tape.storage.base import BookInputs, StoreInfo
-from kalshi_tape.storage.records import (
-    BackfillProgress,
-    CandleRecord,
-    DailyClimateRow,
-    MarketSnapshotRow,
-    SequenceGapRow,
-    WeatherForecastRow,
-    WeatherObservationRow,
-)
+from kalshi_tape.storage.base import BookInputs, CandleQuery, SnapshotQuery, StoreInfo, TradeQuery
+from kalshi_tape.storage.records import BackfillProgress, ChunkRows
 
 T = TypeVar("T")
 _RETRIES = 6
 
 
-class SqlStore(ABC):
+class SqlStore(Closing, ABC):
     """Shared implementation of the `Store` protocol."""
 
     backend: ClassVar[schema.Dialect]
@@ -80,10 +72,10 @@ class SqlStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def _migration_lock(self) -> None:  # noqa: B027 - optional hook
+    def _migration_lock(self) -> None:
         """Serialize concurrent migrators (inside the migration transaction)."""
 
-    def _after_migrate(self) -> None:  # noqa: B027 - optional hook
+    def _after_migrate(self) -> None:
         """Engine extras after migrations (TimescaleDB hypertables)."""
 
     def _is_transient(self, exc: Exception) -> bool:
@@ -94,17 +86,6 @@ class SqlStore(ABC):
         return False, ()
 
     # ------------------------------------------------------------------ lifecycle
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def migrate(self) -> list[str]:
         with self._lock:
@@ -161,35 +142,12 @@ class SqlStore(ABC):
     def commit_chunk(
         self,
         *,
-        series: Iterable[Series] = (),
-        events: Iterable[Event] = (),
-        markets: Iterable[Market] = (),
-        candles: Iterable[CandleRecord] = (),
-        trades: Iterable[Trade] = (),
-        market_snapshots: Iterable[MarketSnapshotRow] = (),
-        orderbook_snapshots: Iterable[OrderbookSnapshot] = (),
-        orderbook_deltas: Iterable[OrderbookDelta] = (),
-        sequence_gaps: Iterable[SequenceGapRow] = (),
-        weather_observations: Iterable[WeatherObservationRow] = (),
-        daily_climate: Iterable[DailyClimateRow] = (),
-        weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
+        **rows: Unpack[ChunkRows],
     ) -> int:
-        given: dict[str, Iterable[Any]] = {
-            "series": series,
-            "events": events,
-            "markets": markets,
-            "candles": candles,
-            "trades": trades,
-            "market_snapshots": market_snapshots,
-            "orderbook_snapshots": orderbook_snapshots,
-            "orderbook_deltas": orderbook_deltas,
-            "sequence_gaps": sequence_gaps,
-            "weather_observations": weather_observations,
-            "daily_climate": daily_climate,
-            "weather_forecasts": weather_forecasts,
-            "backfill_progress": _checkpoints(progress),
-        }
+        keywords.check(ChunkRows, rows, "commit_chunk")
+        given = cast(dict[str, Iterable[Any]], {**rows})
+        given["backfill_progress"] = _checkpoints(progress)
         batches = []
         for spec in schema.TABLES:
             items = list(given.get(spec.name, ()))  # tables without a kwarg: write_arrow
@@ -250,57 +208,44 @@ class SqlStore(ABC):
         rows = self._read(lambda: self._execute(f"SELECT count(*) FROM {spec.name}"))
         return int(rows[0][0])
 
-    def candles(
-        self,
-        *,
-        market_ticker: str | None = None,
-        event_ticker: str | None = None,
-        period_minutes: int | None = None,
-        source: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
+    def candles(self, **query: Unpack[CandleQuery]) -> pa.Table:
+        q = keywords.ordered(CandleQuery, query, "candles")
         where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        if event_ticker is not None:
-            where.add(
-                "market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {})",
-                event_ticker,
-            )
-        where.eq("period_minutes", period_minutes)
-        where.eq("source", source)
-        where.add("end_period_ts >= {}", start)
-        where.add("end_period_ts <= {}", end)
+        where.eq("market_ticker", q["market_ticker"])
+        where.add(
+            "market_ticker IN (SELECT ticker FROM markets WHERE event_ticker = {})",
+            q["event_ticker"],
+        )
+        where.eq("period_minutes", q["period_minutes"])
+        where.eq("source", q["source"])
+        where.span("end_period_ts", q["start"], ">=", q["end"], "<=")
         order = ("market_ticker", "period_minutes", "source", "end_period_ts")
         return self._select(schema.CANDLES, where.clauses, where.params, order)
 
-    def trades(
-        self,
-        *,
-        market_ticker: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pa.Table:
-        where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        where.add("created_time >= {}", start)
-        where.add("created_time < {}", end)
-        order = ("created_time", "trade_id")
-        return self._select(schema.TRADES, where.clauses, where.params, order)
+    def trades(self, **query: Unpack[TradeQuery]) -> pa.Table:
+        q = keywords.ordered(TradeQuery, query, "trades")
+        span = ("created_time", q["start"], q["end"])
+        return self._half_open(schema.TRADES, q["market_ticker"], span, ("trade_id",))
 
-    def market_snapshots(
+    def market_snapshots(self, **query: Unpack[SnapshotQuery]) -> pa.Table:
+        q = keywords.ordered(SnapshotQuery, query, "market_snapshots")
+        span = ("received_ns", q["start_ns"], q["end_ns"])
+        order = ("market_ticker", "trigger")
+        return self._half_open(schema.MARKET_SNAPSHOTS, q["market_ticker"], span, order)
+
+    def _half_open(
         self,
-        *,
-        market_ticker: str | None = None,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
+        spec: schema.Table,
+        market: str | None,
+        span: tuple[str, Any, Any],
+        then: Sequence[str],
     ) -> pa.Table:
+        """Rows of `market` (None: all) with low <= column < high, by column then `then`."""
+        column, low, high = span
         where = _Where(self.placeholder)
-        where.eq("market_ticker", market_ticker)
-        where.add("received_ns >= {}", start_ns)
-        where.add("received_ns < {}", end_ns)
-        order = ("received_ns", "market_ticker", "trigger")
-        return self._select(schema.MARKET_SNAPSHOTS, where.clauses, where.params, order)
+        where.eq("market_ticker", market)
+        where.span(column, low, ">=", high, "<")
+        return self._select(spec, where.clauses, where.params, (column, *then))
 
     def book_inputs(self, market_ticker: str, start_ns: int, end_ns: int) -> BookInputs:
         p = self.placeholder
@@ -314,16 +259,13 @@ class SqlStore(ABC):
         base_ns = base_rows[0][0] if base_rows[0][0] is not None else start_ns
         snaps = _Where(p)
         snaps.eq("market_ticker", market_ticker)
-        snaps.add("received_ns >= {}", base_ns)
-        snaps.add("received_ns <= {}", end_ns)
+        snaps.span("received_ns", base_ns, ">=", end_ns, "<=")
         deltas = _Where(p)
         deltas.eq("market_ticker", market_ticker)
-        deltas.add("received_ns > {}", base_ns)
-        deltas.add("received_ns <= {}", end_ns)
+        deltas.span("received_ns", base_ns, ">", end_ns, "<=")
         gaps = _Where(p)
         gaps.add("market_ticker IN ({}, '')", market_ticker)
-        gaps.add("received_ns >= {}", base_ns)
-        gaps.add("received_ns <= {}", end_ns)
+        gaps.span("received_ns", base_ns, ">=", end_ns, "<=")
         return BookInputs(
             snapshots=self._select(
                 schema.ORDERBOOK_SNAPSHOTS,
@@ -429,6 +371,11 @@ class _Where:
 
     def eq(self, column: str, value: object) -> None:
         self.add(f"{column} = {{}}", value)
+
+    def span(self, column: str, low: object, low_op: str, high: object, high_op: str) -> None:
+        """`column low_op low AND column high_op high`, each bound only when given."""
+        self.add(f"{column} {low_op} {{}}", low)
+        self.add(f"{column} {high_op} {{}}", high)
 
 
 def _checkpoints(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypedDict
 
 import msgspec
 
-from kalshi_tape.domain import Candlestick, Trade, TradeUpdate
+from kalshi_tape.domain import (
+    Candlestick,
+    Event,
+    Market,
+    OrderbookDelta,
+    OrderbookSnapshot,
+    Series,
+    Trade,
+    TradeUpdate,
+)
 from kalshi_tape.money import Count, Price
 
 CandleSource = Literal["kalshi", "trades", "collector"]
@@ -103,6 +113,23 @@ class WeatherForecastRow(msgspec.Struct, frozen=True):
     precip_probability: int | None = None
     short_forecast: str | None = None
     fetched_at: datetime | None = None
+
+
+class ChunkRows(TypedDict, total=False):
+    """What `Store.commit_chunk` takes besides the checkpoint: rows by table name."""
+
+    series: Iterable[Series]
+    events: Iterable[Event]
+    markets: Iterable[Market]
+    candles: Iterable[CandleRecord]
+    trades: Iterable[Trade]
+    market_snapshots: Iterable[MarketSnapshotRow]
+    orderbook_snapshots: Iterable[OrderbookSnapshot]
+    orderbook_deltas: Iterable[OrderbookDelta]
+    sequence_gaps: Iterable[SequenceGapRow]
+    weather_observations: Iterable[WeatherObservationRow]
+    daily_climate: Iterable[DailyClimateRow]
+    weather_forecasts: Iterable[WeatherForecastRow]
 
 
 def trade_from_update(update: TradeUpdate) -> Trade:

@@ -94,8 +94,7 @@ def from_iem_cli(site: Site, days: Iterable[IemCliDay], first: date, last: date)
                 source="iem_cli",
                 max_temp_f=_dec(d.high_f),
                 min_temp_f=_dec(d.low_f),
-                is_final=d.issued_at is not None
-                and site.is_final_issue(d.climate_date, d.issued_at),
+                is_final=_final_issue(site, d),
                 issued_at=d.issued_at,
                 raw_text=d.raw,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from kalshi_tape.api.render import (
 )
 from kalshi_tape.api.routes.common import TICKER
 from kalshi_tape.api.services import Services, services
-from kalshi_tape.api.timeparams import FORMS, instant
+from kalshi_tape.api.timeparams import FORMS, in_range, instant
 
 router = APIRouter(tags=["candles"])
 
@@ -253,15 +253,8 @@ def _encode(
 def _window(
     start_text: str | None, end_text: str | None
 ) -> tuple[datetime | None, datetime | None]:
-    start, end = _utc(instant("start", start_text)), _utc(instant("end", end_text))
+    start = in_range("start/end", instant("start", start_text))
+    end = in_range("start/end", instant("end", end_text))
     if start is not None and end is not None and end < start:
         raise bad_parameter("end: must not be before start")
     return start, end
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if not 1970 <= moment.year <= 2200:
-        raise bad_parameter("start/end: must lie between 1970 and 2200")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -18,6 +18,7 @@ from kalshi_tape.api.routes.common import (
     Limit,
     PageBody,
     RowBody,
+    page_body,
 )
 from kalshi_tape.api.services import Services, services
 from kalshi_tape.storage import schema
@@ -33,7 +34,7 @@ async def list_series(
     cursor: Cursor = None,
 ) -> PageBody:
     query = catalog.Query(schema.SERIES, {"category": category}, limit=limit, cursor=cursor)
-    return await _page(svc, query)
+    return await page_body(svc, query)
 
 
 @router.get("/v1/events", response_model=PageBody, summary="Events in the warehouse")
@@ -46,7 +47,7 @@ async def list_events(
     query = catalog.Query(
         schema.EVENTS, {"series_ticker": series_ticker}, limit=limit, cursor=cursor
     )
-    return await _page(svc, query)
+    return await page_body(svc, query)
 
 
 @router.get("/v1/markets", response_model=PageBody, summary="Markets in the warehouse")
@@ -66,7 +67,7 @@ async def list_markets(
         limit=limit,
         cursor=cursor,
     )
-    return await _page(svc, query)
+    return await page_body(svc, query)
 
 
 @router.get("/v1/markets/{ticker}", response_model=RowBody, summary="One market")
@@ -78,8 +79,3 @@ async def get_market(
     if row is None:
         raise ApiProblem(404, "unknown_market", f"no market {ticker!r} in the warehouse")
     return RowBody(row=row)
-
-
-async def _page(svc: Services, query: catalog.Query) -> PageBody:
-    result = await asyncio.to_thread(catalog.page, svc.store, query)
-    return PageBody(rows=result.rows, cursor=result.cursor)

@@ -7,12 +7,16 @@ Unicode letter. A value outside its rule gets 422 naming the rule."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel
 
+from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ERROR_RESPONSES
+from kalshi_tape.api.services import Services
+from kalshi_tape.api.timeparams import in_range, instant
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (at most 1000)")]
 # the rules, shared by path and query parameters
@@ -52,3 +56,17 @@ class RowBody(BaseModel):
 
 
 RESPONSES = ERROR_RESPONSES
+
+
+async def page_body(svc: Services, query: catalog.Query) -> PageBody:
+    """One page of `query` from the warehouse (read off the event loop)."""
+    result = await asyncio.to_thread(catalog.page, svc.store, query)
+    return PageBody(rows=result.rows, cursor=result.cursor)
+
+
+def since_until(column: str, start: str | None, end: str | None) -> list[tuple[str, object]]:
+    """`start <= column < end` conditions from the `start` / `end` parameters (None: open)."""
+    return [
+        (f"{column} >= {{p}}", in_range("time", instant("start", start))),
+        (f"{column} < {{p}}", in_range("time", instant("end", end))),
+    ]

@@ -12,10 +12,18 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from kalshi_tape.api import catalog
-from kalshi_tape.api.errors import ApiProblem, bad_parameter
-from kalshi_tape.api.routes.common import RESPONSES, TICKER, Cursor, Limit, PageBody
+from kalshi_tape.api.errors import ApiProblem
+from kalshi_tape.api.routes.common import (
+    RESPONSES,
+    TICKER,
+    Cursor,
+    Limit,
+    PageBody,
+    page_body,
+    since_until,
+)
 from kalshi_tape.api.services import Services, services
-from kalshi_tape.api.timeparams import TimeQ, instant, instant_ns
+from kalshi_tape.api.timeparams import TimeQ, in_range, instant_ns
 from kalshi_tape.books import BookUnknown, rebuild_book
 from kalshi_tape.storage import schema
 
@@ -42,16 +50,12 @@ async def market_trades(
     query = catalog.Query(
         schema.TRADES,
         {"market_ticker": ticker},
-        conditions=[
-            ("created_time >= {p}", _utc(instant("start", start))),
-            ("created_time < {p}", _utc(instant("end", end))),
-        ],
+        conditions=since_until("created_time", start, end),
         key=("created_time", "trade_id"),
         limit=limit,
         cursor=cursor,
     )
-    result = await asyncio.to_thread(catalog.page, svc.store, query)
-    return PageBody(rows=result.rows, cursor=result.cursor)
+    return await page_body(svc, query)
 
 
 class BookBody(BaseModel):
@@ -82,7 +86,7 @@ async def market_orderbook(
 ) -> BookBody:
     at_ns = instant_ns("at", at)
     at_ns = svc.clock.now_ns() if at_ns is None else at_ns
-    moment = _utc(datetime.fromtimestamp(at_ns // 1000 / 1e6, UTC))
+    moment = in_range("time", datetime.fromtimestamp(at_ns // 1000 / 1e6, UTC))
     assert moment is not None
     try:
         rebuilt = await asyncio.to_thread(rebuild_book, svc.store, ticker, at_ns, clock=clock.value)
@@ -107,11 +111,3 @@ def _level(price: Decimal, size: Decimal) -> tuple[str, str]:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if not 1970 <= moment.year <= 2200:
-        raise bad_parameter("time: must lie between 1970 and 2200")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

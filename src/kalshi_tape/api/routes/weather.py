@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from kalshi_tape.api import catalog
-from kalshi_tape.api.routes.common import RESPONSES, Cursor, Filter, Limit, PageBody
-from kalshi_tape.api.routes.markets import When, _utc
+from kalshi_tape.api.routes.common import (
+    RESPONSES,
+    Cursor,
+    Filter,
+    Limit,
+    PageBody,
+    page_body,
+    since_until,
+)
+from kalshi_tape.api.routes.markets import When
 from kalshi_tape.api.services import Services, services
-from kalshi_tape.api.timeparams import instant
 from kalshi_tape.storage import schema
 
 router = APIRouter(tags=["weather"], responses=RESPONSES)
@@ -32,15 +38,11 @@ async def observations(
     query = catalog.Query(
         schema.WEATHER_OBSERVATIONS,
         {"station": station, "source": source},
-        conditions=[
-            ("observed_at >= {p}", _utc(instant("start", start))),
-            ("observed_at < {p}", _utc(instant("end", end))),
-        ],
+        conditions=since_until("observed_at", start, end),
         limit=limit,
         cursor=cursor,
     )
-    result = await asyncio.to_thread(catalog.page, svc.store, query)
-    return PageBody(rows=result.rows, cursor=result.cursor)
+    return await page_body(svc, query)
 
 
 @router.get("/v1/weather/climate", response_model=PageBody, summary="Daily climate values")
@@ -60,5 +62,4 @@ async def climate(
         limit=limit,
         cursor=cursor,
     )
-    result = await asyncio.to_thread(catalog.page, svc.store, query)
-    return PageBody(rows=result.rows, cursor=result.cursor)
+    return await page_body(svc, query)

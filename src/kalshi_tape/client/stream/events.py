@@ -10,14 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kalshi_tape.domain import (
-    EventLifecycle,
-    MarketLifecycle,
-    OrderbookDelta,
-    OrderbookSnapshot,
-    TickerUpdate,
-    TradeUpdate,
-)
+from kalshi_tape.domain import ChannelData
 
 
 class Connected(msgspec.Struct, frozen=True, tag="connected"):
@@ -81,17 +74,4 @@ class Malformed(msgspec.Struct, frozen=True, tag="malformed"):
     exchange_ts_ms: int | None = None
 
 
-FeedEvent = (
-    Connected
-    | Disconnected
-    | Gap
-    | Resync
-    | ChannelError
-    | Malformed
-    | OrderbookSnapshot
-    | OrderbookDelta
-    | TickerUpdate
-    | TradeUpdate
-    | MarketLifecycle
-    | EventLifecycle
-)
+FeedEvent = Connected | Disconnected | Gap | Resync | ChannelError | Malformed | ChannelData

@@ -1,16 +1,8 @@
 """Self-healing order books over one WebSocket.
 
 `FeedState` is the protocol logic without I/O: frames in, events and command frames out
-(`outbox`). `BookFeed` drives it over a `Connection`.
-
-Resync model: a book exists only between a snapshot and the next sign that it may be
-stale. On a `seq` gap every book of that subscription is dropped (a lost frame could
-have touched any of them); on a failed invariant only that market's book. Dropped
-markets wait for a fresh snapshot (`update_subscription` / `get_snapshot`; if the
-exchange refuses that, unsubscribe and subscribe again) and their deltas are ignored
-until it arrives — a snapshot always replaces a book, it is never merged into old state.
-A channel error 10/25 resubscribes the channel. A disconnect drops every book; the
-reconnect subscribes everything again.
+(`outbox`); its docstring states the resync model. `BookFeed` drives it over a
+`Connection`.
 """
 
 from __future__ import annotations
@@ -18,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Iterable
-from types import TracebackType
 
 from kalshi_tape.client.auth import Signer
 from kalshi_tape.client.stream.connection import Connection, ConnectionOptions
@@ -32,6 +23,7 @@ from kalshi_tape.client.stream.feed_state import (
 from kalshi_tape.client.stream.orderbook import OrderBook
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.closing import AsyncClosing
 from kalshi_tape.config import Settings
 
 __all__ = [
@@ -46,7 +38,7 @@ __all__ = [
 TICK_S = 0.5
 
 
-class BookFeed:
+class BookFeed(AsyncClosing):
     """Order books (and optionally ticker/trade/lifecycle messages) for a set of markets.
 
     ```python
@@ -91,19 +83,10 @@ class BookFeed:
     def synced(self) -> bool:
         return self.state.synced
 
-    async def __aenter__(self) -> BookFeed:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def close(self) -> None:
         await self.connection.close()
+
+    aclose = close  # what `async with` awaits (AsyncClosing)
 
     async def add_markets(self, tickers: Iterable[str]) -> None:
         self.state.add_markets(tickers)

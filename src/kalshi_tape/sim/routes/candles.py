@@ -30,11 +30,15 @@ class CandleRoutes(RestBase):
         slots = max(0, end // step - (-(-start // step)) + 1)
         return start, end, period, slots, latest
 
-    async def market_candles(self, request: Request) -> Response:
-        params = Params(request)
-        start, end, period, slots, latest = self._candle_range(params)
+    def _single_range(self, request: Request) -> tuple[int, int, int, bool]:
+        """One market's range (start, end, period, latest) within its slot limit."""
+        start, end, period, slots, latest = self._candle_range(Params(request))
         if slots > SINGLE_CANDLE_SLOTS:
             raise bad_request(f"too many candlesticks requested (max {SINGLE_CANDLE_SLOTS})")
+        return start, end, period, latest
+
+    async def market_candles(self, request: Request) -> Response:
+        start, end, period, latest = self._single_range(request)
         spec, market = self._live_market(request.path_params["ticker"])
         if spec.series != request.path_params["series_ticker"]:
             raise not_found("market")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -100,6 +101,17 @@ class Params:
     def limit(self, hi: int, default: int, lo: int = 0) -> int:
         value = self.integer("limit", lo, hi)
         return value if value else default
+
+    def cursor(self, *kinds: Callable[[str], Any]) -> tuple[Any, ...] | None:
+        """The `cursor` parameter as a key, part i converted by kinds[i]; a cursor that
+        does not decode to that shape is a 400."""
+        parts = decode_cursor(self.text("cursor"), len(kinds))
+        if parts is None:
+            return None
+        try:
+            return tuple(kind(part) for kind, part in zip(kinds, parts, strict=True))
+        except ValueError:
+            raise bad_request("invalid cursor") from None
 
 
 def encode_cursor(*parts: object) -> str:

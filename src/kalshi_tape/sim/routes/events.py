@@ -15,7 +15,6 @@ from kalshi_tape.sim.routes.common import (
     Params,
     RestBase,
     bad_request,
-    decode_cursor,
     encode_cursor,
     json_response,
     not_found,
@@ -42,8 +41,7 @@ class EventRoutes(RestBase):
         tickers = params.csv("tickers")
         min_close = params.integer("min_close_ts")
         params.integer("min_updated_ts")
-        after = decode_cursor(params.text("cursor"), 2)
-        after_key = (int(after[0]), int(after[1])) if after else None
+        after_key = params.cursor(int, int)
         now_s = self.ex.now_s
         page: list[EventSpec] = []
         more = False

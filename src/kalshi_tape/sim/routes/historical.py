@@ -8,7 +8,7 @@ from starlette.responses import Response
 from kalshi_tape import wire as w
 from kalshi_tape.sim.encode import utc
 from kalshi_tape.sim.generator import EventSpec, MarketSpec
-from kalshi_tape.sim.routes.candles import SINGLE_CANDLE_SLOTS, CandleRoutes
+from kalshi_tape.sim.routes.candles import CandleRoutes
 from kalshi_tape.sim.routes.common import Params, bad_request, json_response
 from kalshi_tape.sim.routes.markets import MarketRoutes
 from kalshi_tape.sim.routes.trades import TradeRoutes
@@ -53,10 +53,7 @@ class HistoricalRoutes(MarketRoutes, TradeRoutes, CandleRoutes):
         return self._trades(Params(request), historical=True)
 
     async def historical_candles(self, request: Request) -> Response:
-        params = Params(request)
-        start, end, period, slots, _ = self._candle_range(params)
-        if slots > SINGLE_CANDLE_SLOTS:
-            raise bad_request(f"too many candlesticks requested (max {SINGLE_CANDLE_SLOTS})")
+        start, end, period, _ = self._single_range(request)
         spec, market = self._historical_market(request.path_params["ticker"])
         candles = self.ex.candles(spec, market, start, end, period)
         body = {

@@ -16,7 +16,6 @@ from kalshi_tape.sim.routes.common import (
     Params,
     RestBase,
     bad_request,
-    decode_cursor,
     encode_cursor,
     json_response,
 )
@@ -35,8 +34,7 @@ class MarketRoutes(RestBase):
         keep: Callable[[EventSpec, MarketSpec], bool],
     ) -> Response:
         limit = params.limit(1000, 100)
-        after = decode_cursor(params.text("cursor"), 3)
-        after_key = tuple(int(x) for x in after) if after else None
+        after_key = params.cursor(int, int, int)
         page: list[tuple[EventSpec, MarketSpec]] = []
         more = False
         for spec in candidates:

@@ -12,8 +12,6 @@ from kalshi_tape.sim.generator import SimTrade
 from kalshi_tape.sim.routes.common import (
     Params,
     RestBase,
-    bad_request,
-    decode_cursor,
     encode_cursor,
     json_response,
 )
@@ -30,13 +28,7 @@ class TradeRoutes(RestBase):
         ticker = params.text("ticker")
         min_ts, max_ts = params.integer("min_ts"), params.integer("max_ts")
         params.boolean("is_block_trade")
-        after = decode_cursor(params.text("cursor"), 2)
-        before = None
-        if after is not None:
-            try:
-                before = (int(after[0]), after[1])
-            except ValueError:
-                raise bad_request("invalid cursor") from None
+        before = params.cursor(int, str)
         cut_us = self.ex.cutoff_s() * US
         lo = 0 if min_ts is None else min_ts * US
         hi = self.ex.now_us if max_ts is None else (max_ts + 1) * US - 1

@@ -28,6 +28,7 @@ from kalshi_tape.sim.weather.stations import (
     station_at,
     station_on_grid,
 )
+from kalshi_tape.timeparse import iso_time
 
 AWC_HISTORY_S = 15 * 86400
 MODES = ("normal", "html", "truncate")
@@ -253,12 +254,9 @@ def _moment(text: str | None) -> int | None:
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return int(iso_time(text).timestamp())
     except ValueError:
         raise BadRequest(f"not an ISO-8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 def _date(request: Request, name: str) -> date:
