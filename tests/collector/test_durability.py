@@ -24,6 +24,7 @@ import pytest
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.daemon import running
 from kalshi_tape.collector.spool import Spool, SpoolError
+from kalshi_tape.serving import free_port
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
@@ -128,6 +129,21 @@ def _start(
     return proc, lines
 
 
+def _sweeps(port: int) -> float:
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    lines = [
+        line for line in body.splitlines() if line.startswith("ktape_collect_trade_sweeps_total ")
+    ]
+    return float(lines[0].split()[1]) if lines else 0.0
+
+
+def _await_sweeps(port: int, wanted: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while _sweeps(port) < wanted:
+        assert time.monotonic() < deadline and proc.poll() is None, f"fewer than {wanted} sweeps"
+        time.sleep(0.2)
+
+
 def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -> None:
     config = tmp_path / "collect.yaml"
     config.write_text(
@@ -143,18 +159,18 @@ def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -
     first.send_signal(signal.SIGKILL)
     first.wait()
     time.sleep(1.5)  # trades happen while nothing collects
-    second, log = _start(config, env, "--log-json")
-    time.sleep(2)
+    port = free_port()
+    second, log = _start(config, env, "--log-json", "--metrics-port", str(port))
+    _await_sweeps(port, 1, second)  # its start-up sweep read what the gap left behind
     with admin(calm_sim) as sim_admin:
         sim_admin.post("/pause")
-    time.sleep(4)  # sweeps of the frozen market (1 s apart; slower under load)
+    _await_sweeps(port, _sweeps(port) + 2, second)  # two sweeps of the frozen market
     second.send_signal(signal.SIGTERM)
-    started = time.monotonic()
-    second.wait(timeout=10)
+    second.wait(timeout=60)  # a deadline for a hang, not a speed test
     err = "".join(log)
     assert all(json.loads(line)["level"] for line in log if line.strip())  # structured logs
     assert second.returncode == 0, err[-2000:]
-    assert time.monotonic() - started < 10
+    assert any("stopped;" in json.loads(line)["msg"] for line in log if line.strip()), err
     with open_store(f"duckdb:///{tmp_path}/w.duckdb?read_only=true") as store:
         tickers = {
             str(r[0]) for r in store.sql("SELECT DISTINCT market_ticker FROM orderbook_deltas")
