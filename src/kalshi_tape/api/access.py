@@ -24,6 +24,7 @@ from kalshi_tape.api.budget import TokenBucket, current_client
 from kalshi_tape.api.keys import Caller, KeyRegistry
 from kalshi_tape.api.render import ResponseCache, cache_key
 from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger("kalshi_tape.api.access")
 PROTECTED_PREFIX = "/v1/"
@@ -60,8 +61,10 @@ class AccessMiddleware:
         keys: KeyRegistry,
         metrics: Metrics,
         cache: ResponseCache,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.app = app
+        self.clock = clock  # the rate limits' monotonic time
         self.settings = settings
         self.keys = keys
         self.metrics = metrics
@@ -112,7 +115,7 @@ class AccessMiddleware:
             if len(self._buckets) > 100_000:
                 self._buckets.clear()  # a flood of addresses: start afresh, never grow
             rate, burst = self.settings.address_rate_per_s, self.settings.address_burst
-            bucket = self._buckets[address] = TokenBucket(rate, burst, time.monotonic)
+            bucket = self._buckets[address] = TokenBucket(rate, burst, self.clock.monotonic)
         wait = bucket.take()
         if wait <= 0:
             return None
@@ -143,7 +146,7 @@ class AccessMiddleware:
         if bucket is None:
             rate = float(caller.rate_per_s or self.settings.key_rate_per_s)
             burst = caller.burst or self.settings.key_burst
-            bucket = TokenBucket(rate, burst, time.monotonic)
+            bucket = TokenBucket(rate, burst, self.clock.monotonic)
             self._buckets[caller.key_id] = bucket
         return bucket
 

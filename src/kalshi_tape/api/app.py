@@ -69,9 +69,9 @@ def create_app(
         store=store,
         client=client,
         candles=CandleService(store, upstream, settings, clock),
-        keys=KeyRegistry(key_table),
+        keys=KeyRegistry(key_table, clock),
         metrics=metrics,
-        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20),
+        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20, clock),
         clock=clock,
         owned=owned,
     )
@@ -95,7 +95,12 @@ def create_app(
     install_error_handlers(app)
     _include_routes(app)
     app.add_middleware(
-        AccessMiddleware, settings=settings, keys=svc.keys, metrics=metrics, cache=svc.cache
+        AccessMiddleware,
+        settings=settings,
+        keys=svc.keys,
+        metrics=metrics,
+        cache=svc.cache,
+        clock=clock,
     )
     if settings.cors_origins:
         app.add_middleware(
