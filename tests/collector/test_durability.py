@@ -33,9 +33,11 @@ from tests.collector.conftest import (
     SERIES,
     SIM_NOW,
     admin,
+    await_sweeps,
     collector_config,
     sim_trade_ids,
     stored_trade_ids,
+    trade_sweeps,
     wait_for,
 )
 from tests.collector.proxy import TcpProxy
@@ -129,21 +131,6 @@ def _start(
     return proc, lines
 
 
-def _sweeps(port: int) -> float:
-    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    lines = [
-        line for line in body.splitlines() if line.startswith("ktape_collect_trade_sweeps_total ")
-    ]
-    return float(lines[0].split()[1]) if lines else 0.0
-
-
-def _await_sweeps(port: int, wanted: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while _sweeps(port) < wanted:
-        assert time.monotonic() < deadline and proc.poll() is None, f"fewer than {wanted} sweeps"
-        time.sleep(0.2)
-
-
 def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -> None:
     config = tmp_path / "collect.yaml"
     config.write_text(
@@ -161,10 +148,10 @@ def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -
     time.sleep(1.5)  # trades happen while nothing collects
     port = free_port()
     second, log = _start(config, env, "--log-json", "--metrics-port", str(port))
-    _await_sweeps(port, 1, second)  # its start-up sweep read what the gap left behind
+    await_sweeps(port, 1, second)  # its start-up sweep read what the gap left behind
     with admin(calm_sim) as sim_admin:
         sim_admin.post("/pause")
-    _await_sweeps(port, _sweeps(port) + 2, second)  # two sweeps of the frozen market
+    await_sweeps(port, trade_sweeps(port) + 2, second)  # two sweeps of the frozen market
     second.send_signal(signal.SIGTERM)
     second.wait(timeout=60)  # a deadline for a hang, not a speed test
     err = "".join(log)
