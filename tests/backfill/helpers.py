@@ -9,6 +9,7 @@ from typing import Any
 from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection
+from kalshi_tape.client.ratelimit import RateLimiter
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.config import Settings
 from kalshi_tape.sim.config import SimConfig
@@ -36,13 +37,15 @@ def run(
     selection: Selection,
     options: BackfillOptions | None = None,
     tier: str = "unlimited",
+    limiter: RateLimiter | None = None,
 ) -> BackfillReport:
-    """One backfill; `report.elapsed_s` covers run_backfill only (not opening the store)."""
+    """One backfill; `report.elapsed_s` covers run_backfill only (not opening the store);
+    `limiter`: the client's (by default the tier's own)."""
     settings = Settings(base_url=base_url, db_url=db_url, tier=tier)
     clock = ManualClock(int(SIM_NOW.timestamp() * 1e9))
 
     async def go() -> BackfillReport:
-        async with KalshiClient(settings) as client:
+        async with KalshiClient(settings, limiter=limiter) as client:
             with open_store(db_url) as store:
                 return await run_backfill(
                     client, store, selection, options or BackfillOptions(), clock=clock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,26 +79,37 @@ def test_writes_after_the_writer_stopped_are_refused(tmp_path: Path) -> None:
     asyncio.run(go())
 
 
-class _Slow:
-    """A real store whose commits take a while (to stop the writer in the middle)."""
+class _Held:
+    """A real store whose first commit waits on the writer thread until released, so a
+    test can stop the writer while that commit runs (no timing involved)."""
 
-    def __init__(self, store: object, seconds: float) -> None:
-        self.store, self.seconds = store, seconds
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.entered, self.release = threading.Event(), threading.Event()
 
     def commit_chunk(self, **chunk: object) -> int:
-        import time
-
-        time.sleep(self.seconds)
+        self.entered.set()
+        assert self.release.wait(60), "never released"
         return self.store.commit_chunk(**chunk)  # type: ignore[attr-defined, no-any-return]
+
+    async def running(self) -> None:
+        assert await asyncio.to_thread(self.entered.wait, 60), "no commit started"
+
+    def release_after_stop(self) -> None:
+        """Release once the writer's stop (cancellation) has been delivered: this callback
+        runs after the `async with` exit has cancelled the writer's task."""
+        asyncio.get_running_loop().call_soon(self.release.set)
 
 
 def test_stopping_during_a_commit_reports_its_true_outcome(tmp_path: Path) -> None:
     async def go() -> tuple[BaseException | None, set[str]]:
         with open_store(f"duckdb:///{tmp_path / 'm.duckdb'}") as store:
-            writer = BatchingWriter(_Slow(store, 0.3))  # type: ignore[arg-type]
+            held = _Held(store)
+            writer = BatchingWriter(held)  # type: ignore[arg-type]
             async with writer:
                 job = asyncio.create_task(writer.write(checkpoint("mid")))
-                await asyncio.sleep(0.1)  # the commit is running on the writer thread
+                await held.running()
+                held.release_after_stop()
             (outcome,) = await asyncio.gather(job, return_exceptions=True)
             return outcome, store.finished_tasks("")
 
@@ -112,15 +124,17 @@ def test_writers_waiting_for_room_are_released_when_the_writer_stops(
 
     monkeypatch.setattr(module, "MAX_PENDING_CHUNKS", 1)
 
-    async def go() -> list[BaseException | None]:
+    async def go() -> tuple[list[BaseException | None], set[str]]:
         with open_store(f"duckdb:///{tmp_path / 'q.duckdb'}") as store:
-            writer = BatchingWriter(_Slow(store, 0.2))  # type: ignore[arg-type]
+            held = _Held(store)
+            writer = BatchingWriter(held)  # type: ignore[arg-type]
             async with writer:
                 jobs = [asyncio.create_task(writer.write(checkpoint(f"k{i}"))) for i in range(4)]
-                await asyncio.sleep(0.05)
-            done = await asyncio.wait_for(asyncio.gather(*jobs, return_exceptions=True), 5)
-            return list(done)
+                await held.running()  # k0 commits, k1 is queued, k2 and k3 wait for room
+                held.release_after_stop()
+            done = await asyncio.wait_for(asyncio.gather(*jobs, return_exceptions=True), 60)
+            return list(done), store.finished_tasks("")
 
-    outcomes = asyncio.run(go())
-    assert len(outcomes) == 4, "every waiter settled; none hangs"
-    assert all(o is None or isinstance(o, StorageError) for o in outcomes)
+    outcomes, finished = asyncio.run(go())
+    assert outcomes[0] is None and finished == {"k0"}, "every waiter settled; none hangs"
+    assert all(isinstance(o, StorageError) and "stopped" in str(o) for o in outcomes[1:])

@@ -24,6 +24,7 @@ from kalshi_tape.sim.server import SimServer
 from tests.client.conftest import FAST_BACKOFF, FAST_RECONNECT
 
 SIM_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # US daytime: busy books
+DEADLINE_S = 60.0  # real-time waits are deadlines for a hang, met early when all is well
 FAULTS = Faults(ws_drop_every=400, ws_seq_gap=0.01, ws_malformed=0.01, http_5xx=0.2)
 
 
@@ -75,12 +76,12 @@ async def test_books_equal_the_truth_after_pause_despite_faults(faulty_sim: SimS
 
         task = asyncio.create_task(consume())
         admin = httpx.AsyncClient(base_url=faulty_sim.admin_url)
-        await _until_faults_seen(events, deadline_s=30.0)
+        await _until_faults_seen(events, deadline_s=DEADLINE_S)
         await admin.post("/pause")
-        wrong = await _converge(feed, admin, deadline_s=15.0)
+        wrong = await _converge(feed, admin, deadline_s=DEADLINE_S)
         await admin.post("/resume")
         await feed.close()
-        await asyncio.wait_for(task, 5.0)
+        await asyncio.wait_for(task, DEADLINE_S)
         await admin.aclose()
     assert wrong == []
     assert events[OrderbookDelta.__name__] >= 300

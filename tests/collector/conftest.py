@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -91,3 +92,19 @@ def stored_trade_ids(store: Store) -> list[str]:
 
 def admin(sim: SimServer) -> httpx.Client:
     return httpx.Client(base_url=sim.admin_url, timeout=10)
+
+
+def trade_sweeps(port: int) -> float:
+    """Trade sweeps done so far by the `ktape collect` serving /metrics on `port`."""
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    name = "ktape_collect_trade_sweeps_total "
+    lines = [line for line in body.splitlines() if line.startswith(name)]
+    return float(lines[0].split()[1]) if lines else 0.0
+
+
+def await_sweeps(port: int, wanted: float, proc: subprocess.Popen[bytes]) -> None:
+    """Until that collector has swept `wanted` times (a deadline for a hang)."""
+    deadline = time.monotonic() + 60
+    while trade_sweeps(port) < wanted:
+        assert time.monotonic() < deadline and proc.poll() is None, f"fewer than {wanted} sweeps"
+        time.sleep(0.2)

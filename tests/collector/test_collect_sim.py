@@ -4,7 +4,6 @@ simulator's true books at random past moments; gaps and reconnects recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from decimal import Decimal
@@ -40,7 +39,7 @@ async def test_collects_every_trade_once_and_rebuilds_true_books(
             lambda: stats.gaps._value.get() > 0 and stats.reconnects._value.get() > 0, 25
         )
         assert seen, "faults should have shown up"
-        await asyncio.sleep(2)
+        assert await wait_for(lambda: len(_interval_rounds(store)) >= 2, 30)
         with admin(faulty_sim) as sim_admin:
             sim_admin.post("/pause")
         sweeps = collector.sweeper.sweeps
@@ -70,16 +69,22 @@ async def test_collects_every_trade_once_and_rebuilds_true_books(
     _check_book_cli(tmp_path / "w.duckdb")
 
 
+def _interval_rounds(store: Store) -> list[tuple[int, int]]:
+    """Periodic rounds of at least 8 markets with a non-empty book (an empty one has no
+    level rows): (received_ns, markets)."""
+    return store.sql(  # type: ignore[return-value]
+        "SELECT received_ns, count(*) FROM market_snapshots WHERE trigger = 'interval' "
+        "AND (yes_bid IS NOT NULL OR yes_ask IS NOT NULL) "
+        "GROUP BY received_ns HAVING count(*) >= 8"
+    )
+
+
 def _check_snapshots_and_candles(store: Store) -> None:
     triggers = dict(store.sql("SELECT trigger, count(*) FROM market_snapshots GROUP BY trigger"))
     assert triggers["interval"] > 0 and triggers["snapshot"] > 0 and triggers["ticker"] > 0
     assert triggers.get("spike", 0) > 0
     # a periodic round: many markets, one received_ns, in both tables
-    rounds = store.sql(  # markets with a non-empty book (an empty one has no level rows)
-        "SELECT received_ns, count(*) FROM market_snapshots WHERE trigger = 'interval' "
-        "AND (yes_bid IS NOT NULL OR yes_ask IS NOT NULL) "
-        "GROUP BY received_ns HAVING count(*) >= 8"
-    )
+    rounds = _interval_rounds(store)
     assert len(rounds) >= 2
     for received_ns, n_markets in rounds:
         books = store.sql(

@@ -24,6 +24,7 @@ import pytest
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.daemon import running
 from kalshi_tape.collector.spool import Spool, SpoolError
+from kalshi_tape.serving import free_port
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
@@ -32,9 +33,11 @@ from tests.collector.conftest import (
     SERIES,
     SIM_NOW,
     admin,
+    await_sweeps,
     collector_config,
     sim_trade_ids,
     stored_trade_ids,
+    trade_sweeps,
     wait_for,
 )
 from tests.collector.proxy import TcpProxy
@@ -143,18 +146,18 @@ def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -
     first.send_signal(signal.SIGKILL)
     first.wait()
     time.sleep(1.5)  # trades happen while nothing collects
-    second, log = _start(config, env, "--log-json")
-    time.sleep(2)
+    port = free_port()
+    second, log = _start(config, env, "--log-json", "--metrics-port", str(port))
+    await_sweeps(port, 1, second)  # its start-up sweep read what the gap left behind
     with admin(calm_sim) as sim_admin:
         sim_admin.post("/pause")
-    time.sleep(4)  # sweeps of the frozen market (1 s apart; slower under load)
+    await_sweeps(port, trade_sweeps(port) + 2, second)  # two sweeps of the frozen market
     second.send_signal(signal.SIGTERM)
-    started = time.monotonic()
-    second.wait(timeout=10)
+    second.wait(timeout=60)  # a deadline for a hang, not a speed test
     err = "".join(log)
     assert all(json.loads(line)["level"] for line in log if line.strip())  # structured logs
     assert second.returncode == 0, err[-2000:]
-    assert time.monotonic() - started < 10
+    assert any("stopped;" in json.loads(line)["msg"] for line in log if line.strip()), err
     with open_store(f"duckdb:///{tmp_path}/w.duckdb?read_only=true") as store:
         tickers = {
             str(r[0]) for r in store.sql("SELECT DISTINCT market_ticker FROM orderbook_deltas")

@@ -12,11 +12,14 @@ import websockets
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from kalshi_tape.clock import ManualClock
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.sim.clock import SimClock
 from kalshi_tape.sim.config import Faults
+from kalshi_tape.sim.exchange import Exchange
 from kalshi_tape.sim.server import SimServer
 
-from .conftest import frozen_config
+from .conftest import NOW, frozen_config
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
@@ -83,16 +86,25 @@ async def test_ws_handshake_needs_signature(secured: SimServer) -> None:
         assert '"type":"ok"' in await ws.recv()
 
 
-def test_basic_tier_rate_limit(secured: SimServer) -> None:
-    time.sleep(2.1)  # let the bucket refill after the other tests
-    with httpx.Client(base_url=secured.base_url) as http:
-        responses = [http.get("/exchange/status") for _ in range(60)]
-    statuses = [r.status_code for r in responses]
-    assert statuses[:40] == [200] * 40  # capacity 400 tokens = 40 requests
-    first_limited = next(r for r in responses if r.status_code == 429)
-    assert first_limited.json() == {"error": "too many requests"}
-    assert {"retry-after", "x-ratelimit-remaining"}.isdisjoint(first_limited.headers)  # as Kalshi
-    assert httpx.get(f"{secured.admin_url}/stats").status_code == 200  # never limited
+def test_basic_tier_rate_limit() -> None:
+    """The bucket on an injected clock: it refills only when the clock moves."""
+    config = frozen_config(tier="basic")
+    clock = ManualClock()
+    start_ns = int(NOW.timestamp() * 1e9)
+    exchange = Exchange(config, SimClock(start_ns, 0.0, monotonic=clock.monotonic))
+    with (
+        SimServer(config, exchange=exchange) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
+        statuses = [http.get("/exchange/status").status_code for _ in range(50)]
+        assert statuses == [200] * 40 + [429] * 10  # capacity 400 tokens = 40 requests
+        limited = http.get("/exchange/status")
+        assert limited.json() == {"error": "too many requests"}
+        assert {"retry-after", "x-ratelimit-remaining"}.isdisjoint(limited.headers)  # as Kalshi
+        clock.advance(0.5)  # 200 tokens/s: 100 tokens = 10 requests
+        statuses = [http.get("/exchange/status").status_code for _ in range(15)]
+        assert statuses == [200] * 10 + [429] * 5
+        assert httpx.get(f"{server.admin_url}/stats").status_code == 200  # never limited
 
 
 def test_http_5xx_and_latency_reproducible_from_seed() -> None:

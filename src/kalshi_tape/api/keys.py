@@ -14,11 +14,11 @@ import hmac
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kalshi_tape.api.keystore import COLUMNS, KeyTable
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.errors import KtapeError
 
 RELOAD_S = 2.0
@@ -98,8 +98,9 @@ class Caller:
 class KeyRegistry:
     """Active keys by id, with their hashes; thread-safe, reloaded periodically."""
 
-    def __init__(self, store: KeyTable) -> None:
+    def __init__(self, store: KeyTable, clock: Clock = SYSTEM_CLOCK) -> None:
         self._store = store
+        self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, Caller]] = {}
         self._loaded = -1e18
@@ -111,10 +112,10 @@ class KeyRegistry:
         keys = {str(r[0]): (str(r[1]), Caller(str(r[0]), r[2], r[3])) for r in rows}
         with self._lock:
             self._keys = keys
-            self._loaded = time.monotonic()
+            self._loaded = self._clock.monotonic()
 
     def due(self) -> bool:
-        return time.monotonic() - self._loaded >= RELOAD_S
+        return self._clock.monotonic() - self._loaded >= RELOAD_S
 
     @property
     def configured(self) -> int:

@@ -11,7 +11,6 @@ import contextlib
 import gzip
 import io
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any, Literal
@@ -23,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kalshi_tape.api import negotiation
+from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 
 Format = Literal["json", "csv", "parquet"]
 MEDIA_TYPES: dict[str, str] = {
@@ -130,8 +130,9 @@ def maybe_gzip(
 class ResponseCache:
     """Rendered bodies by key, each kept `ttl_s` seconds, at most `max_bytes` in all."""
 
-    def __init__(self, ttl_s: float, max_bytes: int) -> None:
+    def __init__(self, ttl_s: float, max_bytes: int, clock: Clock = SYSTEM_CLOCK) -> None:
         self._ttl = ttl_s
+        self._clock = clock
         self._max = max_bytes
         self._items: OrderedDict[Hashable, tuple[float, bytes, dict[str, str]]] = OrderedDict()
         self._bytes = 0
@@ -148,7 +149,7 @@ class ResponseCache:
             item = self._items.get(key)
             if item is None:
                 return None
-            if time.monotonic() >= item[0]:
+            if self._clock.monotonic() >= item[0]:
                 self._drop(key)
                 return None
             self._items.move_to_end(key)
@@ -160,7 +161,7 @@ class ResponseCache:
         with self._lock:
             if key in self._items:
                 self._drop(key)
-            self._items[key] = (time.monotonic() + self._ttl, body, headers)
+            self._items[key] = (self._clock.monotonic() + self._ttl, body, headers)
             self._bytes += len(body)
             while self._bytes > self._max:
                 self._drop(next(iter(self._items)))

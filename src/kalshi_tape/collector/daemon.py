@@ -388,6 +388,8 @@ class Collector:
         except Exception as exc:
             self.recorder.trade_trouble = True
             log.warning("trade sweep failed (will retry): %s", exc)
+        else:
+            self.metrics.sweeps.inc()
 
     async def _poll(self) -> None:
         while True:

@@ -30,6 +30,7 @@ class CollectorMetrics:
         self.snapshots = Counter(
             "ktape_collect_snapshots", "Snapshots taken, by trigger", ["trigger"], registry=r
         )
+        self.sweeps = Counter("ktape_collect_trade_sweeps", "REST trade sweeps done", registry=r)
         self.markets = Gauge("ktape_collect_markets", "Markets tracked", registry=r)
         self.message_age = Gauge(
             "ktape_collect_message_age_seconds",

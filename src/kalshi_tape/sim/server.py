@@ -38,10 +38,17 @@ class SimServer(ThreadedServer):
 
     name = "sim"
 
-    def __init__(self, config: SimConfig | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        exchange: Exchange | None = None,  # e.g. one on an injected clock (tests)
+    ):
         super().__init__(host, port)
         self.config = config or SimConfig()
-        self.state = SimState(self.config)
+        self.state = SimState(self.config, exchange)
         self.app = create_app(self.config, self.state)
 
     def uvicorn_config(self) -> uvicorn.Config:
