@@ -13,7 +13,7 @@ import pytest
 from kalshi_tape.api import ApiSettings, create_app
 from kalshi_tape.api.server import ApiServer
 from kalshi_tape.clock import ManualClock
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store

@@ -105,16 +105,10 @@ def test_stopping_during_a_commit_reports_its_true_outcome(tmp_path: Path) -> No
     assert outcome is None and finished == {"mid"}, "committed, and reported as committed"
 
 
-def test_writers_waiting_for_room_are_released_when_the_writer_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import kalshi_tape.backfill.writer as module
-
-    monkeypatch.setattr(module, "MAX_PENDING_CHUNKS", 1)
-
+def test_writers_waiting_for_room_are_released_when_the_writer_stops(tmp_path: Path) -> None:
     async def go() -> list[BaseException | None]:
         with open_store(f"duckdb:///{tmp_path / 'q.duckdb'}") as store:
-            writer = BatchingWriter(_Slow(store, 0.2))  # type: ignore[arg-type]
+            writer = BatchingWriter(_Slow(store, 0.2), max_pending_chunks=1)  # type: ignore[arg-type]
             async with writer:
                 jobs = [asyncio.create_task(writer.write(checkpoint(f"k{i}"))) for i in range(4)]
                 await asyncio.sleep(0.05)

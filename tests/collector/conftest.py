@@ -14,8 +14,8 @@ import httpx
 import psycopg
 import pytest
 
-from kalshi_tape.collector.config import CollectorConfig
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.collector import CollectorConfig
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults, SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store

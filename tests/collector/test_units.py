@@ -11,7 +11,6 @@ import pytest
 
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.collector.candles import CandleBuilder
-from kalshi_tape.collector.config import IntervalOverride, load_collector_config
 from kalshi_tape.collector.recorder import TickerState
 from kalshi_tape.collector.schedule import IntervalPlan, Quote, SnapshotPlanner, SpikeRule
 from kalshi_tape.collector.snapshots import add_book_snapshots
@@ -20,6 +19,8 @@ from kalshi_tape.collector.writer import Rows
 from kalshi_tape.domain import MarketLifecycle
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.money import Count, Price
+from kalshi_tape.settings.collector import IntervalOverride
+from kalshi_tape.settings.entry import load_collector_config
 
 NS = 1_000_000_000
 T0 = 1_795_000_000 * NS
@@ -225,7 +226,7 @@ async def test_lifecycle_adds_and_removes_markets() -> None:
 
 
 def test_shards_split_events_without_overlap() -> None:
-    from kalshi_tape.collector.config import Shard
+    from kalshi_tape.settings.collector import Shard
 
     markets = [_market(f"KXHIGHNY-26NOV{d:02d}-B50.5") for d in range(1, 29)]
     shards = [Tracker(series=("KXHIGHNY",), shard=Shard(i, 3)) for i in range(3)]

@@ -12,11 +12,11 @@ import pytest
 from pydantic import AfterValidator
 from pydantic.fields import FieldInfo
 
-from kalshi_tape.api.settings import load_api_settings
-from kalshi_tape.config import load_settings
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.settings import ApiModel, CoreModel
 from kalshi_tape.settings.core import ENV_NAMES
+from kalshi_tape.settings.entry import load_api_settings
+from kalshi_tape.settings.load import load_settings
 
 TYPOS = ("ture", "yes please", "1O")
 # free-text fields: any string is valid (checked elsewhere: tier, secrets, origins)

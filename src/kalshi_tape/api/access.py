@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kalshi_tape.api.budget import TokenBucket, current_client
 from kalshi_tape.api.keys import Caller, KeyRegistry
 from kalshi_tape.api.render import ResponseCache, cache_key
-from kalshi_tape.api.settings import ApiSettings
+from kalshi_tape.settings.api import ApiSettings
 
 log = logging.getLogger("kalshi_tape.api.access")
 PROTECTED_PREFIX = "/v1/"

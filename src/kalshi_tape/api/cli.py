@@ -6,17 +6,17 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import click
 
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
-from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
-from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.settings.api import ApiSettings, settings_to_json
+from kalshi_tape.settings.entry import load_api_settings
+from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import open_existing
 
 
@@ -99,7 +99,7 @@ def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
         )
     if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
         click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
-        settings = replace(settings, fetch_through=False)
+        settings = settings.model_copy(update={"fetch_through": False})
     return settings
 
 

@@ -175,36 +175,21 @@ class SqlStore(ABC):
         weather_forecasts: Iterable[WeatherForecastRow] = (),
         progress: BackfillProgress | Sequence[BackfillProgress] | None = None,
     ) -> int:
-        given: dict[str, Iterable[Any]] = {
-            "series": series,
-            "events": events,
-            "markets": markets,
-            "candles": candles,
-            "trades": trades,
-            "market_snapshots": market_snapshots,
-            "orderbook_snapshots": orderbook_snapshots,
-            "orderbook_deltas": orderbook_deltas,
-            "sequence_gaps": sequence_gaps,
-            "weather_observations": weather_observations,
-            "daily_climate": daily_climate,
-            "weather_forecasts": weather_forecasts,
-            "backfill_progress": _checkpoints(progress),
-        }
+        """Upsert the rows given (each keyword is named after its table) and the backfill
+        checkpoints in one transaction; the number of data rows written."""
+        given: dict[str, Any] = dict(locals())  # first: only the arguments
+        given["backfill_progress"] = _checkpoints(progress)
         batches = []
         for spec in schema.TABLES:
             items = list(given.get(spec.name, ()))  # tables without a kwarg: write_arrow
             if items:
-                data = self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))
-                batches.append((spec, data))
+                batches.append((spec, self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))))
+        return self._run(lambda: self._merge_batches(batches)) if batches else 0
 
-        def write_all() -> int:
-            for spec, data in batches:
-                self._merge(spec, data)
-            return sum(
-                int(data.num_rows) for spec, data in batches if spec.name != "backfill_progress"
-            )
-
-        return self._run(write_all) if batches else 0
+    def _merge_batches(self, batches: list[tuple[schema.Table, pa.Table]]) -> int:
+        for spec, data in batches:
+            self._merge(spec, data)
+        return sum(int(data.num_rows) for spec, data in batches if spec.name != "backfill_progress")
 
     def _prepare(self, spec: schema.Table, data: pa.Table) -> pa.Table:
         return arrowconv.conform(spec, arrowconv.with_ingested_at(data, self._now()))
