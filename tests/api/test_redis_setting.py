@@ -17,7 +17,7 @@ from kalshi_tape.settings.entry import load_api_settings
 )
 def test_valid_redis_urls_load(url: str) -> None:
     settings = load_api_settings(env={"KTAPE_REDIS_URL": url})
-    assert settings.redis_url == url
+    assert settings.redis_dsn == url
     assert "pw" not in repr(settings)
     assert isinstance(shared_flight(settings, SYSTEM_CLOCK), RedisFlight)
 

@@ -24,7 +24,7 @@ def test_fleet_loads_with_postgres() -> None:
     [
         ({"db": "duckdb:///w.duckdb", "fleet": True}, "needs a postgresql:// warehouse"),
         ({"db": PG, "fleet": True, "shard": "0/2"}, "drop --shard"),
-        ({"db": PG, "fleet": True, "lease_seconds": 0.5}, "fleet.lease_seconds"),
+        ({"db": PG, "fleet": True, "lease_seconds": 0.5}, "collector.lease_seconds"),
     ],
 )
 def test_bad_fleet_settings(flags: dict[str, object], message: str) -> None:
