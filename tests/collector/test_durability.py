@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -174,7 +173,7 @@ async def test_poll_without_keys_fills_snapshots_and_trades(
     store = open_store(f"duckdb:///{tmp_path / 'w.duckdb'}")
     config = collector_config(calm_sim, tmp_path / "spool", poll=True, poll_interval_seconds=0.5)
     assert not config.settings.has_credentials
-    config = replace(config, metrics_port=0)
+    config = config.model_copy(update={"metrics_port": 0})
     collector = Collector(config, store, rng=random.Random(3))
     async with running(collector):
         assert await wait_for(lambda: collector.metrics_port is not None, 10)
