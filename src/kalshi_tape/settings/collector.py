@@ -3,6 +3,7 @@ collect's flags. Times are in seconds."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import time
@@ -76,10 +77,18 @@ def _window(item: object) -> IntervalOverride:
         item = {"from": match[1], "to": match[2], "interval_seconds": match[3]}
     if not isinstance(item, dict) or set(item) != {"from", "to", "interval_seconds"}:
         raise ValueError(f"{item!r}: needs from, to and interval_seconds (or HH:MM-HH:MM=S)")
-    seconds = item["interval_seconds"]
-    if isinstance(seconds, bool) or not float(seconds) >= 0.001:
+    return IntervalOverride(_hhmm(item["from"]), _hhmm(item["to"]), _seconds(item))
+
+
+def _seconds(item: dict[str, Any]) -> float:
+    raw = item["interval_seconds"]
+    try:
+        seconds = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0.001):
         raise ValueError(f"{item!r}: interval_seconds must be a number >= 0.001")
-    return IntervalOverride(_hhmm(item["from"]), _hhmm(item["to"]), float(seconds))
+    return seconds
 
 
 def _windows(value: object) -> object:
@@ -100,6 +109,7 @@ def _cents(value: Any) -> Any:
 
 
 At_least_ms = Annotated[Number, Field(ge=0.001)]
+Cents = Annotated[Decimal, BeforeValidator(_cents), Field(ge=0, le=100)]  # a move of $1 at most
 Windows = Annotated[tuple[IntervalOverride, ...], BeforeValidator(_windows)]
 
 
@@ -116,7 +126,7 @@ class CollectorModel(Section):
     lease_seconds: Annotated[Number, Field(ge=1)] = 15.0
     interval_seconds: At_least_ms = 60.0  # periodic snapshot of every market
     interval_overrides: Windows = ()  # in each market's city local time; first match wins
-    spike_threshold_cents: Annotated[Decimal, BeforeValidator(_cents), Field(ge=0)] = Decimal(3)
+    spike_threshold_cents: Cents = Decimal(3)
     spike_cooldown_seconds: NonNegative = 2.0
     trade_sweep_seconds: At_least_ms = 60.0  # REST trade sweep
     discovery_seconds: At_least_ms = 300.0  # REST rediscovery of markets
