@@ -130,11 +130,10 @@ def _start(
 def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -> None:
     config = tmp_path / "collect.yaml"
     config.write_text(
-        f"series: {list(SERIES)}\n"
-        f"kalshi: {{base_url: '{calm_sim.base_url}', tier: unlimited}}\n"
-        "collection: {interval_seconds: 1, trade_sweep_seconds: 1}\n"
-        f"storage: {{db: 'duckdb:///{tmp_path}/w.duckdb', flush_interval_seconds: 0.2,"
-        f" spool_dir: '{tmp_path}/spool'}}\n"
+        f"base_url: '{calm_sim.base_url}'\ntier: unlimited\n"
+        f"db_url: 'duckdb:///{tmp_path}/w.duckdb'\n"
+        f"collector: {{series: {list(SERIES)}, interval_seconds: 1, trade_sweep_seconds: 1,"
+        f" flush_interval_seconds: 0.2, spool_dir: '{tmp_path}/spool'}}\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KALSHI_", "KTAPE_"))}
     first, _ = _start(config, env)

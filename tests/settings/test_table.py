@@ -34,7 +34,8 @@ TYPOS = ("ture", "yes please", "1O")
 # free-text fields: any string is valid (checked elsewhere: tier, secrets, origins, tickers)
 FREE_TEXT = {"api_key_id", "private_key_path", "tier", "db_url", "visual_crossing_key"}
 FREE_TEXT_SECTIONS = {
-    "api": {"cors_origins", "redis_url", "flight_prefix"},  # redis_url: test_redis_setting.py
+    # redis_url: test_redis_setting.py
+    "api": {"host", "forwarded_allow_ips", "cors_origins", "redis_url", "flight_prefix"},
     # tickers, shard, windows: tests/collector/test_units.py
     "collector": {"events", "series", "shard", "interval_overrides", "spool_dir", "metrics_host"},
     "paper": set(),

@@ -27,20 +27,15 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
 # serve's flags; each `api.*` flag is the top layer of the settings model.
 _SERVE_OPTIONS = (
     click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
-    click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+    click.option("--host", help="Interface to listen on (default api.host: 127.0.0.1)."),
     click.option(
-        "--port",
-        type=click.IntRange(1, 65535),
-        default=8000,
-        show_default=True,
-        help="TCP port.",
+        "--port", type=click.IntRange(1, 65535), help="TCP port (default api.port: 8000)."
     ),
     click.option(
         "--workers",
         type=click.IntRange(1),
-        default=1,
-        show_default=True,
-        help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
+        help="Worker processes (default api.workers: 1; more than 1 needs PostgreSQL or a "
+        "read-only DuckDB URL).",
     ),
     click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."),
     click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
@@ -49,12 +44,14 @@ _SERVE_OPTIONS = (
         default=None,
         help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
     ),
-    click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable)."),
+    click.option(
+        "--cors", "cors_origins", multiple=True, help="Allowed browser origin (repeatable)."
+    ),
     click.option(
         "--forwarded-allow-ips",
-        default=None,
         help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
-        "default: never, so per-address limits use the socket's peer address.",
+        "default api.forwarded_allow_ips: never, so per-address limits use the socket's peer "
+        "address.",
     ),
 )
 
@@ -67,31 +64,20 @@ def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
 
 @click.command("serve")
 @_serve_options
-def serve_command(
-    db_url: str | None,
-    host: str,
-    port: int,
-    workers: int,
-    config_file: str | None,
-    warm: bool,
-    require_keys: bool | None,
-    cors: tuple[str, ...],
-    forwarded_allow_ips: str | None,
-) -> None:
+def serve_command(db_url: str | None, config_file: str | None, warm: bool, **flags: Any) -> None:
     """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
     try:
-        flags = {"require_keys": require_keys, "cors_origins": cors or None}
-        settings = _serve_settings(_settings(config_file, db_url, **flags), workers)
-        click.echo(startup_line(settings, host, port), err=True)
-        _run(settings, host, port, workers, warm, _proxy_options(forwarded_allow_ips))
+        settings = _serve_settings(_settings(config_file, db_url, **flags))
+        click.echo(startup_line(settings, settings.host, settings.port), err=True)
+        _run(settings, warm)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
+def _serve_settings(settings: ApiSettings) -> ApiSettings:
     """Refuse what cannot work before anything starts; a read-only warehouse serves only."""
     shared_duckdb = settings.db_url.startswith("duckdb") and "read_only" not in settings.db_url
-    if workers > 1 and shared_duckdb:
+    if settings.workers > 1 and shared_duckdb:
         raise ConfigError(
             "workers",
             "several workers cannot share a writable DuckDB file: use PostgreSQL, "
@@ -103,18 +89,18 @@ def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
     return settings
 
 
-def _run(
-    settings: ApiSettings, host: str, port: int, workers: int, warm: bool, proxy: dict[str, Any]
-) -> None:
+def _run(settings: ApiSettings, warm: bool) -> None:
     import uvicorn
 
     from kalshi_tape.api.app import SETTINGS_ENV, create_app
 
-    where: dict[str, Any] = {"host": host, "port": port, "access_log": False, **proxy}
-    if workers > 1:
+    proxy = _proxy_options(settings.forwarded_allow_ips)
+    where: dict[str, Any] = {"host": settings.host, "port": settings.port, "access_log": False}
+    where |= proxy
+    if settings.workers > 1:
         os.environ[SETTINGS_ENV] = settings_to_json(settings)
         factory = "kalshi_tape.api.app:app_from_env"
-        uvicorn.run(factory, factory=True, workers=workers, **where)
+        uvicorn.run(factory, factory=True, workers=settings.workers, **where)
         return
     uvicorn.run(create_app(settings, warm=warm), **where)
 

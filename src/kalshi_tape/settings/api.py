@@ -43,6 +43,11 @@ class ApiModel(Section):
 
     section = "api"
 
+    host: Annotated[str, Field(min_length=1)] = "127.0.0.1"  # interface to listen on
+    port: Annotated[Integer, Field(ge=1, le=65535)] = 8000  # TCP port
+    workers: Annotated[Integer, Field(ge=1)] = 1  # processes; > 1 needs a shareable warehouse
+    # trust X-Forwarded-For only from these proxies (comma-separated); None: never
+    forwarded_allow_ips: Annotated[str, Field(min_length=1)] | None = None
     fetch_through: bool = True  # ask Kalshi for candles we do not hold
     require_keys: bool = False  # refuse requests without a valid API key
     key_rate_per_s: Positive = 20.0  # per API key: sustained requests per second
