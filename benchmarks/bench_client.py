@@ -16,7 +16,7 @@ from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS
 from kalshi_tape.client.stream import FeedState
 from kalshi_tape.client.stream.events import Connected
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 

@@ -30,9 +30,9 @@ import psycopg
 
 from bench_collect import _rss_mb, _wait_ready  # the same directory
 from kalshi_tape.collector import Collector
-from kalshi_tape.collector.config import CollectorConfig
-from kalshi_tape.config import Settings
 from kalshi_tape.serving import free_port
+from kalshi_tape.settings.collector import CollectorConfig
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import open_store
 
 PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

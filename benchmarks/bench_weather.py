@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from kalshi_tape.clock import ManualClock
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
+from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.sim.weather import weather_base_urls
@@ -87,7 +88,7 @@ def main() -> None:
         plan = FetchPlan((site_for("KNYC"),), last - timedelta(days=days - 1), last)
         clock = ManualClock(int(NOW.timestamp() * 1e9))
         start = time.monotonic()
-        report = run_fetch(settings, plan, clock=clock, default_rate=1000)
+        report = run_fetch(settings, plan, WeatherModel(rate_per_s=1000), clock=clock)
         elapsed = time.monotonic() - start
     total = sum(report.rows.values())
     print(

@@ -20,8 +20,6 @@ MAX_FUNCTION_LINES = 40
 ALLOWLIST: dict[tuple[str, str], str] = {
     ("api/cli.py", "warm_command"): "issue-20a",
     ("api/app.py", "create_app"): "issue-20a",
-    ("backfill/cli.py", "backfill_command"): "issue-20a",
-    ("weather/cli.py", "fetch_command"): "issue-20a",
     ("paper/cli.py", "paper_group"): "issue-23a",
     ("paper/session.py", "_drive"): "issue-23a",
     ("backtest/quotes.py", "_event_rows"): "issue-23a",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from kalshi_tape.api import ApiSettings, create_app
 from kalshi_tape.api.server import ApiServer
 from kalshi_tape.clock import ManualClock
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store
@@ -36,7 +35,7 @@ def sim_clock() -> ManualClock:
 
 def api_settings(base_url: str, **overrides: Any) -> ApiSettings:
     kalshi = Settings(base_url=base_url, tier="unlimited", db_url="duckdb:///:memory:")
-    return replace(ApiSettings(kalshi=kalshi, response_cache_ttl_s=0), **overrides)
+    return ApiSettings(kalshi=kalshi, **({"response_cache_ttl_s": 0} | overrides))
 
 
 def sim_requests(sim: SimServer) -> dict[str, Any]:

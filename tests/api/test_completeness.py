@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from kalshi_tape.api import create_app
 from kalshi_tape.api.coverage import coverage_record, covered_spans
 from kalshi_tape.client import SyncKalshiClient
-from kalshi_tape.config import Settings
 from kalshi_tape.domain import Candlestick
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import CandleRecord, SequenceGapRow, Store
 from tests.api.conftest import SETTLED_EVENT, ServeFn, api_settings, sim_clock, sim_config

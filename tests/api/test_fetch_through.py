@@ -13,7 +13,7 @@ from kalshi_tape.api import create_app
 from kalshi_tape.api.render import as_text_columns
 from kalshi_tape.api.server import ApiServer
 from kalshi_tape.client import SyncKalshiClient
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import CandleRecord, Store
 from kalshi_tape.storage.arrowconv import candles_table

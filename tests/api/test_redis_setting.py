@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from kalshi_tape.api.settings import load_api_settings
 from kalshi_tape.api.singleflight import LocalFlight, shared_flight
 from kalshi_tape.api.singleflight.postgres import PostgresFlight
 from kalshi_tape.api.singleflight.redis import RedisFlight
 from kalshi_tape.clock import SYSTEM_CLOCK
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.entry import load_api_settings
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from kalshi_tape.errors import ConfigError
 )
 def test_valid_redis_urls_load(url: str) -> None:
     settings = load_api_settings(env={"KTAPE_REDIS_URL": url})
-    assert settings.redis_url == url
+    assert settings.redis_dsn == url
     assert "pw" not in repr(settings)
     assert isinstance(shared_flight(settings, SYSTEM_CLOCK), RedisFlight)
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.api.settings import load_api_settings, settings_from_json, settings_to_json
-from kalshi_tape.config import load_settings
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.api import settings_from_json, settings_to_json
+from kalshi_tape.settings.entry import load_api_settings
+from kalshi_tape.settings.load import load_settings
 
 
 def test_layers_and_round_trip(tmp_path: Path) -> None:

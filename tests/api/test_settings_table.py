@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.api.settings import load_api_settings
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.entry import load_api_settings
 
 BOOLS = ("fetch_through", "require_keys")
 NUMBERS = ("key_rate_per_s", "upstream_timeout_s", "negative_ttl_s", "response_cache_mb")

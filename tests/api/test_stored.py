@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from kalshi_tape.api import create_app
 from kalshi_tape.client import SyncKalshiClient
-from kalshi_tape.config import Settings
 from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
 from kalshi_tape.money import Count, Price
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import CandleRecord, MarketSnapshotRow, SequenceGapRow, Store
 from tests.api.conftest import SETTLED_EVENT, api_settings, sim_clock

@@ -13,7 +13,7 @@ from kalshi_tape.api.upstream import Upstream, coverage_key
 from kalshi_tape.api.warm import warm_cache
 from kalshi_tape.cli import main
 from kalshi_tape.client import KalshiClient
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store
 from tests.api.conftest import LIVE_EVENT, ServeFn, sim_clock, sim_requests

@@ -105,7 +105,7 @@ def test_stopping_during_a_commit_reports_its_true_outcome(tmp_path: Path) -> No
     async def go() -> tuple[BaseException | None, set[str]]:
         with open_store(f"duckdb:///{tmp_path / 'm.duckdb'}") as store:
             held = _Held(store)
-            writer = BatchingWriter(held)  # type: ignore[arg-type]
+            writer = BatchingWriter(held, max_pending_chunks=1)  # type: ignore[arg-type]
             async with writer:
                 job = asyncio.create_task(writer.write(checkpoint("mid")))
                 await held.running()
@@ -117,17 +117,11 @@ def test_stopping_during_a_commit_reports_its_true_outcome(tmp_path: Path) -> No
     assert outcome is None and finished == {"mid"}, "committed, and reported as committed"
 
 
-def test_writers_waiting_for_room_are_released_when_the_writer_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import kalshi_tape.backfill.writer as module
-
-    monkeypatch.setattr(module, "MAX_PENDING_CHUNKS", 1)
-
+def test_writers_waiting_for_room_are_released_when_the_writer_stops(tmp_path: Path) -> None:
     async def go() -> tuple[list[BaseException | None], set[str]]:
         with open_store(f"duckdb:///{tmp_path / 'q.duckdb'}") as store:
             held = _Held(store)
-            writer = BatchingWriter(held)  # type: ignore[arg-type]
+            writer = BatchingWriter(held, max_pending_chunks=1)  # type: ignore[arg-type]
             async with writer:
                 jobs = [asyncio.create_task(writer.write(checkpoint(f"k{i}"))) for i in range(4)]
                 await held.running()  # k0 commits, k1 is queued, k2 and k3 wait for room

@@ -33,9 +33,9 @@ from kalshi_tape.backtest.strategy import Fill
 from kalshi_tape.backtest.tape import TapeWindow, _book_messages, _trades
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.collector.candles import CandleBuilder
-from kalshi_tape.config import Settings
 from kalshi_tape.money import Count, Price
 from kalshi_tape.paper.session import PaperConfig, run_session
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store

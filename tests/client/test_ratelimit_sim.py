@@ -8,7 +8,7 @@ import random
 
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, TokenBucket
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 

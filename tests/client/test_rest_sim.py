@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from kalshi_tape.client import KalshiClient, SyncKalshiClient
-from kalshi_tape.config import Settings
 from kalshi_tape.errors import ApiError, NotFound
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from tests.client.conftest import FAST_BACKOFF

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from kalshi_tape.client import BookFeed
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 

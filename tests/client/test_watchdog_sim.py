@@ -18,7 +18,7 @@ from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream import Connected, Disconnected, FeedEvent
 from kalshi_tape.client.stream.connection import ConnectionOptions
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from tests.client.conftest import FAST_BACKOFF

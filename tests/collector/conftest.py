@@ -15,8 +15,8 @@ import httpx
 import psycopg
 import pytest
 
-from kalshi_tape.collector.config import CollectorConfig
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.collector import CollectorConfig
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults, SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store
@@ -53,18 +53,16 @@ def faulty_sim() -> Iterator[SimServer]:
 
 
 def collector_config(sim: SimServer, spool: Path, **changes: object) -> CollectorConfig:
-    base = CollectorConfig(
-        settings=Settings(base_url=sim.base_url, tier="unlimited"),
-        series=SERIES,
-        interval_seconds=1.0,
-        spike_cooldown_seconds=0.5,
-        trade_sweep_seconds=2.0,
-        flush_interval_seconds=0.2,
-        spool_dir=spool,
-    )
-    from dataclasses import replace
-
-    return replace(base, **changes)  # type: ignore[arg-type]
+    fast: dict[str, object] = {
+        "series": SERIES,
+        "interval_seconds": 1.0,
+        "spike_cooldown_seconds": 0.5,
+        "trade_sweep_seconds": 2.0,
+        "flush_interval_seconds": 0.2,
+        "spool_dir": spool,
+    }
+    settings = Settings(base_url=sim.base_url, tier="unlimited")
+    return CollectorConfig(settings=settings, **(fast | changes))  # type: ignore[arg-type]
 
 
 async def wait_for(condition: object, timeout: float, step: float = 0.1) -> bool:

@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -134,11 +133,10 @@ def _start(
 def test_kill_9_and_restart_lose_no_trade(calm_sim: SimServer, tmp_path: Path) -> None:
     config = tmp_path / "collect.yaml"
     config.write_text(
-        f"series: {list(SERIES)}\n"
-        f"kalshi: {{base_url: '{calm_sim.base_url}', tier: unlimited}}\n"
-        "collection: {interval_seconds: 1, trade_sweep_seconds: 1}\n"
-        f"storage: {{db: 'duckdb:///{tmp_path}/w.duckdb', flush_interval_seconds: 0.2,"
-        f" spool_dir: '{tmp_path}/spool'}}\n"
+        f"base_url: '{calm_sim.base_url}'\ntier: unlimited\n"
+        f"db_url: 'duckdb:///{tmp_path}/w.duckdb'\n"
+        f"collector: {{series: {list(SERIES)}, interval_seconds: 1, trade_sweep_seconds: 1,"
+        f" flush_interval_seconds: 0.2, spool_dir: '{tmp_path}/spool'}}\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KALSHI_", "KTAPE_"))}
     first, _ = _start(config, env)
@@ -177,7 +175,7 @@ async def test_poll_without_keys_fills_snapshots_and_trades(
     store = open_store(f"duckdb:///{tmp_path / 'w.duckdb'}")
     config = collector_config(calm_sim, tmp_path / "spool", poll=True, poll_interval_seconds=0.5)
     assert not config.settings.has_credentials
-    config = replace(config, metrics_port=0)
+    config = config.model_copy(update={"metrics_port": 0})
     collector = Collector(config, store, rng=random.Random(3))
     async with running(collector):
         assert await wait_for(lambda: collector.metrics_port is not None, 10)

@@ -87,11 +87,10 @@ def wait_steady(url: str, events: set[str], members: int, timeout: float) -> Fle
 
 def write_config(path: Path, sim: SimServer, db_url: str) -> None:
     path.write_text(
-        f"series: {list(SERIES)}\n"
-        f"kalshi: {{base_url: '{sim.base_url}', tier: unlimited}}\n"
-        "collection: {interval_seconds: 1, trade_sweep_seconds: 1, discovery_seconds: 5}\n"
-        f"storage: {{db: '{db_url}', flush_interval_seconds: 0.2}}\n"
-        f"fleet: {{enabled: true, lease_seconds: {LEASE_S}}}\n"
+        f"base_url: '{sim.base_url}'\ntier: unlimited\ndb_url: '{db_url}'\n"
+        f"collector: {{series: {list(SERIES)}, interval_seconds: 1, trade_sweep_seconds: 1,"
+        f" discovery_seconds: 5, flush_interval_seconds: 0.2, fleet: true,"
+        f" lease_seconds: {LEASE_S}}}\n"
     )
 
 

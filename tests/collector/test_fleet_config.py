@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from kalshi_tape.collector.cli import collect_command
-from kalshi_tape.collector.config import load_collector_config
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.entry import load_collector_config
 
 PG = "postgresql://postgres@127.0.0.1:5432/x"
 
@@ -24,7 +24,7 @@ def test_fleet_loads_with_postgres() -> None:
     [
         ({"db": "duckdb:///w.duckdb", "fleet": True}, "needs a postgresql:// warehouse"),
         ({"db": PG, "fleet": True, "shard": "0/2"}, "drop --shard"),
-        ({"db": PG, "fleet": True, "lease_seconds": 0.5}, "fleet.lease_seconds"),
+        ({"db": PG, "fleet": True, "lease_seconds": 0.5}, "collector.lease_seconds"),
     ],
 )
 def test_bad_fleet_settings(flags: dict[str, object], message: str) -> None:

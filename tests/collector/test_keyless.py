@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kalshi_tape.collector.cli import keyless_plan
-from kalshi_tape.collector.config import load_collector_config
+from kalshi_tape.settings.entry import load_collector_config
 
 SIM = "http://127.0.0.1:9/trade-api/v2"
 

@@ -68,7 +68,9 @@ async def test_a_collector_stores_every_replayed_frame(
     async with feeder.serving() as ws_url:
         config = collector_config(frozen_sim, tmp_path / "spool", trade_sweep_seconds=600)
         settings = replace(config.settings, ws_url=ws_url)
-        collector = Collector(replace(config, settings=settings), store, rng=random.Random(4))
+        collector = Collector(
+            config.model_copy(update={"settings": settings}), store, rng=random.Random(4)
+        )
         async with running(collector):
             assert await wait_for(lambda: feeder.finished.is_set(), 60)
             assert collector.feed is not None

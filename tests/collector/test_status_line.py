@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kalshi_tape.collector.daemon import STATUS_EVERY_S
 from kalshi_tape.collector.metrics import CollectorMetrics
+from kalshi_tape.settings.collector import CollectorModel
 
 
 def test_status_line_reports_markets_messages_rows_lag_and_gaps() -> None:
@@ -17,4 +17,4 @@ def test_status_line_reports_markets_messages_rows_lag_and_gaps() -> None:
     assert line == (
         "status: markets=12 messages=345 rows=340 lag_p50=0.013s lag_p99=0.200s gaps=2 reconnects=0"
     )
-    assert STATUS_EVERY_S == 30.0
+    assert CollectorModel().status_every_s == 30.0

@@ -11,7 +11,6 @@ import pytest
 
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.collector.candles import CandleBuilder
-from kalshi_tape.collector.config import IntervalOverride, load_collector_config
 from kalshi_tape.collector.recorder import TickerState
 from kalshi_tape.collector.schedule import IntervalPlan, Quote, SnapshotPlanner, SpikeRule
 from kalshi_tape.collector.snapshots import add_book_snapshots
@@ -20,6 +19,8 @@ from kalshi_tape.collector.writer import Rows
 from kalshi_tape.domain import MarketLifecycle
 from kalshi_tape.errors import ConfigError
 from kalshi_tape.money import Count, Price
+from kalshi_tape.settings.collector import IntervalOverride
+from kalshi_tape.settings.entry import load_collector_config
 
 NS = 1_000_000_000
 T0 = 1_795_000_000 * NS
@@ -128,31 +129,25 @@ def test_periodic_snapshots_share_one_timestamp_across_tables() -> None:
     assert set(tables["market_snapshots"].column("received_ns").to_pylist()) == {T0}
 
 
+EVENT = "collector:\n  events: [KXHIGHNY-26NOV22]\n"
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "key"),
     [
+        (EVENT + "  interval_seconds: -1\n", "collector.interval_seconds"),
+        (EVENT + "  spike_threshold_cents: lots\n", "collector.spike_threshold_cents"),
+        (EVENT + "  intervall_seconds: 5\n", "collector.intervall_seconds"),
+        (EVENT + "  flush_max_rows: 0\n", "collector.flush_max_rows"),
         (
-            "events: [KXHIGHNY-26NOV22]\ncollection: {interval_seconds: -1}\n",
-            "collection.interval_seconds",
+            EVENT + "  interval_overrides: [{from: '25:00', to: '06:00', interval_seconds: 5}]\n",
+            "collector.interval_overrides",
         ),
-        (
-            "events: [KXHIGHNY-26NOV22]\ncollection: {spike_threshold_cents: lots}\n",
-            "collection.spike_threshold_cents",
-        ),
-        (
-            "events: [KXHIGHNY-26NOV22]\ncollection: {intervall_seconds: 5}\n",
-            "collection.intervall_seconds",
-        ),
-        ("events: [KXHIGHNY-26NOV22]\nstorage: {flush_max_rows: 0}\n", "storage.flush_max_rows"),
-        (
-            "events: [KXHIGHNY-26NOV22]\ncollection:\n  interval_overrides:"
-            " [{from: '25:00', to: '06:00', interval_seconds: 5}]\n",
-            "collection.interval_overrides[0].from",
-        ),
-        ("events: [bad ticker!]\n", "events"),
-        ("series: []\n", "events"),
-        ("events: [KXHIGHNY-26NOV22]\nkalshi: {tier: gold}\n", "kalshi.tier"),
-        ("events: [KXHIGHNY-26NOV22]\nshard: 3/2\n", "shard"),
+        ("collector: {events: [bad ticker!]}\n", "collector.events"),
+        ("collector: {series: []}\n", "collector.events"),
+        (EVENT + "tier: gold\n", "tier"),
+        (EVENT + "  shard: 3/2\n", "collector.shard"),
+        ("collector: {evnts: [KXHIGHNY-26NOV22]}\n", "collector.evnts"),
         ("evnts: [KXHIGHNY-26NOV22]\n", "evnts"),
     ],
 )
@@ -162,14 +157,34 @@ def test_config_errors_name_the_key(tmp_path: Path, yaml_text: str, key: str) ->
     with pytest.raises(ConfigError) as info:
         load_collector_config(path, env={})
     assert info.value.key == key
+    assert str(path) in str(info.value) or key == "collector.events"
+
+
+@pytest.mark.parametrize(
+    ("old", "hint"),
+    [
+        ("kalshi: {tier: basic}", "top level"),
+        ("collection: {interval_seconds: 5}", "collector:"),
+        ("storage: {db: 'duckdb:///a.duckdb'}", "db_url"),
+        ("metrics: {port: 9108}", "collector.metrics_port"),
+        ("events: [KXHIGHNY-26NOV22]", "collector.events"),
+    ],
+)
+def test_the_former_file_layout_says_where_each_key_went(
+    tmp_path: Path, old: str, hint: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(EVENT + old + "\n")
+    with pytest.raises(ConfigError, match="moved") as info:
+        load_collector_config(path, env={})
+    assert hint in str(info.value) and str(path) in str(info.value)
 
 
 def test_config_layers(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(
-        "series: [kxhighny]\nkalshi: {environment: demo}\n"
-        "storage: {db: 'duckdb:///a.duckdb', spool_dir: /tmp/s}\n"
-        "collection: {spike_threshold_cents: 0}\n"
+        "environment: demo\ndb_url: 'duckdb:///a.duckdb'\n"
+        "collector: {series: [kxhighny], spool_dir: /tmp/s, spike_threshold_cents: 0}\n"
     )
     config = load_collector_config(
         path, env={"KTAPE_DB": "duckdb:///b.duckdb"}, flags={"series": ("KXHIGHCHI",)}
@@ -180,16 +195,25 @@ def test_config_layers(tmp_path: Path) -> None:
     assert config.spike_threshold == 0 and config.spool_dir == Path("/tmp/s")
 
 
+def test_interval_windows_from_the_environment(tmp_path: Path) -> None:
+    env = {"KTAPE_COLLECTOR_INTERVAL_OVERRIDES": "09:00-18:00=15, 22:00-06:00=120"}
+    config = load_collector_config(flags={"series": ("KXHIGHNY",)}, env=env)
+    assert [(str(w.start), str(w.end), w.interval_seconds) for w in config.interval_overrides] == [
+        ("09:00:00", "18:00:00", 15.0),
+        ("22:00:00", "06:00:00", 120.0),
+    ]
+
+
 def test_config_error_exits_2(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from kalshi_tape.cli import main
 
     path = tmp_path / "c.yaml"
-    path.write_text("events: [KXHIGHNY-26NOV22]\ncollection: {spike_cooldown_seconds: -2}\n")
+    path.write_text(EVENT + "  spike_cooldown_seconds: -2\n")
     result = CliRunner().invoke(main, ["collect", "--config", str(path)])
     assert result.exit_code == 2
-    assert "collection.spike_cooldown_seconds" in result.output
+    assert "collector.spike_cooldown_seconds" in result.output
 
 
 class _Client:
@@ -225,7 +249,7 @@ async def test_lifecycle_adds_and_removes_markets() -> None:
 
 
 def test_shards_split_events_without_overlap() -> None:
-    from kalshi_tape.collector.config import Shard
+    from kalshi_tape.settings.collector import Shard
 
     markets = [_market(f"KXHIGHNY-26NOV{d:02d}-B50.5") for d in range(1, 29)]
     shards = [Tracker(series=("KXHIGHNY",), shard=Shard(i, 3)) for i in range(3)]

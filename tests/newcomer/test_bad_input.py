@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from kalshi_tape.api.cli import startup_line
-from kalshi_tape.api.settings import ApiSettings
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.api import ApiSettings
+from kalshi_tape.settings.shared import Settings
 
 TICKER = "KXHIGHNY-26MAR15-B50.5"
 AT = "2026-03-15T12:00:00Z"

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from kalshi_tape.cli import main
-from kalshi_tape.config import load_settings
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.load import load_settings
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,27 @@ def test_a_bad_file_value_names_the_file_and_key(tmp_path: Path) -> None:
     assert f"file {config}, key api.fetch_through" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ktape.yaml"]
+
+
+# a bad value of each command's own section, from the environment and from a flag
+OWN_SECTION = [
+    ("collect", {"KTAPE_COLLECTOR_FLUSH_MAX_ROWS": "1O"}, [], "environment KTAPE_COLLECTOR_"),
+    ("collect", {}, ["--lease-seconds", "0.5"], "collector.lease_seconds"),
+    ("collect", {}, ["--shard", "3/2"], "(from flag --shard)"),
+    ("backfill", {"KTAPE_BACKFILL_TRADES": "yes please"}, [], "backfill.trades"),
+    ("backfill", {}, ["--concurrency", "0"], "(from flag --concurrency)"),
+    ("paper", {"KTAPE_PAPER_FLUSH_EVERY": "0"}, [], "paper.flush_every"),
+    ("weather", {"KTAPE_WEATHER_MAX_RETRIES": "ture"}, [], "weather.max_retries"),
+    ("serve", {"KTAPE_API_FETCH_THROUGH": "ture"}, [], "api.fetch_through"),
+]
+
+
+@pytest.mark.parametrize(("command", "env", "flags", "named"), OWN_SECTION)
+def test_each_command_refuses_a_bad_value_of_its_section(
+    command: str, env: dict[str, str], flags: list[str], named: str, tmp_path: Path
+) -> None:
+    result = run(tmp_path, [*COMMANDS[command], *flags], env)
+    assert result.returncode != 0, result.stderr
+    assert named in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.config import (
-    DEFAULT_DB_URL,
-    DEMO_BASE_URL,
-    PRODUCTION_BASE_URL,
-    Settings,
-    load_settings,
-    ws_url_for,
-)
 from kalshi_tape.errors import ConfigError
+from kalshi_tape.settings.core import DEFAULT_DB_URL, PRODUCTION_BASE_URL
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.settings.shared import DEMO_BASE_URL, Settings, ws_url_for
 from tests.shared_data import SHARED
 
 REFERENCE = SHARED / "reference/kalshi-api.md"
@@ -195,7 +190,7 @@ def test_named_constructors() -> None:
     ],
 )
 def test_database_passwords_never_show(url: str, shown: str) -> None:
-    from kalshi_tape.config import redact_url
+    from kalshi_tape.settings.redact import redact_url
 
     assert redact_url(url) == shown
     settings = Settings(db_url=url)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.sim.weather import weather_base_urls

@@ -12,6 +12,7 @@ import pytest
 
 from kalshi_tape.clock import ManualClock
 from kalshi_tape.errors import ParseError
+from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.sim.weather.model import ASOS1MIN_DELAY_S, SimWeather
 from kalshi_tape.sim.weather.stations import STATIONS
@@ -23,6 +24,7 @@ from kalshi_tape.weather.store import load_climate_day, load_daily_climate, load
 from tests.weather.conftest import SIM_NOW, sim_config, sim_settings
 
 NYC = site_for("KNYC")
+FAST = WeatherModel(rate_per_s=500)  # the simulator has no rate limit
 DAYS = (date(2026, 11, 16), date(2026, 11, 17))
 OBS_SOURCES = ("asos1min", "metar_iem", "metar_awc", "forecast", "cli")
 
@@ -30,7 +32,7 @@ OBS_SOURCES = ("asos1min", "metar_iem", "metar_awc", "forecast", "cli")
 def _fetch(sim: SimServer, db_url: str, sources: tuple[str, ...], *days: date) -> FetchReport:
     clock = ManualClock(sim.exchange.clock.now_ns())
     plan = FetchPlan((NYC,), days[0], days[-1], sources)
-    return run_fetch(sim_settings(sim, db_url), plan, clock=clock, default_rate=500)
+    return run_fetch(sim_settings(sim, db_url), plan, FAST, clock=clock)
 
 
 def _mode(sim: SimServer, mode: str) -> None:
@@ -163,10 +165,10 @@ def test_visual_crossing_only_with_a_key(sim: SimServer, db_url: str) -> None:
     clock = ManualClock(sim.exchange.clock.now_ns())
     plan = FetchPlan((NYC,), DAYS[1], DAYS[1], ("visualcrossing",))
     settings = sim_settings(sim, db_url)
-    skipped = run_fetch(settings, plan, clock=clock, default_rate=500)
+    skipped = run_fetch(settings, plan, FAST, clock=clock)
     assert skipped.tasks == 0 and "no key" in skipped.notes[0]
     keyed = replace(settings, visual_crossing_key="test-key-123456")
-    report = run_fetch(keyed, plan, clock=clock, default_rate=500)
+    report = run_fetch(keyed, plan, FAST, clock=clock)
     with open_store(db_url) as store:
         rows = load_climate_day(store, "KNYC", DAYS[1], source="visualcrossing")
     assert report.rows == {"visualcrossing": 288} and rows.num_rows == 288  # 5-minute steps

@@ -7,6 +7,7 @@ See docs/api.md.
 """
 
 from kalshi_tape.api.app import create_app
-from kalshi_tape.api.settings import ApiSettings, load_api_settings
+from kalshi_tape.settings.api import ApiSettings
+from kalshi_tape.settings.entry import load_api_settings
 
 __all__ = ["ApiSettings", "create_app", "load_api_settings"]

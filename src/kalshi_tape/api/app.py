@@ -25,11 +25,12 @@ from kalshi_tape.api.keys import KeyRegistry
 from kalshi_tape.api.keystore import open_key_table
 from kalshi_tape.api.render import ResponseCache
 from kalshi_tape.api.services import Services
-from kalshi_tape.api.settings import ApiSettings, load_api_settings
 from kalshi_tape.api.upstream import Upstream
 from kalshi_tape.api.warm import warm_cache
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.settings.api import ApiSettings
+from kalshi_tape.settings.entry import load_api_settings
 from kalshi_tape.storage import Store, open_store
 
 SETTINGS_ENV = "KTAPE_API_SETTINGS_JSON"  # how `ktape serve --workers N` passes settings on
@@ -130,6 +131,6 @@ def app_from_env() -> FastAPI:
     raw = os.environ.get(SETTINGS_ENV)
     if not raw:
         return create_app()
-    from kalshi_tape.api.settings import settings_from_json
+    from kalshi_tape.settings.api import settings_from_json
 
     return create_app(settings_from_json(raw))

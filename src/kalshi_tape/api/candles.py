@@ -32,7 +32,6 @@ from kalshi_tape.api import coverage
 from kalshi_tape.api.budget import UpstreamBudget, global_flights_per_s
 from kalshi_tape.api.errors import ApiProblem, not_found
 from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
-from kalshi_tape.api.settings import ApiSettings
 from kalshi_tape.api.singleflight import FlightError, SharedFlight, shared_flight
 from kalshi_tape.api.singleflight.codec import decode, encode, encode_not_found
 from kalshi_tape.api.upstream import FetchResult, Upstream, coverage_key
@@ -46,6 +45,7 @@ from kalshi_tape.errors import (
     ServerError,
     TransportError,
 )
+from kalshi_tape.settings.api import ApiSettings
 from kalshi_tape.storage import Store
 
 SourceChoice = Literal["auto", "own", "kalshi"]

@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
-from kalshi_tape.api.settings import ApiSettings, load_api_settings, settings_to_json
 from kalshi_tape.backfill.plan import PERIODS
-from kalshi_tape.cli_options import cli_errors, options
-from kalshi_tape.config import redact_url
-from kalshi_tape.errors import ConfigError, StorageError
+from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.settings.api import ApiSettings, settings_to_json
+from kalshi_tape.settings.entry import load_api_settings
+from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import open_existing
 
 
@@ -28,20 +27,15 @@ def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSet
 # serve's flags; each `api.*` flag is the top layer of the settings model.
 _SERVE_OPTIONS = (
     click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
-    click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+    click.option("--host", help="Interface to listen on (default api.host: 127.0.0.1)."),
     click.option(
-        "--port",
-        type=click.IntRange(1, 65535),
-        default=8000,
-        show_default=True,
-        help="TCP port.",
+        "--port", type=click.IntRange(1, 65535), help="TCP port (default api.port: 8000)."
     ),
     click.option(
         "--workers",
         type=click.IntRange(1),
-        default=1,
-        show_default=True,
-        help="Worker processes (more than 1 needs PostgreSQL or a read-only DuckDB URL).",
+        help="Worker processes (default api.workers: 1; more than 1 needs PostgreSQL or a "
+        "read-only DuckDB URL).",
     ),
     click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."),
     click.option("--warm", is_flag=True, help="Also fill the candle cache for settled events."),
@@ -50,44 +44,40 @@ _SERVE_OPTIONS = (
         default=None,
         help="Refuse /v1 requests without a valid API key (default: api.require_keys).",
     ),
-    click.option("--cors", "cors", multiple=True, help="Allowed browser origin (repeatable)."),
+    click.option(
+        "--cors", "cors_origins", multiple=True, help="Allowed browser origin (repeatable)."
+    ),
     click.option(
         "--forwarded-allow-ips",
-        default=None,
         help="Trust X-Forwarded-For only from these proxy addresses (comma-separated); "
-        "default: never, so per-address limits use the socket's peer address.",
+        "default api.forwarded_allow_ips: never, so per-address limits use the socket's peer "
+        "address.",
     ),
 )
 
 
-_serve_options = options(*_SERVE_OPTIONS)
+def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_SERVE_OPTIONS):
+        command = option(command)
+    return command
 
 
 @click.command("serve")
 @_serve_options
-def serve_command(
-    db_url: str | None,
-    host: str,
-    port: int,
-    workers: int,
-    config_file: str | None,
-    warm: bool,
-    require_keys: bool | None,
-    cors: tuple[str, ...],
-    forwarded_allow_ips: str | None,
-) -> None:
+def serve_command(db_url: str | None, config_file: str | None, warm: bool, **flags: Any) -> None:
     """Serve the candle API (OpenAPI at /docs, the ladder page at /)."""
-    with cli_errors():
-        flags = {"require_keys": require_keys, "cors_origins": cors or None}
-        settings = _serve_settings(_settings(config_file, db_url, **flags), workers)
-        click.echo(startup_line(settings, host, port), err=True)
-        _run(settings, host, port, workers, warm, _proxy_options(forwarded_allow_ips))
+    try:
+        settings = _serve_settings(_settings(config_file, db_url, **flags))
+        click.echo(startup_line(settings, settings.host, settings.port), err=True)
+        _run(settings, warm)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
-def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
+def _serve_settings(settings: ApiSettings) -> ApiSettings:
     """Refuse what cannot work before anything starts; a read-only warehouse serves only."""
     shared_duckdb = settings.db_url.startswith("duckdb") and "read_only" not in settings.db_url
-    if workers > 1 and shared_duckdb:
+    if settings.workers > 1 and shared_duckdb:
         raise ConfigError(
             "workers",
             "several workers cannot share a writable DuckDB file: use PostgreSQL, "
@@ -95,22 +85,22 @@ def _serve_settings(settings: ApiSettings, workers: int) -> ApiSettings:
         )
     if "read_only=true" in settings.db_url.lower() and settings.fetch_through:
         click.echo("read-only warehouse: serving stored data only (no fetch-through)", err=True)
-        settings = replace(settings, fetch_through=False)
+        settings = settings.model_copy(update={"fetch_through": False})
     return settings
 
 
-def _run(
-    settings: ApiSettings, host: str, port: int, workers: int, warm: bool, proxy: dict[str, Any]
-) -> None:
+def _run(settings: ApiSettings, warm: bool) -> None:
     import uvicorn
 
     from kalshi_tape.api.app import SETTINGS_ENV, create_app
 
-    where: dict[str, Any] = {"host": host, "port": port, "access_log": False, **proxy}
-    if workers > 1:
+    proxy = _proxy_options(settings.forwarded_allow_ips)
+    where: dict[str, Any] = {"host": settings.host, "port": settings.port, "access_log": False}
+    where |= proxy
+    if settings.workers > 1:
         os.environ[SETTINGS_ENV] = settings_to_json(settings)
         factory = "kalshi_tape.api.app:app_from_env"
-        uvicorn.run(factory, factory=True, workers=workers, **where)
+        uvicorn.run(factory, factory=True, workers=settings.workers, **where)
         return
     uvicorn.run(create_app(settings, warm=warm), **where)
 
@@ -166,7 +156,7 @@ def warm_command(
     from kalshi_tape.client import KalshiClient
     from kalshi_tape.clock import SYSTEM_CLOCK
 
-    with cli_errors():
+    try:
         settings = load_api_settings(
             {}, {"db_url": db_url, "base_url": base_url}, config_file=config_file
         )
@@ -183,6 +173,8 @@ def warm_command(
                     )
 
         report = asyncio.run(run())
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"{report.candidates} event/period pairs lacked candles; fetched {report.fetched} "
         f"({report.rows} candles, {report.requests} requests); failed {len(report.failed)}"
@@ -236,8 +228,11 @@ def _require_warehouse(url: str) -> None:
 @_db
 def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | None) -> None:
     """Create a key for NAME; the key is printed once and cannot be shown again."""
-    with cli_errors(), _key_table(db_url) as store:
-        key, record = create_key(store, name, rate, burst)
+    try:
+        with _key_table(db_url) as store:
+            key, record = create_key(store, name, rate, burst)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"id {record.key_id} ({name}); the key, shown once:", err=True)
     click.echo(key)
 
@@ -246,8 +241,11 @@ def apikey_create(name: str, rate: int | None, burst: int | None, db_url: str | 
 @_db
 def apikey_list(db_url: str | None) -> None:
     """List keys: id, name, created, revoked, limits (never the keys)."""
-    with cli_errors(), _key_table(db_url, must_exist=True) as store:
-        keys = list_keys(store)
+    try:
+        with _key_table(db_url, must_exist=True) as store:
+            keys = list_keys(store)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
     for k in keys:
         revoked = k.revoked_at.isoformat() if k.revoked_at else "active"
         limits = f"{k.rate_per_s or 'default'}/s burst {k.burst or 'default'}"
@@ -259,6 +257,9 @@ def apikey_list(db_url: str | None) -> None:
 @_db
 def apikey_revoke(key_id: str, db_url: str | None) -> None:
     """Revoke the key with KEY_ID (servers refuse it within seconds)."""
-    with cli_errors(), _key_table(db_url, must_exist=True) as store:
-        record = revoke_key(store, key_id)
+    try:
+        with _key_table(db_url, must_exist=True) as store:
+            record = revoke_key(store, key_id)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"revoked {record.key_id} ({record.name})")

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kalshi_tape.backfill.runner import BackfillReport
-from kalshi_tape.config import redact_url
+from kalshi_tape.settings.redact import redact_url
 
 
 def print_database(console: Console, database: str) -> None:

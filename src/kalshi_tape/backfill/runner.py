@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kalshi_tape.backfill.plan import (
-    PERIODS,
     CandleRequest,
     MarketTarget,
     Plan,
@@ -33,25 +32,21 @@ from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.coverage import coverage_record
 from kalshi_tape.domain import Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.errors import BackfillError
+from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord
 
 ProgressCallback = Callable[[str, int], None]  # (phase, requests finished)
 
 
-@dataclass(frozen=True, slots=True)
-class BackfillOptions:
-    periods: tuple[int, ...] = PERIODS
-    trades: bool = True
-    concurrency: int = 8
+class BackfillOptions(BackfillModel):
+    """The `backfill:` settings of one run; `dry_run` plans and fetches nothing."""
+
     dry_run: bool = False
 
-    def __post_init__(self) -> None:
-        bad = [p for p in self.periods if p not in PERIODS]
-        if bad or not self.periods:
-            raise BackfillError(f"--period must be among {PERIODS}, got {self.periods}")
-        if self.concurrency < 1:
-            raise BackfillError("concurrency must be at least 1")
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        return BackfillModel.env_names()
 
 
 @dataclass(slots=True)
@@ -86,11 +81,12 @@ async def run_backfill(
     client: KalshiClient,
     store: Store,
     selection: Selection,
-    options: BackfillOptions = BackfillOptions(),
+    options: BackfillOptions | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
     on_progress: ProgressCallback | None = None,
 ) -> BackfillReport:
+    options = options or BackfillOptions()
     started = time.perf_counter()
     requests_before = client.stats.requests
     cutoff = await client.get_historical_cutoff()
@@ -110,7 +106,7 @@ async def run_backfill(
     report.todo = plan.without(store.finished_tasks("candles:") | store.finished_tasks("trades:"))
     report.discovery_requests = client.stats.requests - requests_before
     if not options.dry_run:
-        await _execute(client, store, report, options.concurrency, on_progress)
+        await _execute(client, store, report, options, on_progress)
     report.elapsed_s = time.perf_counter() - started
     return report
 
@@ -149,11 +145,11 @@ async def _execute(
     client: KalshiClient,
     store: Store,
     report: BackfillReport,
-    concurrency: int,
+    options: BackfillOptions,
     on_progress: ProgressCallback | None,
 ) -> None:
     before = client.stats.requests
-    gate = asyncio.Semaphore(concurrency)
+    gate = asyncio.Semaphore(options.concurrency)
 
     async def candle_job(request: CandleRequest) -> None:
         async with gate:
@@ -173,8 +169,9 @@ async def _execute(
         if on_progress:
             on_progress("trades", 1)
 
+    writer = BatchingWriter(store, options.max_batch_rows, options.max_pending_chunks)
     try:
-        async with BatchingWriter(store) as writer, asyncio.TaskGroup() as group:
+        async with writer, asyncio.TaskGroup() as group:
             for candle_request in report.todo.candles:
                 group.create_task(candle_job(candle_request))
             for trade_request in report.todo.trades:

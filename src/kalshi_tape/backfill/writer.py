@@ -21,11 +21,11 @@ from typing import Self
 
 from kalshi_tape.domain import Trade
 from kalshi_tape.errors import StorageError
+from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord
 
-MAX_BATCH_ROWS = 50_000
-MAX_PENDING_CHUNKS = 256  # fetchers wait beyond this: memory stays bounded
+DEFAULTS = BackfillModel()
 
 
 def _new_future() -> asyncio.Future[None]:
@@ -55,9 +55,16 @@ class _Chunk:
 
 
 class BatchingWriter:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        max_batch_rows: int = DEFAULTS.max_batch_rows,
+        max_pending_chunks: int = DEFAULTS.max_pending_chunks,
+    ) -> None:
+        """`max_pending_chunks`: fetchers wait beyond this, so memory stays bounded."""
         self._store = store
-        self._pending: asyncio.Queue[_Chunk] = asyncio.Queue(MAX_PENDING_CHUNKS)
+        self._max_batch_rows = max_batch_rows
+        self._pending: asyncio.Queue[_Chunk] = asyncio.Queue(max_pending_chunks)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktape-writer")
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -97,7 +104,9 @@ class BatchingWriter:
         try:
             while True:
                 batch = [await self._pending.get()]
-                while not self._pending.empty() and sum(c.rows for c in batch) < MAX_BATCH_ROWS:
+                while (
+                    not self._pending.empty() and sum(c.rows for c in batch) < self._max_batch_rows
+                ):
                     batch.append(self._pending.get_nowait())
                 await self._commit_batch(batch)
         finally:

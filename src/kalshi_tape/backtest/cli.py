@@ -21,9 +21,9 @@ from kalshi_tape.backtest.strategies import REGISTRY, create_strategy
 from kalshi_tape.backtest.sweep import parse_grid, run_sweep
 from kalshi_tape.backtest.wxsource import store_weather
 from kalshi_tape.cli_options import options
-from kalshi_tape.config import load_settings
 from kalshi_tape.errors import KtapeError
 from kalshi_tape.outputs import check_output_file
+from kalshi_tape.settings.load import load_settings
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, open_existing, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])

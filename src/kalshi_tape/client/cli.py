@@ -16,8 +16,9 @@ from rich.table import Table
 
 from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.client.stream import BookFeed, Connected, Disconnected, FeedEvent, Gap, Resync
-from kalshi_tape.config import Settings, load_settings
 from kalshi_tape.errors import KtapeError, NotFound, TransportError
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.settings.shared import Settings
 
 SETTLE_S = 3.0  # at exit, wait this long for books being resynchronised
 STATUS_EVERY_S = 5.0  # plain status lines when the output is not a terminal

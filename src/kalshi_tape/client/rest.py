@@ -25,10 +25,10 @@ from kalshi_tape.client.rest_markets import MAX_ORDERBOOK_TICKERS
 from kalshi_tape.client.retry import Backoff
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.closing import AsyncClosing
-from kalshi_tape.config import Settings
 from kalshi_tape.domain import (
     HistoricalCutoff,
 )
+from kalshi_tape.settings.shared import Settings
 
 __all__ = [
     "MAX_BATCH_SLOTS",

@@ -6,8 +6,9 @@ rebuild_book(store, ticker, at_ns, clock="exchange").book
 """
 
 from kalshi_tape.books import BookUnknown, RebuiltBook, rebuild_book
-from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
+from kalshi_tape.settings.collector import CollectorConfig
+from kalshi_tape.settings.entry import load_collector_config
 
 __all__ = [
     "BookUnknown",

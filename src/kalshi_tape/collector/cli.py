@@ -13,12 +13,13 @@ from typing import Any
 import click
 
 from kalshi_tape.books import BookUnknown, RebuiltBook, rebuild_book
-from kalshi_tape.collector.config import CollectorConfig, load_collector_config
 from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.fleet_cli import status_command
 from kalshi_tape.collector.spool import SpoolError
-from kalshi_tape.config import redact_url
 from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.settings.collector import CollectorConfig
+from kalshi_tape.settings.entry import load_collector_config
+from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import Store, default_url, open_existing, open_store
 from kalshi_tape.timeparse import TimeInputError, parse_instant
 
@@ -26,10 +27,10 @@ log = logging.getLogger("kalshi_tape.collector")
 
 
 @click.group("collect", invoke_without_command=True)
-@click.option("--config", "config_path", type=click.Path(), help="YAML config file.")
+@click.option("--config", "config_path", type=click.Path(), help="YAML settings file.")
 @click.option("--event", "events", multiple=True, help="Event ticker to collect (repeatable).")
 @click.option("--series", multiple=True, help="Series to follow (repeatable).")
-@click.option("--db", help="Warehouse URL (else storage.db, $KTAPE_DB, the default).")
+@click.option("--db", help="Warehouse URL (else $KTAPE_DB, db_url of the file, the default).")
 @click.option("--base-url", help="REST base URL (e.g. a ktape sim).")
 @click.option("--ws-url", help="WebSocket URL (default: derived from the base URL).")
 @click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on this port.")
@@ -38,8 +39,8 @@ log = logging.getLogger("kalshi_tape.collector")
 @click.option(
     "--fleet", is_flag=True, default=None, help="Share the work with other collectors by leases."
 )
-@click.option("--lease-seconds", type=float, help="Fleet lease length (default 15).")
-@click.option("--spool-dir", help="Spool directory (else storage.spool_dir).")
+@click.option("--lease-seconds", type=float, help="Fleet lease in seconds (default 15).")
+@click.option("--spool-dir", help="Spool directory (else collector.spool_dir).")
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
 @click.option("--log-json", is_flag=True, help="One JSON object per log line (for journald/ELK).")
 @click.pass_context

@@ -26,7 +26,6 @@ from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.client.stream import ConnectionOptions, FeedEvent
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.collector.candles import CandleBuilder
-from kalshi_tape.collector.config import CollectorConfig
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport
 from kalshi_tape.collector.fleet.leases import new_member_id
 from kalshi_tape.collector.metrics import CollectorMetrics
@@ -39,6 +38,7 @@ from kalshi_tape.collector.tracking import Tracker
 from kalshi_tape.collector.watch import WatchLog
 from kalshi_tape.collector.writer import CollectorWriter
 from kalshi_tape.errors import KalshiError
+from kalshi_tape.settings.collector import CollectorConfig
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import SequenceGapRow
 
@@ -47,9 +47,6 @@ log = logging.getLogger("kalshi_tape.collector")
 CHANNELS = ("orderbook_delta", "ticker", "trade", "market_lifecycle_v2")
 TICK_S = 0.1
 TROUBLE_SWEEP_DELAY_S = 1.0
-STATUS_EVERY_S = 30.0  # the periodic status line
-STOP_TIMEOUT_S = 3.0
-DISCOVERY_RETRY_S = 10.0
 
 
 class Collector:
@@ -148,7 +145,7 @@ class Collector:
                 await self.feed.close()  # cancel (asyncio.wait_for may swallow it on 3.11)
             for task in [stopper, *runners]:
                 task.cancel()
-            await asyncio.wait([stopper, *runners], timeout=STOP_TIMEOUT_S)
+            await asyncio.wait([stopper, *runners], timeout=self.config.stop_timeout_s)
             for task in done:
                 if task is not stopper and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
@@ -164,7 +161,7 @@ class Collector:
         if self._fleet_task is not None:  # after the feed: no event is recorded twice
             self._fleet_gaps(self.tracker.tickers, self.clock.now_ns(), "stopped")
             self._stop.set()
-            await asyncio.wait([self._fleet_task], timeout=STOP_TIMEOUT_S)
+            await asyncio.wait([self._fleet_task], timeout=self.config.stop_timeout_s)
         if self._own_client:
             await self.client.aclose()
         self.writer.rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
@@ -200,9 +197,11 @@ class Collector:
                 await self._discover()
                 return
             except KalshiError as exc:
-                log.warning("discovery failed, retrying in %.0f s: %s", DISCOVERY_RETRY_S, exc)
+                log.warning(
+                    "discovery failed, retrying in %.0f s: %s", self.config.discovery_retry_s, exc
+                )
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), DISCOVERY_RETRY_S)
+                    await asyncio.wait_for(self._stop.wait(), self.config.discovery_retry_s)
 
     async def _apply(self, added: set[str], removed: set[str]) -> None:
         for ticker in removed:
@@ -301,7 +300,7 @@ class Collector:
 
     async def _status(self) -> None:
         while True:
-            await asyncio.sleep(STATUS_EVERY_S)
+            await asyncio.sleep(self.config.status_every_s)
             log.info("%s", self.metrics.status_line(*self.writer.lag.percentiles(50, 99)))
 
     async def _ticker(self) -> None:

@@ -9,7 +9,7 @@ import click
 import psycopg
 
 from kalshi_tape.collector.fleet import FleetStatus, read_status
-from kalshi_tape.config import redact_url
+from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import default_url
 
 

@@ -11,7 +11,8 @@ from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
 from kalshi_tape.client.discover import Selection
-from kalshi_tape.config import load_settings, redact_url
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store

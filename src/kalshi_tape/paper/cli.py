@@ -11,12 +11,16 @@ import click
 
 from kalshi_tape.backtest.fillsfile import check_fills_path
 from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.config import Settings, load_settings, redact_url
 from kalshi_tape.errors import KtapeError, TransportError
 from kalshi_tape.outputs import check_output_file
 from kalshi_tape.paper.journal import SessionRow
 from kalshi_tape.paper.report import write_session_report
 from kalshi_tape.paper.session import PaperConfig, run_session
+from kalshi_tape.settings.entry import load_command
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.settings.paper import PaperModel
+from kalshi_tape.settings.redact import redact_url
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import open_existing, open_store
 
 DB_HELP = "Warehouse URL (default $KTAPE_DB, else db_url of $KTAPE_CONFIG, else a DuckDB file)."
@@ -44,12 +48,14 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--bars",
     type=click.IntRange(min=1),
-    help="Stop after N bars (minutes of exchange time; default: when every event closed).",
+    help="Stop after N bars (minutes of exchange time; default paper.bars, else when every "
+    "event closed).",
 )
 @click.option(
     "--seconds",
     type=click.FloatRange(min=0, min_open=True),
-    help="Stop after N seconds of wall time (default: Ctrl-C or every event closed).",
+    help="Stop after N seconds of wall time (default paper.seconds, else Ctrl-C or every event "
+    "closed).",
 )
 @click.pass_context
 def paper_group(
@@ -67,12 +73,13 @@ def paper_group(
         return
     if not strategy or not series:
         raise click.UsageError("give --strategy and --series (or a subcommand: report)")
-    config = PaperConfig(series.upper(), strategy, _params(params), bars, seconds)
     try:
-        create_strategy(strategy, config.params)  # a typo fails before the warehouse opens
-        settings = load_settings({"db_url": db_url, "base_url": base_url})
+        create_strategy(strategy, _params(params))  # a typo fails before the warehouse opens
+        flags = {"db_url": db_url, "base_url": base_url, "bars": bars, "seconds": seconds}
+        settings, paper = load_command(PaperModel, flags, ("db_url", "base_url"))
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
+    config = _config(series, strategy, _params(params), paper)
     journal = redact_url(settings.db_url)
     click.echo(f"paper: {strategy} on {config.series}; journal in {journal}")
     try:
@@ -83,6 +90,18 @@ def paper_group(
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     _print_summary(row)
+
+
+def _config(series: str, strategy: str, params: dict[str, str], paper: PaperModel) -> PaperConfig:
+    return PaperConfig(
+        series.upper(),
+        strategy,
+        params,
+        max_bars=paper.bars,
+        seconds=paper.seconds,
+        flush_every=paper.flush_every,
+        closed_poll_s=paper.closed_poll_s,
+    )
 
 
 async def _run(settings: Settings, config: PaperConfig) -> SessionRow:

@@ -19,17 +19,17 @@ from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import Strategy
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.config import Settings
 from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, TradeUpdate
 from kalshi_tape.errors import KtapeError
 from kalshi_tape.paper.engine import PaperEngine, settle
 from kalshi_tape.paper.journal import SessionRow, write_entries, write_session
+from kalshi_tape.settings.paper import PaperModel
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import trade_from_update
 
 CHANNELS = ("orderbook_delta", "trade")
-FLUSH_EVERY = 500  # messages between writes of the recorded tape
-CLOSED_POLL_S = 2.0  # wall seconds between REST checks whether every market has closed
+PAPER = PaperModel()  # the defaults of the `paper:` settings
 OPEN_STATUSES = frozenset({"active", "open", "initialized", "unopened"})
 
 
@@ -45,6 +45,8 @@ class PaperConfig:
     max_bars: int | None = None  # stop after this many bars
     seconds: float | None = None  # stop after this much wall time
     bar_s: int = BAR_S  # the bar period, seconds of exchange time
+    flush_every: int = PAPER.flush_every  # messages between writes of the recorded tape
+    closed_poll_s: float = PAPER.closed_poll_s  # wall s between REST checks that all closed
 
 
 @dataclass(slots=True)
@@ -148,7 +150,7 @@ async def _drive(
         polled = loop.time()
         while not done():
             await asyncio.sleep(0.1)
-            if loop.time() - polled >= CLOSED_POLL_S:
+            if loop.time() - polled >= config.closed_poll_s:
                 polled = loop.time()
                 if await all_closed():
                     stop.set()
@@ -160,7 +162,7 @@ async def _drive(
             async for event in feed.events():
                 bars = engine.bars
                 _use(event, engine, tape, row)
-                if len(tape) >= FLUSH_EVERY or engine.bars != bars:
+                if len(tape) >= config.flush_every or engine.bars != bars:
                     _flush(store, engine, tape, row)
                 if done():
                     break

@@ -10,6 +10,11 @@ from kalshi_tape.settings.base import HttpUrl, StrictSettings, WsUrl
 
 PRODUCTION_BASE_URL = "https://external-api.kalshi.com/trade-api/v2"
 DEFAULT_DB_URL = "duckdb:///kalshi-tape.duckdb"
+# Weather services (kalshi_tape.weather); point them at `ktape sim` to test offline.
+IEM_URL = "https://mesonet.agron.iastate.edu"
+AWC_URL = "https://aviationweather.gov"
+NWS_URL = "https://api.weather.gov"
+VISUAL_CROSSING_URL = "https://weather.visualcrossing.com"
 Tier = Literal[
     "basic", "advanced", "expert", "premier", "paragon", "prime", "prestige", "unlimited"
 ]
@@ -39,8 +44,8 @@ class CoreModel(StrictSettings):
     private_key_path: SecretStr | None = None
     tier: Tier = "basic"
     db_url: SecretStr = SecretStr(DEFAULT_DB_URL)
-    iem_url: HttpUrl = "https://mesonet.agron.iastate.edu"
-    awc_url: HttpUrl = "https://aviationweather.gov"
-    nws_url: HttpUrl = "https://api.weather.gov"
-    visual_crossing_url: HttpUrl = "https://weather.visualcrossing.com"
+    iem_url: HttpUrl = IEM_URL
+    awc_url: HttpUrl = AWC_URL
+    nws_url: HttpUrl = NWS_URL
+    visual_crossing_url: HttpUrl = VISUAL_CROSSING_URL
     visual_crossing_key: SecretStr | None = None

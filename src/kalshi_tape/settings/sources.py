@@ -28,6 +28,8 @@ _PLAIN: dict[str, str] = {
     "int_from_float": "is not an integer",
     "string_type": "is not a string",
     "finite_number": "is not a finite number",
+    "decimal_parsing": "is not a number",
+    "decimal_type": "is not a number",
 }
 
 
@@ -55,11 +57,17 @@ def from_env(env: Mapping[str, str], names: Mapping[str, str], *, empty_unset: b
 
 
 # settings whose flag is not `--the-setting-name`
-FLAG_NAMES = {"db_url": "--db", "cors_origins": "--cors"}
+FLAG_NAMES = {
+    "db_url": "--db",
+    "cors_origins": "--cors",
+    "events": "--event",
+    "periods": "--period",
+}
 
 
 def from_flags(flags: Mapping[str, Any] | None) -> Layer:
-    values = {k: v for k, v in (flags or {}).items() if v is not None}
+    """Flags left unset (None, or () for a repeatable one) are not a layer's values."""
+    values = {k: v for k, v in (flags or {}).items() if v is not None and v != ()}
     flag = {k: FLAG_NAMES.get(k, "--" + k.replace("_", "-")) for k in values}
     return Layer(values, {k: f"flag {flag[k]}" for k in values})
 

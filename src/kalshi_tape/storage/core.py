@@ -152,17 +152,13 @@ class SqlStore(Closing, ABC):
         for spec in schema.TABLES:
             items = list(given.get(spec.name, ()))  # tables without a kwarg: write_arrow
             if items:
-                data = self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))
-                batches.append((spec, data))
+                batches.append((spec, self._prepare(spec, arrowconv.CONVERTERS[spec.name](items))))
+        return self._run(lambda: self._merge_batches(batches)) if batches else 0
 
-        def write_all() -> int:
-            for spec, data in batches:
-                self._merge(spec, data)
-            return sum(
-                int(data.num_rows) for spec, data in batches if spec.name != "backfill_progress"
-            )
-
-        return self._run(write_all) if batches else 0
+    def _merge_batches(self, batches: list[tuple[schema.Table, pa.Table]]) -> int:
+        for spec, data in batches:
+            self._merge(spec, data)
+        return sum(int(data.num_rows) for spec, data in batches if spec.name != "backfill_progress")
 
     def _prepare(self, spec: schema.Table, data: pa.Table) -> pa.Table:
         return arrowconv.conform(spec, arrowconv.with_ingested_at(data, self._now()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kalshi_tape.config import load_settings
 from kalshi_tape.errors import ConfigError, KtapeError
+from kalshi_tape.settings.entry import load_command
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.weather.pipeline import DEFAULT_SOURCES, SOURCES, FetchPlan, FetchReport
 from kalshi_tape.weather.runner import run_fetch, run_settle_check
 from kalshi_tape.weather.settle import SettleReport, market_rows
@@ -32,29 +35,43 @@ def _settings(config_file: str | None, **flags: Any) -> Any:
     return load_settings(flags, config_file=config_file)
 
 
+SHARED_FLAGS = ("db_url", "iem_url", "awc_url", "nws_url")
+# fetch's flags: the top layer of the settings (shared ones and `weather:`), then the run's
+_FETCH_OPTIONS = (
+    click.option("--series", "series", multiple=True, help="Series whose station to fetch."),
+    click.option("--station", "stations", multiple=True, help="Station id (KNYC, NYC, CLINYC)."),
+    click.option("--start", type=_DATE, required=True, help="First climate day (inclusive)."),
+    click.option("--end", type=_DATE, required=True, help="Last climate day (inclusive)."),
+    click.option(
+        "--source",
+        "sources",
+        multiple=True,
+        type=click.Choice(SOURCES),
+        help=f"Source to fetch (repeatable; default {', '.join(DEFAULT_SOURCES)}).",
+    ),
+    click.option("--refresh", is_flag=True, help="Ignore checkpoints and fetch everything again."),
+    click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file)."),
+    click.option("--iem-url", help="IEM base URL (default $KTAPE_IEM_URL or the real IEM)."),
+    click.option("--awc-url", help="Aviation Weather Center base URL (default $KTAPE_AWC_URL)."),
+    click.option("--nws-url", help="NWS API base URL (default $KTAPE_NWS_URL)."),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep responses that can no longer change here and reuse them "
+        "(default weather.cache_dir: none).",
+    ),
+    click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings."),
+)
+
+
+def _fetch_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_FETCH_OPTIONS):
+        command = option(command)
+    return command
+
+
 @weather_group.command("fetch")
-@click.option("--series", "series", multiple=True, help="Series whose station to fetch.")
-@click.option("--station", "stations", multiple=True, help="Station id (KNYC, NYC, CLINYC).")
-@click.option("--start", type=_DATE, required=True, help="First climate day (inclusive).")
-@click.option("--end", type=_DATE, required=True, help="Last climate day (inclusive).")
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    type=click.Choice(SOURCES),
-    help=f"Source to fetch (repeatable; default {', '.join(DEFAULT_SOURCES)}).",
-)
-@click.option("--refresh", is_flag=True, help="Ignore checkpoints and fetch everything again.")
-@click.option("--db", "db_url", help="Warehouse URL (default $KTAPE_DB or a DuckDB file).")
-@click.option("--iem-url", help="IEM base URL (default $KTAPE_IEM_URL or the real IEM).")
-@click.option("--awc-url", help="Aviation Weather Center base URL (default $KTAPE_AWC_URL).")
-@click.option("--nws-url", help="NWS API base URL (default $KTAPE_NWS_URL).")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Keep responses that can no longer change here and reuse them.",
-)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+@_fetch_options
 def fetch_command(
     series: tuple[str, ...],
     stations: tuple[str, ...],
@@ -62,33 +79,32 @@ def fetch_command(
     end: datetime,
     sources: tuple[str, ...],
     refresh: bool,
-    db_url: str | None,
-    iem_url: str | None,
-    awc_url: str | None,
-    nws_url: str | None,
-    cache_dir: Path | None,
     config_file: str | None,
+    **flags: Any,
 ) -> None:
     """Fetch observations, climate reports and forecasts into the warehouse (resumable)."""
     console = Console(stderr=True)
     try:
         sites = tuple(dict.fromkeys(site_for(n) for n in (*series, *stations)))
         plan = FetchPlan(sites, start.date(), end.date(), sources or DEFAULT_SOURCES, refresh)
-        settings = _settings(
-            config_file, db_url=db_url, iem_url=iem_url, awc_url=awc_url, nws_url=nws_url
-        )
+        settings, options = load_command(WeatherModel, flags, SHARED_FLAGS, config_file=config_file)
         with _progress(console) as progress:
-            bars: dict[str, Any] = {}
-
-            def advance(source: str, done: int, total: int) -> None:
-                if source not in bars:
-                    bars[source] = progress.add_task(source, total=total)
-                progress.update(bars[source], completed=done)
-
-            report = run_fetch(settings, plan, cache_dir=cache_dir, on_progress=advance)
+            report = run_fetch(settings, plan, options, on_progress=_bars(progress))
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     _print_fetch(Console(soft_wrap=True), report)
+
+
+def _bars(progress: Progress) -> Callable[[str, int, int], None]:
+    """One bar per source, created when the source first reports."""
+    bars: dict[str, Any] = {}
+
+    def advance(source: str, done: int, total: int) -> None:
+        if source not in bars:
+            bars[source] = progress.add_task(source, total=total)
+        progress.update(bars[source], completed=done)
+
+    return advance
 
 
 def _progress(console: Console) -> Progress:

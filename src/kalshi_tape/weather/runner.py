@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection, resolve_targets
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.config import Settings
 from kalshi_tape.errors import KtapeError
+from kalshi_tape.settings.shared import Settings
+from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.storage import Store, open_existing, open_store
 from kalshi_tape.weather.fetchers import Endpoints
-from kalshi_tape.weather.http import DEFAULT_RATE, ResponseCache, WeatherHttp
+from kalshi_tape.weather.http import ResponseCache, WeatherHttp
 from kalshi_tape.weather.pipeline import FetchPlan, FetchReport, ProgressCallback, fetch_weather
 from kalshi_tape.weather.settle import SettleReport, check_settlements
 
@@ -32,19 +32,26 @@ def endpoints(settings: Settings) -> Endpoints:
 def run_fetch(
     settings: Settings,
     plan: FetchPlan,
+    options: WeatherModel | None = None,
     *,
-    cache_dir: Path | None = None,
     clock: Clock = SYSTEM_CLOCK,
     rates: dict[str, float] | None = None,
-    default_rate: float | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> FetchReport:
-    """Fetch `plan` into the warehouse at `settings.db_url`."""
+    """Fetch `plan` into the warehouse at `settings.db_url`; `options` are the `weather:`
+    settings (request rate, timeout, retries, response cache)."""
+    options = options or WeatherModel()
 
     async def go(store: Store) -> FetchReport:
-        cache = ResponseCache(cache_dir, clock) if cache_dir else None
-        rate = DEFAULT_RATE if default_rate is None else default_rate
-        async with WeatherHttp(clock=clock, cache=cache, rates=rates, default_rate=rate) as http:
+        cache = ResponseCache(options.cache_dir, clock) if options.cache_dir else None
+        async with WeatherHttp(
+            clock=clock,
+            cache=cache,
+            rates=rates,
+            default_rate=options.rate_per_s,
+            max_retries=options.max_retries,
+            timeout_s=options.timeout_s,
+        ) as http:
             return await fetch_weather(
                 http, store, endpoints(settings), plan, clock=clock, on_progress=on_progress
             )

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from kalshi_tape.api.settings import ApiSettings
 from kalshi_tape.api.singleflight.base import LocalFlight, SharedFlight
 from kalshi_tape.clock import Clock
+from kalshi_tape.settings.api import ApiSettings
 
 
 def shared_flight(settings: ApiSettings, clock: Clock) -> SharedFlight:
     """Redis when `redis_url` is set, else advisory locks on a PostgreSQL warehouse,
     else in-process (the embedded DuckDB warehouse serves from one process)."""
-    if settings.redis_url:
+    if settings.redis_dsn:
         from kalshi_tape.api.singleflight.redis import RedisFlight
 
         lock_ttl = settings.fetch_deadline_s + 5.0  # outlives the longest honest fetch
-        return RedisFlight(settings.redis_url, settings.flight_prefix, lock_ttl, clock)
+        return RedisFlight(settings.redis_dsn, settings.flight_prefix, lock_ttl, clock)
     if settings.db_url.startswith(("postgres://", "postgresql://")):
         from kalshi_tape.api.singleflight.postgres import PostgresFlight
 

@@ -24,7 +24,7 @@ from kalshi_tape.client.stream.orderbook import OrderBook
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.closing import AsyncClosing
-from kalshi_tape.config import Settings
+from kalshi_tape.settings.shared import Settings
 
 __all__ = [
     "MARKET_NOT_FOUND",
