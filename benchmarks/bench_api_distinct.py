@@ -55,7 +55,7 @@ def paths(markets: int, days: int, fmt: str) -> list[str]:
             end = start + 86_400 - 60
             out.append(
                 f"/v1/candles/KXBENCH-M{market:03d}?period=1&format={fmt}"
-                f"&source=own&start={start}&end={end}"
+                f"&source=own&start={start}s&end={end}s"
             )
     return out
 
