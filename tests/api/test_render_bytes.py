@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kalshi_tape.api import columnar
 from kalshi_tape.api.render import render_rows
 from kalshi_tape.storage import arrowconv, schema
 from tests.api import render_reference
@@ -128,3 +129,20 @@ def test_generated_tables_render_like_the_old_renderer(
     for omit in (MARKET_OMIT, EVENT_OMIT):
         old = render_reference.render_rows(table, fmt, ENVELOPE, "candles", omit)
         assert render_rows(table, fmt, ENVELOPE, "candles", omit) == old
+
+
+@pytest.mark.parametrize(
+    "case", ["one row", "nulls between values", "6-decimal price", "1440 rows"]
+)
+def test_the_fast_path_renders_candle_tables(case: str) -> None:
+    """The comparisons above would pass if every table fell back to polars."""
+    table = candles(CASES[case])
+    assert columnar.json_rows(table.drop_columns(list(MARKET_OMIT))) is not None
+    assert columnar.csv_text(table) is not None
+
+
+@pytest.mark.parametrize("case", ["sub-second end", "before 1970", "odd ticker"])
+def test_what_the_fast_path_cannot_write_goes_to_the_general_renderer(case: str) -> None:
+    table = candles(CASES[case])
+    assert columnar.json_rows(table) is None
+    assert columnar.csv_text(table) is None
