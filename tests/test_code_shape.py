@@ -18,8 +18,6 @@ MAX_FUNCTION_LINES = 40
 
 # (path under src/kalshi_tape, function name) -> owner who shortens it.
 ALLOWLIST: dict[tuple[str, str], str] = {
-    ("api/cli.py", "warm_command"): "issue-20a",
-    ("api/app.py", "create_app"): "issue-20a",
     ("backfill/cli.py", "backfill_command"): "issue-20a",
     ("weather/cli.py", "fetch_command"): "issue-20a",
     ("paper/cli.py", "paper_group"): "issue-23a",
