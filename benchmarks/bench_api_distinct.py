@@ -12,6 +12,7 @@ postgres), dropped afterwards. Target: >= 1,000 req/s with p99 < 50 ms on 2 core
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -82,6 +84,25 @@ def fill(url: str, markets: int, days: int) -> None:
             store.write_arrow("candles", pa.concat_tables(parts))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        total += sum(cpu_seconds(int(child)) for child in children)
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return total + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def check(port: int, path: str) -> None:
+    """One request of the run, before it: a day of candles, 200 (a 4xx would be measured
+    as fast as nothing)."""
+    answer = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "identity"})
+    assert answer.status_code == 200, answer.text[:300]
+    if "format=json" in path:
+        assert len(answer.json()["candles"]) == 1440
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("duckdb", "postgresql"), default="duckdb")
@@ -102,17 +123,21 @@ def main() -> int:
         port = free_port()
         proc = serve(served, port, 0.0, args.workers)
         try:
-            before = load()
+            check(port, listed[-1])
+            before, cpu = load(), cpu_seconds(proc.pid)
             result = wrk(
                 f"http://127.0.0.1:{port}/", args.seconds, args.connections, False, str(script)
             )
+            cpu = cpu_seconds(proc.pid) - cpu
         finally:
             proc.terminate()
             proc.wait(10)
+        served = result["rps"] * args.seconds
         print(
             f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.db} | {args.workers} | {args.format} "
             f"| {len(listed)} | {result['rps']:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} "
-            f"| {result['non2xx']:.0f} | {before} -> {load()} |",
+            f"| {1000 * cpu / max(served, 1):.2f} | {result['non2xx']:.0f} "
+            f"| {before} -> {load()} |",
             flush=True,
         )
     return 0
