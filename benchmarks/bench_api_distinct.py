@@ -84,14 +84,16 @@ def fill(url: str, markets: int, days: int) -> None:
             store.write_arrow("candles", pa.concat_tables(parts))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
-    total = 0.0
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
+    user = system = 0.0
     for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        total += sum(cpu_seconds(int(child)) for child in children)
+        for child in (task / "children").read_text().split():
+            u, s = cpu_seconds(int(child))
+            user, system = user + u, system + s
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return total + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return user + int(fields[11]) / tick, system + int(fields[12]) / tick
 
 
 def check(port: int, path: str) -> None:
@@ -113,6 +115,7 @@ def main() -> int:
     parser.add_argument("--markets", type=int, default=40)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--format", default="json")
+    parser.add_argument("--gzip", action="store_true", help="wrk sends Accept-Encoding: gzip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, warehouse(args.db, tmp, args.pg_admin) as url:
         fill(url, args.markets, args.days)
@@ -126,17 +129,20 @@ def main() -> int:
             check(port, listed[-1])
             before, cpu = load(), cpu_seconds(proc.pid)
             result = wrk(
-                f"http://127.0.0.1:{port}/", args.seconds, args.connections, False, str(script)
+                f"http://127.0.0.1:{port}/", args.seconds, args.connections, args.gzip, str(script)
             )
-            cpu = cpu_seconds(proc.pid) - cpu
+            after = cpu_seconds(proc.pid)
+            user, system = after[0] - cpu[0], after[1] - cpu[1]
         finally:
             proc.terminate()
             proc.wait(10)
         served = result["rps"] * args.seconds
         print(
-            f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.db} | {args.workers} | {args.format} "
+            f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.db} | {args.workers} "
+            f"| {args.format}{'+gzip' if args.gzip else ''} "
             f"| {len(listed)} | {result['rps']:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} "
-            f"| {1000 * cpu / max(served, 1):.2f} | {result['non2xx']:.0f} "
+            f"| {1000 * user / max(served, 1):.2f} + {1000 * system / max(served, 1):.2f} "
+            f"| {result['non2xx']:.0f} "
             f"| {before} -> {load()} |",
             flush=True,
         )

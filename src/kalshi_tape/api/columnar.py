@@ -58,19 +58,21 @@ class _Gather:
     def choice(self, options: list[str], at: np.ndarray) -> None:
         self.slot(_options(tuple(options)), at)
 
-    def body(self) -> bytes:
+    def body(self) -> memoryview:
+        """The gathered characters (a view of Arrow's buffer, which it keeps alive)."""
         source = pa.concat_arrays(self._blocks)
         order = np.stack(self._slots, axis=1).ravel()
         gathered = source.take(pa.array(order))
         offsets = np.frombuffer(gathered.buffers()[1], dtype=np.int32)
         first, last = int(offsets[gathered.offset]), int(offsets[gathered.offset + len(order)])
-        return bytes(memoryview(gathered.buffers()[2])[first:last])
+        return memoryview(gathered.buffers()[2])[first:last]
 
 
-def json_rows(table: pa.Table) -> bytes | None:
-    """`[{...},...]` of the table's rows, or None when the table needs the general path."""
+def json_rows(table: pa.Table) -> list[bytes | memoryview] | None:
+    """`[{...},...]` of the table's rows (parts to join), or None when the table needs the
+    general path."""
     if table.num_rows == 0:
-        return b"[]"
+        return [b"[]"]
     gather = _Gather(table.num_rows, json=True)
     try:
         for i, name in enumerate(table.column_names):
@@ -79,7 +81,7 @@ def json_rows(table: pa.Table) -> bytes | None:
     except Unsupported:
         return None
     gather.const("},")
-    return b"[" + gather.body()[:-1] + b"]"
+    return [b"[", gather.body()[:-1], b"]"]
 
 
 def csv_text(table: pa.Table) -> bytes | None:
@@ -97,7 +99,7 @@ def csv_text(table: pa.Table) -> bytes | None:
             gather.const("," if i < len(names) - 1 else "\n")
     except Unsupported:
         return None
-    return header + gather.body()
+    return b"".join((header, gather.body()))
 
 
 def _column(gather: _Gather, array: pa.Array) -> None:

@@ -87,8 +87,8 @@ def render_rows(
         return columnar.csv_text(table) or _polars_csv(as_text_columns(table))
     table = table.drop_columns([c for c in json_omit if c in table.column_names])
     head = msgspec.json.encode({**envelope, rows_key: None})
-    rows = columnar.json_rows(table) or _polars_json(as_text_columns(table))
-    return b"".join((head[: -len(b"null}")], rows, b"}"))
+    rows = columnar.json_rows(table) or [_polars_json(as_text_columns(table))]
+    return b"".join((head[: -len(b"null}")], *rows, b"}"))
 
 
 def _polars_csv(text: pa.Table) -> bytes:
