@@ -300,22 +300,3 @@ CONVERTERS: dict[str, Callable[[Iterable[Any]], pa.Table]] = {
     "backfill_progress": backfill_progress_table,
     "weather_forecasts": weather_forecasts_table,
 }
-
-
-def sorted_by(data: pa.Table, keys: Sequence[str]) -> pa.Table:
-    """`data` ordered by `keys` ascending (nulls last, as SQL's ORDER BY); returned as is
-    when it already is (one value in every key but the last, which only rises)."""
-    if data.num_rows > 1 and _in_order(data, keys):
-        return data
-    return data.sort_by([(key, "ascending") for key in keys])
-
-
-def _in_order(data: pa.Table, keys: Sequence[str]) -> bool:
-    for key in keys[:-1]:
-        column = data.column(key)
-        if column.null_count or len(pc.unique(column)) != 1:
-            return False
-    last = data.column(keys[-1]).combine_chunks()
-    if last.null_count:
-        return False
-    return bool(pc.all(pc.greater(last.slice(1), last.slice(0, len(last) - 1))).as_py())

@@ -41,7 +41,6 @@ class DuckDBStore(SqlStore):
     backend: ClassVar[schema.Dialect] = "duckdb"
     placeholder: ClassVar[str] = "?"
     retryable: ClassVar[tuple[type[BaseException], ...]] = (duckdb.TransactionException,)
-    sorts_candles: ClassVar[bool] = True
 
     def __init__(self, path: str, *, read_only: bool = False, clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(f"duckdb:///{path}", clock)
