@@ -71,7 +71,7 @@ DISTINCT_LUA = """
 math.randomseed(7)
 request = function()
   local start = %d - math.random(0, 86399)
-  return wrk.format(nil, wrk.path .. "&start=" .. start)
+  return wrk.format(nil, wrk.path .. "&start=" .. start .. "s")
 end
 """
 

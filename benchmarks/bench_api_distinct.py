@@ -12,6 +12,7 @@ postgres), dropped afterwards. Target: >= 1,000 req/s with p99 < 50 ms on 2 core
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,7 +57,7 @@ def paths(markets: int, days: int, fmt: str) -> list[str]:
             end = start + 86_400 - 60
             out.append(
                 f"/v1/candles/KXBENCH-M{market:03d}?period=1&format={fmt}"
-                f"&source=own&start={start}&end={end}"
+                f"&source=own&start={start}s&end={end}s"
             )
     return out
 
@@ -82,6 +84,27 @@ def fill(url: str, markets: int, days: int) -> None:
             store.write_arrow("candles", pa.concat_tables(parts))
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
+    user = system = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            u, s = cpu_seconds(int(child))
+            user, system = user + u, system + s
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return user + int(fields[11]) / tick, system + int(fields[12]) / tick
+
+
+def check(port: int, path: str) -> None:
+    """One request of the run, before it: a day of candles, 200 (a 4xx would be measured
+    as fast as nothing)."""
+    answer = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "identity"})
+    assert answer.status_code == 200, answer.text[:300]
+    if "format=json" in path:
+        assert len(answer.json()["candles"]) == 1440
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("duckdb", "postgresql"), default="duckdb")
@@ -92,6 +115,7 @@ def main() -> int:
     parser.add_argument("--markets", type=int, default=40)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--format", default="json")
+    parser.add_argument("--gzip", action="store_true", help="wrk sends Accept-Encoding: gzip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, warehouse(args.db, tmp, args.pg_admin) as url:
         fill(url, args.markets, args.days)
@@ -102,17 +126,24 @@ def main() -> int:
         port = free_port()
         proc = serve(served, port, 0.0, args.workers)
         try:
-            before = load()
+            check(port, listed[-1])
+            before, cpu = load(), cpu_seconds(proc.pid)
             result = wrk(
-                f"http://127.0.0.1:{port}/", args.seconds, args.connections, False, str(script)
+                f"http://127.0.0.1:{port}/", args.seconds, args.connections, args.gzip, str(script)
             )
+            after = cpu_seconds(proc.pid)
+            user, system = after[0] - cpu[0], after[1] - cpu[1]
         finally:
             proc.terminate()
             proc.wait(10)
+        served = result["rps"] * args.seconds
         print(
-            f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.db} | {args.workers} | {args.format} "
+            f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.db} | {args.workers} "
+            f"| {args.format}{'+gzip' if args.gzip else ''} "
             f"| {len(listed)} | {result['rps']:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} "
-            f"| {result['non2xx']:.0f} | {before} -> {load()} |",
+            f"| {1000 * user / max(served, 1):.2f} + {1000 * system / max(served, 1):.2f} "
+            f"| {result['non2xx']:.0f} "
+            f"| {before} -> {load()} |",
             flush=True,
         )
     return 0

@@ -18,8 +18,6 @@ MAX_FUNCTION_LINES = 40
 
 # (path under src/kalshi_tape, function name) -> owner who shortens it.
 ALLOWLIST: dict[tuple[str, str], str] = {
-    ("api/cli.py", "warm_command"): "issue-20a",
-    ("api/app.py", "create_app"): "issue-20a",
     ("paper/cli.py", "paper_group"): "issue-23a",
     ("paper/session.py", "_drive"): "issue-23a",
     ("backtest/quotes.py", "_event_rows"): "issue-23a",

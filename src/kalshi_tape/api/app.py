@@ -50,32 +50,7 @@ def create_app(
 ) -> FastAPI:
     """The app; `warm` also runs the cache-warming job in the background (`--warm`)."""
     settings = settings or load_api_settings()
-    clock = clock or SYSTEM_CLOCK
-    owned: list[object] = []
-    if store is None:
-        store = open_store(settings.db_url)
-        owned.append(store)
-    if client is None and settings.fetch_through:
-        client = KalshiClient(
-            settings.kalshi, clock=clock, max_retries=2, timeout=settings.upstream_timeout_s
-        )
-        owned.append(client)
-    upstream = Upstream(client, store, clock) if client is not None else None
-    key_table, own_keys = open_key_table(settings.db_url, store)
-    if own_keys:
-        owned.append(key_table)
-    metrics = Metrics()
-    svc = Services(
-        settings=settings,
-        store=store,
-        client=client,
-        candles=CandleService(store, upstream, settings, clock),
-        keys=KeyRegistry(key_table),
-        metrics=metrics,
-        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20),
-        clock=clock,
-        owned=owned,
-    )
+    svc, upstream = _services(settings, store, client, clock or SYSTEM_CLOCK)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +70,43 @@ def create_app(
     app.state.services = svc
     install_error_handlers(app)
     _include_routes(app)
+    _add_middleware(app, svc)
+    return app
+
+
+def _services(
+    settings: ApiSettings, store: Store | None, client: KalshiClient | None, clock: Clock
+) -> tuple[Services, Upstream | None]:
+    """What the routes share; the store, client and key table it opens are its to close."""
+    owned: list[object] = []
+    if store is None:
+        store = open_store(settings.db_url)
+        owned.append(store)
+    if client is None and settings.fetch_through:
+        client = KalshiClient(
+            settings.kalshi, clock=clock, max_retries=2, timeout=settings.upstream_timeout_s
+        )
+        owned.append(client)
+    upstream = Upstream(client, store, clock) if client is not None else None
+    key_table, own_keys = open_key_table(settings.db_url, store)
+    if own_keys:
+        owned.append(key_table)
+    svc = Services(
+        settings=settings,
+        store=store,
+        client=client,
+        candles=CandleService(store, upstream, settings, clock),
+        keys=KeyRegistry(key_table),
+        metrics=Metrics(),
+        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20),
+        clock=clock,
+        owned=owned,
+    )
+    return svc, upstream
+
+
+def _add_middleware(app: FastAPI, svc: Services) -> None:
+    settings = svc.settings
     app.add_middleware(AccessMiddleware, services=svc)
     if settings.cors_origins:
         app.add_middleware(
@@ -104,7 +116,6 @@ def create_app(
             allow_headers=["X-API-Key", "Authorization"],
             expose_headers=["X-Candle-Source", "X-Candle-Complete", "X-Candle-Stale"],
         )
-    return app
 
 
 def _include_routes(app: FastAPI) -> None:

@@ -83,7 +83,8 @@ def _own_source(table: pa.Table) -> str | None:
 
 
 def _only(table: pa.Table, source: str) -> pa.Table:
-    return table.filter(pc.equal(table.column("source"), source))
+    same = pc.equal(table.column("source"), pa.scalar(source, pa.string()))
+    return table if pc.all(same).as_py() is not False else table.filter(same)
 
 
 class CandleService:
@@ -129,12 +130,11 @@ class CandleService:
         if ("series", ticker.split("-", 1)[0]) in self.unknown:  # cheap: no store read
             raise not_found("market", ticker)
         read_at = self.clock.monotonic()
-        stored = await self._read(ticker, None, period, None, start, end)  # every source
-        own = _own_source(stored) if source != "kalshi" else None
-        if source == "own" or (own is not None and source == "auto"):
-            spans, window = await asyncio.to_thread(
-                self._own_coverage, ticker, period, own or "none", start, end
-            )
+        stored, own, covered = await asyncio.to_thread(
+            self._read_own, ticker, period, source, start, end
+        )
+        if covered is not None:
+            spans, window = covered
             own_rows = _only(stored, own or "none")
             if window is not None and coverage.covers(spans, *window):
                 return _result(own_rows, own or "none", True, False, None)
@@ -186,23 +186,37 @@ class CandleService:
         name = "+".join(sorted({own, "kalshi"} if mine.num_rows else {"kalshi"}))
         return _result(merged, name, cov.complete, cov.stale, _kalshi_reason(cov))
 
+    def _read_own(
+        self,
+        ticker: str,
+        period: int,
+        source: SourceChoice,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> tuple[pa.Table, str | None, tuple[list[coverage.Span], coverage.Span | None] | None]:
+        """Every stored candle of the range, our own source among them and, when our own
+        are to be served, their coverage: one trip to a worker thread."""
+        stored = self.store.candles(
+            market_ticker=ticker, period_minutes=period, start=start, end=end
+        )
+        own = _own_source(stored) if source != "kalshi" else None
+        if source == "own" or (own is not None and source == "auto"):
+            return stored, own, self._own_coverage(ticker, period, own or "none", start, end)
+        return stored, own, None
+
     def _own_coverage(
         self, ticker: str, period: int, source: str, start: datetime | None, end: datetime | None
     ) -> tuple[list[coverage.Span], coverage.Span | None]:
         """Our covered spans and the window to account for (None when unbounded)."""
-        spans = coverage.covered_spans(self.store, source, ticker, period)
-        return spans, self._window(ticker, period, start, end)
+        spans, life = coverage.coverage_and_life(self.store, source, ticker, period)
+        return spans, self._window(life, period, start, end)
 
     def _window(
-        self, ticker: str, period: int, start: datetime | None, end: datetime | None
+        self, life: coverage.Life, period: int, start: datetime | None, end: datetime | None
     ) -> coverage.Span | None:
         """First and last period end of the range: given, else the market's trading life."""
         step = period * 60
-        p = self.store.placeholder
-        rows = self.store.sql(
-            f"SELECT open_time, close_time FROM markets WHERE ticker = {p}", (ticker,)
-        )
-        opened, closed = rows[0] if rows else (None, None)
+        opened, closed = life
         first = start or opened
         last = end or closed
         if first is None or last is None:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,9 @@ from kalshi_tape.settings.api import ApiSettings, settings_to_json
 from kalshi_tape.settings.entry import load_api_settings
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import open_existing
+
+if TYPE_CHECKING:
+    from kalshi_tape.api.warm import WarmReport
 
 
 def _settings(config_file: str | None, db_url: str | None, **api: Any) -> ApiSettings:
@@ -151,28 +154,12 @@ def warm_command(
     config_file: str | None,
 ) -> None:
     """Fetch Kalshi's candles of settled events in the warehouse that lack them (resumable)."""
-    from kalshi_tape.api.upstream import Upstream
-    from kalshi_tape.api.warm import warm_cache
-    from kalshi_tape.client import KalshiClient
-    from kalshi_tape.clock import SYSTEM_CLOCK
-
     try:
         settings = load_api_settings(
             {}, {"db_url": db_url, "base_url": base_url}, config_file=config_file
         )
-
-        async def run() -> Any:
-            async with KalshiClient(settings.kalshi) as client:
-                with open_existing(settings.db_url) as store:
-                    upstream = Upstream(client, store, SYSTEM_CLOCK)
-                    return await warm_cache(
-                        upstream,
-                        periods=tuple(int(p) for p in periods) or PERIODS,
-                        series=tuple(s.upper() for s in series),
-                        concurrency=concurrency,
-                    )
-
-        report = asyncio.run(run())
+        chosen = tuple(int(p) for p in periods) or PERIODS
+        report = asyncio.run(_warm(settings, chosen, tuple(s.upper() for s in series), concurrency))
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -183,6 +170,22 @@ def warm_command(
         click.echo(f"  failed: {line}", err=True)
     if report.failed:
         raise SystemExit(1)
+
+
+async def _warm(
+    settings: ApiSettings, periods: tuple[int, ...], series: tuple[str, ...], concurrency: int
+) -> WarmReport:
+    from kalshi_tape.api.upstream import Upstream
+    from kalshi_tape.api.warm import warm_cache
+    from kalshi_tape.client import KalshiClient
+    from kalshi_tape.clock import SYSTEM_CLOCK
+
+    async with KalshiClient(settings.kalshi) as client:
+        with open_existing(settings.db_url) as store:
+            upstream = Upstream(client, store, SYSTEM_CLOCK)
+            return await warm_cache(
+                upstream, periods=periods, series=series, concurrency=concurrency
+            )
 
 
 @click.group("apikey")

@@ -11,6 +11,7 @@ market, or of the whole connection, removes the period it falls in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -21,13 +22,35 @@ from kalshi_tape.storage import Store
 
 __all__ = ["KIND", "coverage_record", "covered_spans", "covers", "inside", "provenance"]
 Span = tuple[int, int]  # first and last period end, Unix seconds, inclusive
+Life = tuple[datetime | None, datetime | None]  # a market's open and close time
 
 
 def covered_spans(store: Store, source: str, market: str, period: int) -> list[Span]:
     """The merged spans `source` holds completely, with integrity events cut out."""
+    return coverage_and_life(store, source, market, period)[0]
+
+
+def coverage_and_life(
+    store: Store, source: str, market: str, period: int
+) -> tuple[list[Span], Life]:
+    """`covered_spans` and the market's open and close time (None when not stored), read
+    by one statement: the coverage records, the integrity events and the market row."""
     prefix = coverage_prefix(source, market, period)
-    spans = sorted(_span(key[len(prefix) :]) for key in store.finished_tasks(prefix))
-    return _cut(_merge(spans), _gap_ends(store, market, period), period * 60)
+    p = store.placeholder
+    rows = store.sql(
+        "SELECT 0, task_key, CAST(NULL AS BIGINT), CAST(NULL AS TIMESTAMPTZ), "
+        "CAST(NULL AS TIMESTAMPTZ) FROM backfill_progress "
+        f"WHERE done AND substr(task_key, 1, {p}) = {p} "
+        f"UNION ALL SELECT 1, NULL, received_ns, NULL, NULL FROM sequence_gaps "
+        f"WHERE market_ticker IN ({p}, '') "
+        f"UNION ALL SELECT 2, NULL, NULL, open_time, close_time FROM markets WHERE ticker = {p}",
+        (len(prefix), prefix, market, market),
+    )
+    spans = sorted(_span(key[len(prefix) :]) for kind, key, *_ in rows if kind == 0)
+    step = period * 60
+    holes = sorted({-(-int(ns) // 1_000_000_000 // step) * step for k, _, ns, *_ in rows if k == 1})
+    life = next(((opened, closed) for k, *_, opened, closed in rows if k == 2), (None, None))
+    return _cut(_merge(spans), holes, step), life
 
 
 def _span(text: str) -> Span:
@@ -43,15 +66,6 @@ def _merge(spans: Sequence[Span]) -> list[Span]:
         else:
             out.append((first, last))
     return out
-
-
-def _gap_ends(store: Store, market: str, period: int) -> list[int]:
-    p = store.placeholder
-    rows = store.sql(
-        f"SELECT received_ns FROM sequence_gaps WHERE market_ticker IN ({p}, '')", (market,)
-    )
-    step = period * 60
-    return sorted({-(-int(ns) // 1_000_000_000 // step) * step for (ns,) in rows})
 
 
 def _cut(spans: list[Span], holes: list[int], step: int) -> list[Span]:
@@ -90,15 +104,20 @@ def end_seconds(table: pa.Table) -> np.ndarray:
 
 
 def provenance(table: pa.Table) -> list[dict[str, str]]:
-    """Runs of one source in a table ordered by period end: `{source, first, last}`."""
-    if table.num_rows == 0:
+    """Runs of one source in a table ordered by period end: `{source, first, last}`.
+    Only the rows where a run starts or ends are formatted."""
+    n = table.num_rows
+    if n == 0:
         return []
-    sources = table.column("source").to_pylist()
-    ends = pc.strftime(table.column("end_period_ts"), "%Y-%m-%dT%H:%M:%SZ").to_pylist()
-    runs: list[dict[str, str]] = []
-    for source, end in zip(sources, ends, strict=True):
-        if runs and runs[-1]["source"] == source:
-            runs[-1]["last"] = end
-        else:
-            runs.append({"source": source, "first": end, "last": end})
-    return runs
+    sources = table.column("source").combine_chunks()
+    changes = pc.not_equal(sources.slice(1), sources.slice(0, n - 1))
+    starts = np.concatenate(([0], np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1))
+    lasts = np.append(starts[1:] - 1, n - 1)
+    bounds = table.column("end_period_ts").take(pa.array(np.concatenate((starts, lasts))))
+    ends = pc.strftime(bounds, "%Y-%m-%dT%H:%M:%SZ").to_pylist()
+    names = sources.take(pa.array(starts)).to_pylist()
+    k = len(starts)
+    return [
+        {"source": name, "first": first, "last": last}
+        for name, first, last in zip(names, ends[:k], ends[k:], strict=True)
+    ]

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kalshi_tape.api import negotiation
+from kalshi_tape.api import columnar, negotiation
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 
 Format = Literal["json", "csv", "parquet"]
@@ -83,17 +83,21 @@ def render_rows(
         sink = io.BytesIO()
         pq.write_table(table, sink, compression="zstd")
         return sink.getvalue()
-    if fmt == "json":
-        table = table.drop_columns([c for c in json_omit if c in table.column_names])
-    text = as_text_columns(table)
     if fmt == "csv":
-        return pl.from_arrow(text).write_csv(quote_style="necessary").encode()  # type: ignore[union-attr]
+        return columnar.csv_text(table) or _polars_csv(as_text_columns(table))
+    table = table.drop_columns([c for c in json_omit if c in table.column_names])
     head = msgspec.json.encode({**envelope, rows_key: None})
-    return head[: -len(b"null}")] + _json_rows(text) + b"}"
+    rows = columnar.json_rows(table) or [_polars_json(as_text_columns(table))]
+    return b"".join((head[: -len(b"null}")], *rows, b"}"))
 
 
-def _json_rows(text: pa.Table) -> bytes:
-    """A JSON array of row objects, written by polars (Rust) from the Arrow columns."""
+def _polars_csv(text: pa.Table) -> bytes:
+    return pl.from_arrow(text).write_csv(quote_style="necessary").encode()  # type: ignore[union-attr]
+
+
+def _polars_json(text: pa.Table) -> bytes:
+    """A JSON array of row objects, written by polars (Rust) from the Arrow columns: the
+    general path, for tables `columnar` does not handle."""
     if text.num_rows == 0:
         return b"[]"
     return pl.from_arrow(text).write_json().encode()  # type: ignore[union-attr]

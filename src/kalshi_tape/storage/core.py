@@ -85,6 +85,10 @@ class SqlStore(Closing, ABC):
     def _timescale_state(self) -> tuple[bool, tuple[str, ...]]:
         return False, ()
 
+    def _select_list(self, columns: Sequence[schema.Column]) -> str:
+        """The result columns of a table read, in order (`_fetch` gets them as `columns`)."""
+        return ", ".join(c.name for c in columns)
+
     # ------------------------------------------------------------------ lifecycle
 
     def migrate(self) -> list[str]:
@@ -287,7 +291,7 @@ class SqlStore(Closing, ABC):
         params: Sequence[Any],
         order_by: Sequence[str],
     ) -> pa.Table:
-        sql = f"SELECT {', '.join(spec.column_names)} FROM {spec.name}"
+        sql = f"SELECT {self._select_list(spec.columns)} FROM {spec.name}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += f" ORDER BY {', '.join(order_by)}"
