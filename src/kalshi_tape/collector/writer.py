@@ -151,7 +151,9 @@ class CollectorWriter:
 
     @property
     def full(self) -> bool:
-        return len(self.rows) >= self.flush_max_rows
+        """The buffer holds `flush_max_rows` feed rows (those with a receive time; asked
+        after every feed event, so it counts one list, not every table)."""
+        return len(self.rows.received) >= self.flush_max_rows
 
     async def flush(self) -> None:
         """Hand the current buffer to the worker; wait while the worker is saturated."""
