@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
@@ -200,24 +199,30 @@ def orderbook_snapshots_table(items: Iterable[OrderbookSnapshot]) -> pa.Table:
     return build(schema.ORDERBOOK_SNAPSHOTS, _rows_to_columns(names, rows))
 
 
+_DELTA_FIELDS = (
+    "received_ns",
+    "sid",
+    "seq",
+    "market_ticker",
+    "exchange_ts_ms",
+    "side",
+    "price",
+    "delta",
+    "client_order_id",
+    "book_state",
+)
+
+
 def orderbook_deltas_table(items: Iterable[OrderbookDelta]) -> pa.Table:
+    """The collector's biggest table: built column by column (half the cost of rows)."""
     names = schema.ORDERBOOK_DELTAS.column_names[:-1]
-    rows = (
-        (
-            d.received_ns,
-            d.sid,
-            d.seq,
-            d.market_ticker,
-            d.exchange_ts_ms,
-            d.side,
-            d.price,
-            d.delta,
-            d.client_order_id,
-            d.book_state,
-        )
-        for d in items
-    )
-    return build(schema.ORDERBOOK_DELTAS, _rows_to_columns(names, rows))
+    return build(schema.ORDERBOOK_DELTAS, _attr_columns(names, _DELTA_FIELDS, items))
+
+
+def _attr_columns(names: Sequence[str], fields: Sequence[str], items: Iterable[Any]) -> Columns:
+    """One list per column of attribute `fields[i]` of every item."""
+    items = items if isinstance(items, list) else list(items)
+    return {name: [getattr(x, f) for x in items] for name, f in zip(names, fields, strict=True)}
 
 
 def sequence_gaps_table(items: Iterable[SequenceGapRow]) -> pa.Table:
@@ -243,7 +248,7 @@ def backfill_progress_table(items: Iterable[BackfillProgress]) -> pa.Table:
 def _struct_table(table: schema.Table, items: Iterable[Any]) -> pa.Table:
     """Records whose field names equal the column names."""
     names = table.column_names[:-1]
-    return build(table, _rows_to_columns(names, map(attrgetter(*names), items)))
+    return build(table, _attr_columns(names, names, items))
 
 
 def with_ingested_at(data: pa.Table, now: datetime) -> pa.Table:
