@@ -289,11 +289,14 @@ async def _fed(
     store.close()
     return {
         "mode": "feed",
+        "flush_interval_s": FLUSH_S,
         "backend": url.split(":")[0],
         "seconds": round(elapsed, 1),
         "messages_per_s": round(frames / elapsed),
         "rows_per_s": round(rows / elapsed),
         "collector_cpu_s_per_s": round(cpu / elapsed, 2),
+        "cpu_us_per_msg": round(cpu / frames * 1e6, 1),  # all threads of the collector
+        "one_core_msg_per_s": round(frames / cpu),  # the ceiling that CPU cost implies
         "lag_p50_s": round(p50, 3),
         "lag_p99_s": round(p99, 3),
         "rss_mb_first_last_max": [rss[0], rss[-1], max(rss)] if rss else [],
@@ -355,7 +358,12 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=3600, help="sim mode: market speed")
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--rate", type=float, default=0, help="replay: messages/s (0 = max)")
+    parser.add_argument(
+        "--flush", type=float, default=FLUSH_S, help="storage.flush_interval_seconds"
+    )
     args = parser.parse_args()
+    global FLUSH_S
+    FLUSH_S = args.flush
     port = free_port()
     speed = str(args.speed) if args.mode == "sim" else "0"
     sim = subprocess.Popen(
