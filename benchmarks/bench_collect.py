@@ -352,6 +352,7 @@ def _backend(args: argparse.Namespace, backend: str, data: dict[str, object]) ->
 
 
 def main() -> None:
+    global FLUSH_S
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["replay", "sim", "feed", "feeder"], default="replay")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per backend")
@@ -362,7 +363,6 @@ def main() -> None:
         "--flush", type=float, default=FLUSH_S, help="storage.flush_interval_seconds"
     )
     args = parser.parse_args()
-    global FLUSH_S
     FLUSH_S = args.flush
     port = free_port()
     speed = str(args.speed) if args.mode == "sim" else "0"
