@@ -289,11 +289,14 @@ async def _fed(
     store.close()
     return {
         "mode": "feed",
+        "flush_interval_s": FLUSH_S,
         "backend": url.split(":")[0],
         "seconds": round(elapsed, 1),
         "messages_per_s": round(frames / elapsed),
         "rows_per_s": round(rows / elapsed),
         "collector_cpu_s_per_s": round(cpu / elapsed, 2),
+        "cpu_us_per_msg": round(cpu / frames * 1e6, 1),  # all threads of the collector
+        "one_core_msg_per_s": round(frames / cpu),  # the ceiling that CPU cost implies
         "lag_p50_s": round(p50, 3),
         "lag_p99_s": round(p99, 3),
         "rss_mb_first_last_max": [rss[0], rss[-1], max(rss)] if rss else [],
@@ -349,13 +352,18 @@ def _backend(args: argparse.Namespace, backend: str, data: dict[str, object]) ->
 
 
 def main() -> None:
+    global FLUSH_S
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["replay", "sim", "feed", "feeder"], default="replay")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per backend")
     parser.add_argument("--speed", type=float, default=3600, help="sim mode: market speed")
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--rate", type=float, default=0, help="replay: messages/s (0 = max)")
+    parser.add_argument(
+        "--flush", type=float, default=FLUSH_S, help="storage.flush_interval_seconds"
+    )
     args = parser.parse_args()
+    FLUSH_S = args.flush
     port = free_port()
     speed = str(args.speed) if args.mode == "sim" else "0"
     sim = subprocess.Popen(

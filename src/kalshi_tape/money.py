@@ -70,7 +70,7 @@ class Price(Decimal):
 
     def __new__(cls, value: str | int | Decimal = "0") -> Price:
         if type(value) is str and _CANONICAL_PRICE.fullmatch(value):
-            return super().__new__(cls, value)
+            return Decimal.__new__(cls, value)
         dec = _exact_decimal("price", value, PRICE_MAX_PLACES) if isinstance(value, str) else None
         if dec is None:
             if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -125,7 +125,7 @@ class Count(Decimal):
 
     def __new__(cls, value: str | int | Decimal = "0") -> Count:
         if type(value) is str and _CANONICAL_COUNT.fullmatch(value) and value != "-0.00":
-            return super().__new__(cls, value)
+            return Decimal.__new__(cls, value)  # not super(): this is the hot path
         if isinstance(value, str):
             dec = _exact_decimal("count", value, COUNT_PLACES)
         elif isinstance(value, int | Decimal) and not isinstance(value, bool):

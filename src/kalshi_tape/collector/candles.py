@@ -99,7 +99,8 @@ class CandleBuilder:
         current = m.current
         if current is not None and current.end_s == end:
             return current
-        if (current is not None and current.end_s > end) or end <= max(m.closed, default=0):
+        # `closed` is kept in order: its last key is the latest closed period (O(1))
+        if (current is not None and current.end_s > end) or end <= next(reversed(m.closed), 0):
             return None
         if current is not None:
             self._close(ticker, m)

@@ -84,6 +84,7 @@ class Collector:
         self._connection = connection
         self._stop = asyncio.Event()
         self._listeners: list[Callable[[FeedEvent], Any]] = []
+        self._lifecycle_task: asyncio.Task[None] | None = None
         self.metrics_port: int | None = None
 
     def _writer(self, store: Store | None, reopen: Callable[[], Store] | None) -> CollectorWriter:
@@ -278,23 +279,31 @@ class Collector:
             options=self._connection,
         )
         self.watch.start(self.tracker.tickers)
-        async for _event in self.feed_events():
-            pass
+        async for events in self.feed.batches():  # the hot loop: one step per frame
+            if self._record(events):
+                await self.writer.flush()
 
     async def feed_events(self) -> AsyncIterator[FeedEvent]:
         assert self.feed is not None
-        recorder, writer = self.recorder, self.writer
-        lifecycle: asyncio.Task[None] | None = None
-        async for event in self.feed.events():
-            recorder.handle(event, self.feed)
-            self.watch.stamp(self._exchange_ns())
-            for listener in self._listeners:
+        async for events in self.feed.batches():
+            if self._record(events):
+                await self.writer.flush()
+            for event in events:
+                yield event
+
+    def _record(self, events: list[FeedEvent]) -> bool:
+        """Record one frame's events; True when the writer's buffer is full."""
+        recorder, feed, listeners = self.recorder, self.feed, self._listeners
+        assert feed is not None
+        for event in events:
+            recorder.handle(event, feed)
+            for listener in listeners:
                 listener(event)
-            if writer.full:
-                await writer.flush()
-            if recorder.lifecycle and (lifecycle is None or lifecycle.done()):
-                lifecycle = asyncio.create_task(self._lifecycle())
-            yield event
+        self.watch.stamp(self._exchange_ns())
+        lifecycle = self._lifecycle_task
+        if recorder.lifecycle and (lifecycle is None or lifecycle.done()):
+            self._lifecycle_task = asyncio.create_task(self._lifecycle())
+        return self.writer.full
 
     # ------------------------------------------------------------------ periodic work
 

@@ -143,17 +143,17 @@ def _delta(f: w.WOrderbookDelta, received_ns: int) -> OrderbookDelta:
     if side is None:
         raise ParseError("msg.side", "expected 'yes' or 'no'", m.side)
     ts_ms = m.ts_ms
-    return OrderbookDelta(
-        sid=f.sid,
-        seq=f.seq,
-        market_ticker=m.market_ticker,
-        price=price,
-        delta=delta,
-        side=side,
-        exchange_ts_ms=ts_ms if ts_ms is not None else _ms_from_rfc3339("msg.ts", m.ts),
-        market_id=m.market_id,
-        client_order_id=m.client_order_id,
-        received_ns=received_ns,
+    return OrderbookDelta(  # positional (faster): sid, seq, ticker, price, delta, side, ...
+        f.sid,
+        f.seq,
+        m.market_ticker,
+        price,
+        delta,
+        side,
+        ts_ms if ts_ms is not None else _ms_from_rfc3339("msg.ts", m.ts),
+        m.market_id,
+        m.client_order_id,
+        received_ns,
     )
 
 

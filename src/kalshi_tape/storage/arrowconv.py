@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -57,7 +56,9 @@ def _object_table(
     """Objects with an attribute per column: named like the column unless `attrs` says
     otherwise, its value passed through `fixes[column]` where there is one."""
     names = table.column_names[:-1]
-    columns = _rows_to_columns(names, map(attrgetter(*(attrs.get(n, n) for n in names)), items))
+    items = items if isinstance(items, list) else list(items)
+    # column by column: half the cost of building rows and transposing them
+    columns: Columns = {n: [getattr(x, attrs.get(n, n)) for x in items] for n in names}
     for name, fix in fixes.items():
         columns[name] = [fix(value) for value in columns[name]]
     return build(table, columns)

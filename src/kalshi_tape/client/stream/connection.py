@@ -3,8 +3,9 @@
 `Connection.run()` yields `Connected`, raw frames `(bytes, received_ns)` and
 `Disconnected`, reconnecting with a jittered, capped exponential backoff until `close()`.
 The handshake is signed (`timestamp + "GET" + "/trade-api/ws/v2"`). The exchange pings
-every 10 s and websockets answers; on top, a watchdog pings the server itself after
-`idle_timeout` seconds without a frame and reconnects when no pong comes back.
+every 10 s and websockets answers; on top, a watchdog task pings the server itself once
+no frame came for `idle_timeout` seconds (it looks every quarter of that) and reconnects
+when no pong comes back.
 A refused handshake (HTTP 401/403) raises: retrying a wrong key or clock cannot help.
 """
 
@@ -68,6 +69,8 @@ class Connection:
         self._ws: ClientConnection | None = None
         self._closed = asyncio.Event()
         self.connects = 0
+        self._received = 0  # frames on all connections (the watchdog watches it move)
+        self._dead = False  # the watchdog aborted the current connection
 
     @property
     def connected(self) -> bool:
@@ -149,26 +152,56 @@ class Connection:
             raise
 
     async def _frames(self, ws: ClientConnection) -> AsyncIterator[Frame]:
-        idle = self.options.idle_timeout if self.options.watchdog else None
-        while True:
-            try:
-                data = await asyncio.wait_for(ws.recv(decode=False), idle)
-            except TimeoutError:
-                await self._probe(ws)
-                continue
-            yield (data if isinstance(data, bytes) else data.encode()), self._clock.now_ns()
-
-    async def _probe(self, ws: ClientConnection) -> None:
+        """Frames as they arrive. No timeout per frame (a `wait_for` per frame cost more
+        than the rest of the collector's work): the watchdog is a task beside it."""
+        self._dead = False
+        watchdog = asyncio.create_task(self._watch(ws)) if self.options.watchdog else None
+        recv, now = ws.recv, self._clock.now_ns
         try:
-            waiter = await ws.ping()
-            await asyncio.wait_for(waiter, self.options.pong_timeout)
-        except TimeoutError:
-            raise _Watchdog from None
+            while True:
+                data = await recv(decode=False)
+                self._received += 1
+                yield (data if isinstance(data, bytes) else data.encode()), now()
+        except ConnectionClosed:
+            if self._dead:
+                raise _Watchdog from None
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+
+    async def _watch(self, ws: ClientConnection) -> None:
+        """After `idle_timeout` s without a frame, ping; no pong within `pong_timeout`:
+        abort the connection (its `recv` then fails and `_frames` says why)."""
+        step = self.options.idle_timeout / 4
+        seen, quiet = -1, 0.0
+        while True:
+            await asyncio.sleep(step)
+            if self._received != seen:
+                seen, quiet = self._received, 0.0
+                continue
+            quiet += step
+            if quiet < self.options.idle_timeout:
+                continue
+            quiet = 0.0
+            try:
+                await asyncio.wait_for(_ping(ws), self.options.pong_timeout)
+            except TimeoutError:
+                self._dead = True
+                ws.transport.abort()
+                return
+            except ConnectionClosed:
+                return
 
     async def _pause(self, attempt: int) -> None:
         delay = self.options.backoff.delay(attempt - 1, self._rng)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), delay)
+
+
+async def _ping(ws: ClientConnection) -> None:
+    waiter = await ws.ping()
+    await waiter
 
 
 async def _close(ws: ClientConnection, *, dead: bool) -> None:

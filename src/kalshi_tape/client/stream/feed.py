@@ -98,10 +98,30 @@ class BookFeed(AsyncClosing):
 
     async def events(self) -> AsyncIterator[FeedEvent]:
         """Run the connection and yield every event until `close()`."""
-        ticker = asyncio.create_task(self._tick_forever())
-        try:
-            async for event in self._run():
+        async for events in self.batches():
+            for event in events:
                 yield event
+
+    async def batches(self) -> AsyncIterator[list[FeedEvent]]:
+        """Like `events()`, a frame's events at a time (never empty): one step of the
+        iterator per frame instead of per event, for the collector's hot loop."""
+        ticker = asyncio.create_task(self._tick_forever())
+        state = self.state
+        try:
+            async for item in self.connection.run():
+                if isinstance(item, tuple):
+                    events = state.handle_frame(item[0], item[1])
+                elif isinstance(item, Connected):
+                    events = state.on_connected(item)
+                else:
+                    events = state.on_disconnected(item)
+                if state.outbox:
+                    await self._flush()
+                if self._tick_events:
+                    events = self._tick_events + events
+                    self._tick_events = []
+                if events:
+                    yield events
         finally:
             ticker.cancel()
 
@@ -111,22 +131,6 @@ class BookFeed(AsyncClosing):
             self._tick_events.extend(self.state.on_tick())
             if self.state.outbox:
                 await self._flush()
-
-    async def _run(self) -> AsyncIterator[FeedEvent]:
-        async for item in self.connection.run():
-            if isinstance(item, tuple):
-                events = self.state.handle_frame(item[0], item[1])
-            elif isinstance(item, Connected):
-                events = self.state.on_connected(item)
-            else:
-                events = self.state.on_disconnected(item)
-            if self.state.outbox:
-                await self._flush()
-            if self._tick_events:
-                events = self._tick_events + events
-                self._tick_events = []
-            for event in events:
-                yield event
 
     async def _flush(self) -> None:
         await self.connection.send(self.state.take_outbox())
