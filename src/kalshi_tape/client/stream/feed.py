@@ -72,7 +72,7 @@ class BookFeed:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         options: ConnectionOptions | None = None,
-        resync_timeout: float = 1.0,
+        resync_timeout: float | None = None,
         resync: ResyncPolicy | None = None,
         rest_book: RestBook | None = None,
     ) -> None:
@@ -183,9 +183,6 @@ class BookFeed:
 
     async def _run(self) -> AsyncIterator[FeedEvent]:
         async for item in self.connection.run():
-            if self._tick_events:  # before the frame: they happened first
-                for event in self.drain():
-                    yield event
             if isinstance(item, tuple):
                 events = self.state.handle_frame(item[0], item[1])
             elif isinstance(item, Connected):
@@ -194,6 +191,8 @@ class BookFeed:
                 events = self.state.on_disconnected(item)
             if self.state.outbox:
                 await self._flush()
+            if self._tick_events:  # the timer's, from before this item (never yielded
+                events = self.drain() + events  # before it is applied: see `drain`)
             for event in events:
                 yield event
 

@@ -31,7 +31,7 @@ from kalshi_tape.client.stream.events import (
 )
 from kalshi_tape.client.stream.feed_resync import ResyncSteps
 from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
-from kalshi_tape.client.stream.resync import ResyncMachine, ResyncPolicy
+from kalshi_tape.client.stream.resync import CAP_S, FIRST_S, ResyncMachine, ResyncPolicy
 from kalshi_tape.client.stream.sequence import SequenceTracker
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
@@ -77,13 +77,14 @@ class FeedState(ResyncSteps):
         channels: Iterable[str] = (ORDERBOOK,),
         *,
         clock: Clock = SYSTEM_CLOCK,
-        resync_timeout: float = 1.0,
+        resync_timeout: float | None = None,
         rng: random.Random | None = None,
         policy: ResyncPolicy | None = None,
     ) -> None:
         self.clock = clock
-        self.resync_timeout = resync_timeout
-        policy = policy or ResyncPolicy(first_s=resync_timeout, cap_s=max(8.0, resync_timeout))
+        if policy is None:  # `resync_timeout`: the first wait alone
+            first = resync_timeout or FIRST_S
+            policy = ResyncPolicy(first_s=first, cap_s=max(first, CAP_S))
         self.resync = ResyncMachine(clock, rng or random.Random(0), policy)
         self.init_rest()
         self._crossed: dict[str, int | None] = {}  # ticker -> exchange ts of the crossing

@@ -26,6 +26,8 @@ RECONNECT = "reconnect"
 REST = "rest"
 LADDER = (GET_SNAPSHOT, GET_SNAPSHOT, RESUBSCRIBE, RECONNECT)
 KEEP_DURATIONS = 100_000
+FIRST_S = 0.25  # a get_snapshot answer takes milliseconds; asking twice is harmless
+CAP_S = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,8 @@ class ResyncPolicy:
     A REST book is installed only after `rest_quiet_s` without a delta of that market
     (one received after the fetch may already be in it)."""
 
-    first_s: float = 1.0
-    cap_s: float = 8.0
+    first_s: float = FIRST_S
+    cap_s: float = CAP_S
     jitter: float = 0.25
     ladder: tuple[str, ...] = LADDER
     rest_quiet_s: float = 0.5
