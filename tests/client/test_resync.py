@@ -249,3 +249,47 @@ def test_a_removed_market_leaves_the_machine() -> None:
     state, _ = out_of_sync()
     state.remove_markets([A])
     assert A not in state.resync.pending and B in state.resync.pending
+
+
+def test_a_cut_off_delta_naming_its_market_resyncs_that_market_alone() -> None:
+    state = connected(FeedState([A, B], clock=ManualClock(), policy=POLICY))
+    state.handle_frame(snap(1, A, [["0.4000", "10.00"]], []), 1)
+    state.handle_frame(snap(2, B, [["0.1000", "1.00"]], []), 2)
+    cut = b'{"type":"orderbook_delta","sid":1,"seq":3,"msg":{"market_ticker":"MKT-A","pri'
+    events = state.handle_frame(cut, 3)
+    resync = next(e for e in events if type(e).__name__ == "Resync")
+    assert resync.tickers == (A,) and resync.reason == "malformed"
+    assert B in state.books and A not in state.books
+    # its seq counted: the next frame is no gap, and B's book goes on
+    after = state.handle_frame(delta(4, B, "yes", "0.1000", "1.00"), 4)
+    assert [type(e).__name__ for e in after] == ["OrderbookDelta"]
+    assert state.books[B].yes_bid_size == Decimal("2")
+
+
+def test_a_cut_off_resync_snapshot_leaves_live_books_and_its_market_waits() -> None:
+    state, clock = out_of_sync()
+    state.handle_frame(snap(5, B, [["0.1000", "1.00"]], []), clock.now_ns())
+    cut = b'{"type":"orderbook_snapshot","sid":1,"seq":6,"msg":{"market_ticker":"MKT-A","ye'
+    events = state.handle_frame(cut, clock.now_ns())
+    assert [type(e).__name__ for e in events] == ["Malformed"]
+    assert B in state.books and A in state.resync.pending
+    events, _ = run_until_step(state, clock)
+    assert (A, GET_SNAPSHOT, 1) in steps_of(events)
+
+
+def test_a_cut_off_frame_that_skips_seqs_is_still_a_gap_for_every_book() -> None:
+    state = connected(FeedState([A, B], clock=ManualClock(), policy=POLICY))
+    state.handle_frame(snap(1, A, [["0.4000", "10.00"]], []), 1)
+    state.handle_frame(snap(2, B, [["0.1000", "1.00"]], []), 2)
+    cut = b'{"type":"orderbook_delta","sid":1,"seq":5,"msg":{"market_ticker":"MKT-A","pri'
+    kinds = [type(e).__name__ for e in state.handle_frame(cut, 3)]
+    assert "Gap" in kinds and state.books == {}
+
+
+def test_a_cut_off_frame_of_an_unknown_market_resyncs_everything() -> None:
+    state = connected(FeedState([A, B], clock=ManualClock(), policy=POLICY))
+    state.handle_frame(snap(1, A, [["0.4000", "10.00"]], []), 1)
+    state.handle_frame(snap(2, B, [["0.1000", "1.00"]], []), 2)
+    cut = b'{"type":"orderbook_delta","sid":1,"seq":3,"msg":{"market_ticker":"MKT-Z","pri'
+    state.handle_frame(cut, 3)
+    assert state.books == {}

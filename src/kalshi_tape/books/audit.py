@@ -48,54 +48,77 @@ class AuditReport:
         return seen["unknown"] / total if total else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Tape:
-    """The stored deltas' two clocks, in arrival order (for received-clock moments)."""
-
-    received: Sequence[int]
-    exchange_ms: Sequence[int]
-
-
 def audit_books(
     store: Store,
     tickers: Sequence[str],
     truth: Truth,
     received_truth: ReceivedTruth,
     *,
-    start_ms: int,
-    end_ms: int,
+    exchange_window_ms: tuple[int, int],
+    received_window_ns: tuple[int, int],
     samples: int,
     rng: random.Random,
 ) -> AuditReport:
-    """`samples` moments per clock in [start_ms, end_ms] (exchange time), from the first
-    stored delta on; markets without a single delta are listed in `silent`, not sampled
-    (the exchange clock has nothing to place their snapshots by)."""
+    """`samples` moments per clock, each in its window. On the exchange clock, moments
+    from the first stored delta on, and only markets with a delta: the others are listed
+    in `silent` (the exchange clock has nothing to place their snapshots by)."""
     report = AuditReport()
-    tape = _load_tape(store)
     moving = {str(r[0]) for r in store.sql("SELECT DISTINCT market_ticker FROM orderbook_deltas")}
     report.silent = sorted(set(tickers) - moving)
-    tickers = sorted(set(tickers) & moving)
-    if not tickers or not tape.received:
-        return report
-    start_ms = max(start_ms, min(tape.exchange_ms))
-    for _ in range(samples):
+    first = store.sql("SELECT min(exchange_ts_ms) FROM orderbook_deltas")[0][0]
+    if moving and first is not None:
+        lo = max(exchange_window_ms[0], int(first))
+        _sample_exchange(
+            store,
+            report,
+            sorted(moving & set(tickers)),
+            truth,
+            (lo, exchange_window_ms[1]),
+            samples,
+            rng,
+        )
+    _sample_received(
+        store, report, sorted(tickers), received_truth, received_window_ns, samples, rng
+    )
+    return report
+
+
+def _sample_exchange(
+    store: Store,
+    report: AuditReport,
+    tickers: Sequence[str],
+    truth: Truth,
+    window: tuple[int, int],
+    samples: int,
+    rng: random.Random,
+) -> None:
+    for _ in range(samples if tickers and window[1] > window[0] else 0):
         ticker = rng.choice(tickers)
-        at_ms = rng.randrange(start_ms, end_ms)
+        at_ms = rng.randrange(*window)
         _judge(store, report, ticker, "exchange", at_ms * 1_000_000, partial(truth, ticker, at_ms))
-    lo, hi = _received_window(tape, start_ms, end_ms)
+
+
+def _sample_received(
+    store: Store,
+    report: AuditReport,
+    tickers: Sequence[str],
+    truth: ReceivedTruth,
+    window: tuple[int, int],
+    samples: int,
+    rng: random.Random,
+) -> None:
     judged = 0
-    for _ in range(samples * 20):
-        if judged == samples or hi <= lo:
-            break
+    for _ in range(samples * 20 if tickers and window[1] > window[0] else 0):
+        if judged == samples:
+            return
         ticker = rng.choice(tickers)
-        at_ns = rng.randrange(lo, hi)
-        levels = received_truth(ticker, at_ns)
+        at_ns = rng.randrange(*window)
+        levels = truth(ticker, at_ns)
         if levels is None:  # the true book moves around then: a frame may be in flight
             report.outcomes["received"]["redrawn"] += 1
             continue
         _judge(store, report, ticker, "received", at_ns, partial(_same, levels))
         judged += 1
-    return report
 
 
 def _judge(
@@ -146,20 +169,3 @@ def _row_exists(store: Store, message: str) -> bool:
         (found.group(1), int(found.group(2))),
     )
     return bool(rows and int(rows[0][0]) > 0)
-
-
-def _load_tape(store: Store) -> _Tape:
-    rows = store.sql(
-        "SELECT received_ns, exchange_ts_ms FROM orderbook_deltas "
-        "WHERE exchange_ts_ms IS NOT NULL ORDER BY received_ns, sid, seq"
-    )
-    return _Tape([int(r[0]) for r in rows], [int(r[1]) for r in rows])
-
-
-def _received_window(tape: _Tape, start_ms: int, end_ms: int) -> tuple[int, int]:
-    inside = [
-        ns
-        for ns, ms in zip(tape.received, tape.exchange_ms, strict=True)
-        if start_ms <= ms < end_ms
-    ]
-    return (inside[0], inside[-1]) if inside else (0, 0)

@@ -8,6 +8,7 @@ or doubled a delta: no delta of that market (and no sequence gap) between the re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from kalshi_tape.client.stream.events import FeedEvent
@@ -19,9 +20,17 @@ from kalshi_tape.client.stream.resync import (
     RESUBSCRIBE,
     ResyncMachine,
 )
+from kalshi_tape.client.stream.sequence import SequenceTracker
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
 from kalshi_tape.clock import Clock
 from kalshi_tape.domain import Orderbook, OrderbookSnapshot
+from kalshi_tape.errors import SequenceGap
+
+# The intact head of a cut-off book frame: its kind, sid, seq and market.
+_HEAD = re.compile(
+    rb'\{"type":"orderbook_(snapshot|delta)","sid":(\d+),"seq":(\d+),'
+    rb'"msg":\{"market_ticker":"([A-Za-z0-9._-]+)"'
+)
 
 
 class ResyncSteps:
@@ -33,10 +42,29 @@ class ResyncSteps:
     subs: SubscriptionManager
     awaiting: set[str]
     books: dict[str, OrderBook]
+    seq: SequenceTracker
     _crossed: dict[str, int | None]
 
-    def _send(self, frames: list[bytes]) -> None: ...
-    def _mark_asked(self, tickers: Iterable[str]) -> None: ...
+    # FeedState's own (declared for the type checker)
+    @property
+    def tickers(self) -> set[str]:
+        raise NotImplementedError
+
+    def _send(self, frames: list[bytes]) -> None:
+        raise NotImplementedError
+
+    def _mark_asked(self, tickers: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    def _on_gap(
+        self, gap: SequenceGap, received_ns: int, fresh: str | None = None
+    ) -> list[FeedEvent]:
+        raise NotImplementedError
+
+    def _resync(
+        self, tickers: list[str], reason: str, detail: str, received_ns: int
+    ) -> list[FeedEvent]:
+        raise NotImplementedError
 
     def init_rest(self) -> None:
         self.rest_enabled = False  # set by a driver that can fetch REST books
@@ -95,6 +123,27 @@ class ResyncSteps:
         for ticker in wanted:
             self.rest_asked[ticker] = now
         return wanted
+
+    def garbled_book_frame(self, data: bytes, received_ns: int) -> list[FeedEvent] | None:
+        """A cut-off frame whose head is intact: a delta lost for one known market (resync
+        that one), or a lost snapshot (no live book changes; its market, awaiting, waits
+        on). Its seq counts, so a later frame shows no gap. None when the head does not
+        say (then every book is resynced)."""
+        head = _HEAD.match(data)
+        if head is None:
+            return None
+        kind, ticker = head.group(1), head.group(4).decode()
+        sid, seq = int(head.group(2)), int(head.group(3))
+        if sid != self.subs.sid_of(ORDERBOOK) or ticker not in self.tickers:
+            return None
+        last = self.seq.last(sid)
+        if last is not None and seq <= last:
+            return []  # a replayed frame
+        gap = self.seq.check(sid, seq)
+        events = self._on_gap(gap, received_ns, ticker) if gap is not None else []
+        if kind == b"delta" and ticker not in self.awaiting:
+            events += self._resync([ticker], "malformed", "unreadable delta", received_ns)
+        return events
 
     # ------------------------------------------------------------------ REST books
 

@@ -216,6 +216,9 @@ class FeedState(ResyncSteps):
         head = data[:64]
         if b'"type"' in head and b'"type":"orderbook_' not in head.replace(b" ", b""):
             return []  # another channel's frame: books are unaffected
+        legible = self.garbled_book_frame(data, received_ns)
+        if legible is not None:  # its head names the frame: only its market can be stale
+            return legible
         stale = [t for t in sorted(self.tickers) if t not in self.awaiting]
         return self._resync(stale, "malformed", "unreadable frame", received_ns)
 
