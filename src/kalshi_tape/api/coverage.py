@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from kalshi_tape.coverage import KIND, coverage_prefix, coverage_record
 from kalshi_tape.storage import Store
+from kalshi_tape.storage.records import LOSS_KINDS
 
 __all__ = ["KIND", "coverage_record", "covered_spans", "covers", "inside", "provenance"]
 Span = tuple[int, int]  # first and last period end, Unix seconds, inclusive
@@ -66,6 +67,17 @@ def _merge(spans: Sequence[Span]) -> list[Span]:
         else:
             out.append((first, last))
     return out
+
+
+def _gap_ends(store: Store, market: str, period: int) -> list[int]:
+    p = store.placeholder
+    rows = store.sql(
+        f"SELECT received_ns FROM sequence_gaps WHERE market_ticker IN ({p}, '') "
+        f"AND kind IN ({', '.join(repr(k) for k in LOSS_KINDS)})",
+        (market,),
+    )
+    step = period * 60
+    return sorted({-(-int(ns) // 1_000_000_000 // step) * step for (ns,) in rows})
 
 
 def _cut(spans: list[Span], holes: list[int], step: int) -> list[Span]:

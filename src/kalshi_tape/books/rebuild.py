@@ -31,8 +31,10 @@ from kalshi_tape.domain import Side
 from kalshi_tape.errors import KtapeError
 from kalshi_tape.money import Count, Price
 from kalshi_tape.storage import Store
+from kalshi_tape.storage.records import LOSS_KINDS
 
 BOOK_TRIGGERS = ("snapshot", "interval", "spike", "poll")
+_LOSS = ", ".join(f"'{k}'" for k in LOSS_KINDS)  # resync_step / resynced rows lose nothing
 END = 2**63 - 1
 BookClock = Literal["received", "exchange"]
 
@@ -185,6 +187,7 @@ class _Queries:
         rows = self.sql(
             "SELECT kind, received_ns, detail FROM sequence_gaps "
             "WHERE market_ticker IN ({p}, '') AND received_ns > {p} AND received_ns <= {p} "
+            f"AND kind IN ({_LOSS}) "
             "ORDER BY received_ns, kind LIMIT 1",
             after_ns,
             until_ns,

@@ -277,6 +277,7 @@ class Collector:
             clock=self.clock,
             rng=self.rng,
             options=self._connection,
+            rest_book=self.client.get_orderbook,  # the resync's last resort
         )
         self.watch.start(self.tracker.tickers)
         async for events in self.feed.batches():  # the hot loop: one step per frame
@@ -317,6 +318,7 @@ class Collector:
         last_flush = self.clock.monotonic()
         while True:
             await asyncio.sleep(TICK_S)
+            self._drain_feed()
             self._snapshot_round()
             rows = self.writer.rows
             rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
@@ -327,6 +329,16 @@ class Collector:
                 for channel, n in self.recorder.take_counts().items():
                     self.metrics.messages.labels(channel).inc(n)
                 await self.writer.flush()
+
+    def _drain_feed(self) -> None:
+        """Record the feed's timer events (resync steps, REST books) now, not at the next
+        frame: a quiet socket must not hold them back."""
+        if self.feed is None:
+            return
+        for event in self.feed.drain():
+            self.recorder.handle(event, self.feed)
+            for listener in self._listeners:
+                listener(event)
 
     def _snapshot_round(self) -> None:
         feed = self.feed

@@ -6,7 +6,8 @@
 * `TradeUpdate` -> trades (deduplicated by trade_id within the process; the table's key
   makes it exact across processes and with REST);
 * `TickerUpdate` -> market_snapshots (trigger `ticker`: last price, volume, OI);
-* `Gap`, `Resync`, `Disconnected`, reconnecting `Connected` -> sequence_gaps.
+* `Gap`, `Resync`, `ResyncStep`, `Resynced`, `Disconnected`, reconnecting `Connected`
+  -> sequence_gaps (resync transitions with their cause and duration).
 
 Book-changing messages mark the market for the spike rule and feed the candle builder;
 quotes are read once the exchange event that moved them is over (the deltas of one event
@@ -29,6 +30,8 @@ from kalshi_tape.client.stream import (
     Malformed,
     OrderBook,
     Resync,
+    Resynced,
+    ResyncStep,
 )
 from kalshi_tape.collector.candles import CandleBuilder
 from kalshi_tape.collector.metrics import CollectorMetrics
@@ -43,7 +46,12 @@ from kalshi_tape.domain import (
     TradeUpdate,
 )
 from kalshi_tape.money import Count, Price
-from kalshi_tape.storage.records import MarketSnapshotRow, SequenceGapRow, trade_from_update
+from kalshi_tape.storage.records import (
+    GapKind,
+    MarketSnapshotRow,
+    SequenceGapRow,
+    trade_from_update,
+)
 
 RECENT_TRADES = 200_000
 
@@ -219,10 +227,10 @@ class Recorder:
         if isinstance(event, Gap):
             self.metrics.gaps.inc()
             gaps.append(SequenceGapRow(now, "gap", event.sid, "", event.expected, event.got))
-        elif isinstance(event, Resync):
-            self.metrics.resyncs.inc()
-            detail = f"{event.reason} via {event.method}: {event.detail}"[:500]
-            gaps.extend(SequenceGapRow(now, "resync", 0, t, detail=detail) for t in event.tickers)
+        elif isinstance(event, Resync | ResyncStep | Resynced):
+            if isinstance(event, Resync):
+                self.metrics.resyncs.inc()
+            gaps += resync_rows(event)
         elif isinstance(event, Disconnected):
             self.trade_trouble = True
             gaps.append(SequenceGapRow(now, "reconnect", detail=f"disconnected: {event.reason}"))
@@ -241,3 +249,25 @@ class Recorder:
         for key in self._counts:
             self._counts[key] = 0
         return counts
+
+
+def resync_rows(event: Resync | ResyncStep | Resynced) -> list[SequenceGapRow]:
+    """A resync transition -> sequence_gaps rows, with its cause and duration (ns)."""
+    now = event.received_ns
+    if isinstance(event, Resync):
+        detail = f"{event.reason} via {event.method}: {event.detail}"[:500]
+        return [
+            SequenceGapRow(now, "resync", 0, t, detail=detail, cause=event.reason)
+            for t in event.tickers
+        ]
+    if isinstance(event, ResyncStep):
+        detail = f"snapshot overdue: {event.action} (step {event.attempt})"
+        return [_transition(now, "resync_step", event.ticker, detail, event.cause, event.waited_ns)]
+    detail = f"live again via {event.via} after {event.attempts} step(s)"
+    return [_transition(now, "resynced", event.ticker, detail, event.cause, event.duration_ns)]
+
+
+def _transition(
+    now: int, kind: GapKind, ticker: str, detail: str, cause: str, duration_ns: int
+) -> SequenceGapRow:
+    return SequenceGapRow(now, kind, 0, ticker, detail=detail, cause=cause, duration_ns=duration_ns)

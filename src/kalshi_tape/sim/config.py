@@ -33,6 +33,10 @@ class Faults:
     ws_seq_gap: float = 0.0
     ws_malformed: float = 0.0
     ws_stall_after: int = 0  # a connection goes silent (no frames, no pongs) after N frames
+    # resync snapshots (a market's second or later snapshot on one connection: get_snapshot
+    # answers, add_markets after delete_markets, a resubscribe): never sent, or truncated
+    ws_snapshot_drop: float = 0.0
+    ws_snapshot_corrupt: float = 0.0
 
     @property
     def any_active(self) -> bool:
@@ -60,6 +64,9 @@ class Faults:
         return cls().updated(values)
 
 
+FRACTIONS = ("http_5xx", "ws_seq_gap", "ws_malformed", "ws_snapshot_drop", "ws_snapshot_corrupt")
+
+
 def _fault_value(name: str, raw: object) -> float | int:
     try:
         number = float(raw)  # type: ignore[arg-type]
@@ -69,7 +76,7 @@ def _fault_value(name: str, raw: object) -> float | int:
         raise ConfigError(f"faults.{name}", "must be >= 0")
     if name in ("ws_drop_every", "ws_stall_after"):
         return int(number)
-    if name in ("http_5xx", "ws_seq_gap", "ws_malformed") and number > 1:
+    if name in FRACTIONS and number > 1:
         raise ConfigError(f"faults.{name}", "a fraction must be <= 1")
     return number
 

@@ -14,6 +14,8 @@ class FaultInjector:
         self._http = random.Random(f"{seed}:http_5xx")
         self._gap = random.Random(f"{seed}:ws_seq_gap")
         self._malformed = random.Random(f"{seed}:ws_malformed")
+        self._snapshot_drop = random.Random(f"{seed}:ws_snapshot_drop")
+        self._snapshot_corrupt = random.Random(f"{seed}:ws_snapshot_corrupt")
 
     def update(self, values: dict[str, object]) -> Faults:
         self.faults = self.faults.updated(values)
@@ -30,6 +32,15 @@ class FaultInjector:
 
     def malformed(self) -> bool:
         return self.faults.ws_malformed > 0 and self._malformed.random() < self.faults.ws_malformed
+
+    def resync_snapshot(self) -> str:
+        """The fate of a resync snapshot: "drop", "corrupt" or "" (sent as is)."""
+        f = self.faults
+        if f.ws_snapshot_drop > 0 and self._snapshot_drop.random() < f.ws_snapshot_drop:
+            return "drop"
+        if f.ws_snapshot_corrupt > 0 and self._snapshot_corrupt.random() < f.ws_snapshot_corrupt:
+            return "corrupt"
+        return ""
 
     @property
     def ws_active(self) -> bool:

@@ -14,6 +14,8 @@ class WsStats:
     malformed: int = 0
     connections: int = 0
     stalls: int = 0
+    snapshots_dropped: int = 0  # fault ws_snapshot_drop
+    snapshots_corrupted: int = 0  # fault ws_snapshot_corrupt
 
 
 @dataclass
@@ -35,5 +37,7 @@ class SimStats:
                 "malformed": self.ws.malformed,
                 "connections": self.ws.connections,
                 "stalls": self.ws.stalls,
+                "snapshots_dropped": self.ws.snapshots_dropped,
+                "snapshots_corrupted": self.ws.snapshots_corrupted,
             },
         }

@@ -80,6 +80,8 @@ class StreamHub(CommandHandler):
     """Every WebSocket connection: accepts them, runs their writers and fans stream items
     out to matching subscriptions (commands and message bodies come from the mixins)."""
 
+    state: HubHost
+
     def __init__(self, state: HubHost) -> None:
         self.state = state
         self.ex = state.exchange

@@ -4,11 +4,15 @@ subscription starts with."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import msgspec
 
 from kalshi_tape import wire as w
 from kalshi_tape.sim.encode import ENCODER
 from kalshi_tape.sim.exchange import TickerChange
+from kalshi_tape.sim.faults import FaultInjector
+from kalshi_tape.sim.stats import SimStats
 from kalshi_tape.sim.ws_bodies import StreamBodies
 from kalshi_tape.sim.ws_connection import (
     CHANNELS,
@@ -31,10 +35,16 @@ class CommandError(Exception):
         self.market_ticker = market_ticker
 
 
+class _FaultHost(Protocol):
+    faults: FaultInjector
+    stats: SimStats
+
+
 class CommandHandler(StreamBodies):
-    """Command handling; mixed into the stream hub, which owns `_next_sid`."""
+    """Command handling; mixed into the stream hub, which owns `_next_sid` and `state`."""
 
     _next_sid: int
+    state: _FaultHost
 
     def handle(self, conn: Connection, text: str) -> None:
         conn.overflowed = False  # a command means the client is reading again
@@ -199,11 +209,29 @@ class CommandHandler(StreamBodies):
         return []
 
     def _snapshot(self, conn: Connection, sub: Subscription, ticker: str) -> None:
+        fate = self._resync_fate(conn, ticker)
+        if fate == "drop":  # never sent, and no seq used: only a timer can notice
+            return
         book = self.ex.book(ticker) or ([], [])
         msg = self._snapshot_msg(ticker, *book)
         sub.seq += 1
         body = ENCODER.encode(msg).decode()
-        conn.push(f'{{"type":"orderbook_snapshot","sid":{sub.sid},"seq":{sub.seq},"msg":{body}}}')
+        frame = f'{{"type":"orderbook_snapshot","sid":{sub.sid},"seq":{sub.seq},"msg":{body}}}'
+        conn.push(frame[: len(frame) // 2] if fate == "corrupt" else frame)
+
+    def _resync_fate(self, conn: Connection, ticker: str) -> str:
+        """Faults ws_snapshot_drop / ws_snapshot_corrupt hit resync snapshots only: a
+        market's second or later snapshot on this connection."""
+        if ticker not in conn.snapshotted:
+            conn.snapshotted.add(ticker)
+            return ""
+        fate = self.state.faults.resync_snapshot()
+        stats = self.state.stats.ws
+        if fate == "drop":
+            stats.snapshots_dropped += 1
+        elif fate == "corrupt":
+            stats.snapshots_corrupted += 1
+        return fate
 
     def _ticker_snapshot(self, conn: Connection, sub: Subscription, ticker: str) -> None:
         found = self.ex.find_market(ticker)

@@ -43,6 +43,7 @@ class Connection:
     overflowed: bool = False  # until the client sends a command again
     stalled: bool = False  # fault ws_stall_after: silent, neither writing nor reading
     max_queue: int = DEFAULT_MAX_QUEUE  # frames queued before the subscriptions are dropped
+    snapshotted: set[str] = field(default_factory=set)  # markets sent a book snapshot
 
     def push(self, frame: str) -> None:
         if self.overflowed:

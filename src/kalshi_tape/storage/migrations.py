@@ -72,12 +72,24 @@ def _tape_book_state(dialect: Dialect) -> list[str]:
     ]
 
 
+def _gap_cause_duration(dialect: Dialect) -> list[str]:
+    """sequence_gaps.cause and duration_ns: every resync transition with its cause and
+    how long the book was out of sync (issue 22)."""
+    table = schema.SEQUENCE_GAPS
+    return [
+        f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {name} "
+        f"{table.column(name).sql_type(dialect)}"
+        for name in ("cause", "duration_ns")
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_tables", _create_tables),
     Migration(3, "weather_forecasts", _weather_forecasts),
     Migration(4, "api_keys", lambda dialect: [schema.API_KEYS.create_sql(dialect)]),
     Migration(6, "paper_trading", _paper_tables),
     Migration(22, "tape_book_state", _tape_book_state),
+    Migration(23, "gap_cause_duration", _gap_cause_duration),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

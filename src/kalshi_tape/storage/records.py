@@ -22,7 +22,9 @@ from kalshi_tape.domain import (
 from kalshi_tape.money import Count, Price
 
 CandleSource = Literal["kalshi", "trades", "collector"]
-GapKind = Literal["gap", "resync", "reconnect"]
+GapKind = Literal["gap", "resync", "resync_step", "resynced", "reconnect"]
+# kinds after which a book is unknown until its next snapshot
+LOSS_KINDS: tuple[str, ...] = ("gap", "resync", "reconnect")
 
 
 class CandleRecord(msgspec.Struct, frozen=True, gc=False):
@@ -74,6 +76,8 @@ class SequenceGapRow(msgspec.Struct, frozen=True):
     expected_seq: int | None = None
     got_seq: int | None = None
     detail: str = ""
+    cause: str | None = None
+    duration_ns: int | None = None
 
 
 class WeatherObservationRow(msgspec.Struct, frozen=True):

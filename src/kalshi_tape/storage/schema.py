@@ -162,12 +162,33 @@ SEQUENCE_GAPS = Table(
     "Stream integrity events: sequence gaps, resyncs and reconnects.",
     (
         _key("received_ns", "bigint", "Unix ns", "Our clock when it happened"),
-        _key("kind", "text", "", "gap, resync or reconnect"),
+        _key(
+            "kind",
+            "text",
+            "",
+            "gap, resync (a market's book dropped: awaiting a snapshot), resync_step (the "
+            "snapshot was overdue: the next step taken), resynced (live again) or reconnect",
+        ),
         _key("sid", "bigint", "", "Subscription id (0 = whole connection)"),
         _key("market_ticker", "text", "", "Market ticker ('' = every market)"),
         _c("expected_seq", "bigint", "", "Sequence number we expected"),
         _c("got_seq", "bigint", "", "Sequence number we got"),
         _c("detail", "text", "", "Free text: reason, error"),
+        _c(
+            "cause",
+            "text",
+            "",
+            "resync rows: what put the book out of sync (gap, malformed, invariant, "
+            "reconnect, subscribe, snapshot_refused, channel_error); NULL otherwise and on "
+            "rows stored before migration 23",
+        ),
+        _c(
+            "duration_ns",
+            "bigint",
+            "ns",
+            "resync_step: how long the market had awaited its snapshot; resynced: how long "
+            "it was out of sync in all (our clock)",
+        ),
         _ingested(),
     ),
     ("received_ns", "kind", "sid", "market_ticker"),

@@ -9,6 +9,8 @@ from kalshi_tape.client.stream.events import (
     Gap,
     Malformed,
     Resync,
+    Resynced,
+    ResyncStep,
 )
 from kalshi_tape.client.stream.feed import BookFeed, FeedState, FeedStats
 from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
@@ -31,6 +33,8 @@ __all__ = [
     "Malformed",
     "OrderBook",
     "Resync",
+    "ResyncStep",
+    "Resynced",
     "SequenceTracker",
     "SubscriptionManager",
 ]

@@ -68,6 +68,7 @@ class Connection:
         self.options = options or ConnectionOptions()
         self._ws: ClientConnection | None = None
         self._closed = asyncio.Event()
+        self._dropping: str | None = None
         self.connects = 0
         self._received = 0  # frames on all connections (the watchdog watches it move)
         self._dead = False  # the watchdog aborted the current connection
@@ -86,6 +87,13 @@ class Connection:
                 await ws.send(frame.decode())
         except ConnectionClosed:
             pass
+
+    async def drop(self, reason: str) -> None:
+        """Close this connection (not the loop): `run()` yields `Disconnected(reason)` and
+        reconnects as after any loss."""
+        if self._ws is not None:
+            self._dropping = reason
+            await self._ws.close()
 
     async def close(self) -> None:
         self._closed.set()
@@ -118,6 +126,8 @@ class Connection:
             finally:
                 self._ws = None
                 await _close(ws, dead=reason.endswith("(watchdog)"))
+            if self._dropping is not None:
+                reason, self._dropping = self._dropping, None
             if self._closed.is_set():
                 return
             yield Disconnected(reason, self._clock.now_ns())

@@ -46,12 +46,39 @@ class Resync(msgspec.Struct, frozen=True, tag="resync"):
     """Books dropped and fresh snapshots requested.
 
     `reason`: gap | malformed | channel_error | invariant | snapshot_refused | reconnect;
-    `method`: get_snapshot | resubscribe."""
+    `method`: get_snapshot | resubscribe | awaiting_subscription. The market is then
+    awaiting its snapshot until `Resynced`, with `ResyncStep`s when one is overdue."""
 
     tickers: tuple[str, ...]
     reason: str
     method: str
     detail: str
+    received_ns: int
+    exchange_ts_ms: int | None = None
+
+
+class ResyncStep(msgspec.Struct, frozen=True, tag="resync_step"):
+    """A market still awaiting its snapshot after the wait: `action` is the step now taken
+    (attempt 1 is the first after the initial ask); `waited_ns` since it went out of sync."""
+
+    ticker: str
+    action: str
+    attempt: int
+    cause: str
+    waited_ns: int
+    received_ns: int
+    exchange_ts_ms: int | None = None
+
+
+class Resynced(msgspec.Struct, frozen=True, tag="resynced"):
+    """A market live again: out of sync for `duration_ns` (our clock) after `attempts`
+    steps beyond the initial ask; `via` is the source of the book (snapshot or rest)."""
+
+    ticker: str
+    cause: str
+    duration_ns: int
+    attempts: int
+    via: str
     received_ns: int
     exchange_ts_ms: int | None = None
 
@@ -74,4 +101,14 @@ class Malformed(msgspec.Struct, frozen=True, tag="malformed"):
     exchange_ts_ms: int | None = None
 
 
-FeedEvent = Connected | Disconnected | Gap | Resync | ChannelError | Malformed | ChannelData
+FeedEvent = (
+    Connected
+    | Disconnected
+    | Gap
+    | Resync
+    | ResyncStep
+    | Resynced
+    | ChannelError
+    | Malformed
+    | ChannelData
+)

@@ -1,15 +1,25 @@
 """Self-healing order books over one WebSocket.
 
 `FeedState` is the protocol logic without I/O: frames in, events and command frames out
-(`outbox`); its docstring states the resync model. `BookFeed` drives it over a
-`Connection`.
+(`outbox`). `BookFeed` drives it over a `Connection`.
+
+Resync model: a book exists only between a snapshot and the next sign that it may be
+stale. On a `seq` gap every book of that subscription is dropped (a lost frame could
+have touched any of them); on a failed invariant only that market's book. Dropped
+markets wait for a fresh snapshot (`update_subscription` / `get_snapshot`; if the
+exchange refuses that, unsubscribe and subscribe again) and their deltas are yielded
+marked, not applied, until it arrives — a snapshot always replaces a book, it is never
+merged into old state. A timer on the injected clock escalates an overdue snapshot
+(`resync`): get_snapshot again, resubscribe the market, reconnect, then a REST fetch.
+A channel error 10/25 resubscribes the channel. A disconnect drops every book; the
+reconnect subscribes everything again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from kalshi_tape.client.auth import Signer
 from kalshi_tape.client.stream.connection import Connection, ConnectionOptions
@@ -21,10 +31,15 @@ from kalshi_tape.client.stream.feed_state import (
     FeedStats,
 )
 from kalshi_tape.client.stream.orderbook import OrderBook
+from kalshi_tape.client.stream.resync import ResyncPolicy
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.closing import AsyncClosing
+from kalshi_tape.domain import Orderbook
+from kalshi_tape.errors import KalshiError
 from kalshi_tape.settings.shared import Settings
+
+RestBook = Callable[[str], Awaitable[Orderbook]]
 
 __all__ = [
     "MARKET_NOT_FOUND",
@@ -57,10 +72,23 @@ class BookFeed(AsyncClosing):
         clock: Clock | None = None,
         rng: random.Random | None = None,
         options: ConnectionOptions | None = None,
-        resync_timeout: float = 5.0,
+        resync_timeout: float | None = None,
+        resync: ResyncPolicy | None = None,
+        rest_book: RestBook | None = None,
     ) -> None:
         self.clock = clock or SYSTEM_CLOCK
-        self.state = FeedState(tickers, channels, clock=self.clock, resync_timeout=resync_timeout)
+        rng = rng or random.Random()
+        self.state = FeedState(
+            tickers,
+            channels,
+            clock=self.clock,
+            resync_timeout=resync_timeout,
+            rng=random.Random(rng.getrandbits(64)),
+            policy=resync,
+        )
+        self.state.rest_enabled = rest_book is not None
+        self._rest_book = rest_book
+        self._rest_tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
             settings.resolved_ws_url,
             signer=Signer.from_settings(settings, self.clock),
@@ -84,9 +112,17 @@ class BookFeed(AsyncClosing):
         return self.state.synced
 
     async def close(self) -> None:
+        for task in self._rest_tasks:
+            task.cancel()
         await self.connection.close()
 
     aclose = close  # what `async with` awaits (AsyncClosing)
+
+    def drain(self) -> list[FeedEvent]:
+        """Events of the timer (resync steps, REST books) not yielded yet: a caller that
+        must not wait for the next frame takes them here; `events()` never repeats them."""
+        events, self._tick_events = self._tick_events, []
+        return events
 
     async def add_markets(self, tickers: Iterable[str]) -> None:
         self.state.add_markets(tickers)
@@ -124,13 +160,38 @@ class BookFeed(AsyncClosing):
                     yield events
         finally:
             ticker.cancel()
+        rest = self.drain()
+        if rest:
+            yield rest
 
     async def _tick_forever(self) -> None:
+        """The resync timer: wake at the next deadline (at most TICK_S apart)."""
         while True:
-            await asyncio.sleep(TICK_S)
+            due = self.state.resync.next_deadline()
+            wait = TICK_S if due is None else min(TICK_S, due - self.clock.monotonic())
+            await asyncio.sleep(max(0.001, wait))
             self._tick_events.extend(self.state.on_tick())
-            if self.state.outbox:
-                await self._flush()
+            await self._act()
+
+    async def _act(self) -> None:
+        """Send what the state asks for: commands, a reconnect, REST fetches."""
+        if self.state.outbox:
+            await self._flush()
+        if self.state.take_reconnect():
+            await self.connection.drop("resync: snapshot overdue, reconnecting")
+        for ticker in self.state.take_rest_wanted():
+            task = asyncio.create_task(self._fetch_rest(ticker))
+            self._rest_tasks.add(task)
+            task.add_done_callback(self._rest_tasks.discard)
+
+    async def _fetch_rest(self, ticker: str) -> None:
+        assert self._rest_book is not None
+        try:
+            book = await self._rest_book(ticker)
+        except (KalshiError, OSError):
+            self.state.rest_failed(ticker)  # the timer tries again
+            return
+        self.state.on_rest_book(ticker, book)
 
     async def _flush(self) -> None:
         await self.connection.send(self.state.take_outbox())

@@ -14,6 +14,7 @@ reconnect subscribes everything again.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,7 +29,9 @@ from kalshi_tape.client.stream.events import (
     Malformed,
     Resync,
 )
+from kalshi_tape.client.stream.feed_resync import ResyncSteps
 from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
+from kalshi_tape.client.stream.resync import CAP_S, FIRST_S, ResyncMachine, ResyncPolicy
 from kalshi_tape.client.stream.sequence import SequenceTracker
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
@@ -65,7 +68,7 @@ class FeedStats:
     crossed_snapshots: int = 0
 
 
-class FeedState:
+class FeedState(ResyncSteps):
     """Books, subscriptions and sequence checks for one connection; no I/O."""
 
     def __init__(
@@ -74,11 +77,16 @@ class FeedState:
         channels: Iterable[str] = (ORDERBOOK,),
         *,
         clock: Clock = SYSTEM_CLOCK,
-        resync_timeout: float = 5.0,
+        resync_timeout: float | None = None,
+        rng: random.Random | None = None,
+        policy: ResyncPolicy | None = None,
     ) -> None:
         self.clock = clock
-        self.resync_timeout = resync_timeout
-        self._asked: dict[str, float] = {}  # ticker -> when we last asked for its snapshot
+        if policy is None:  # `resync_timeout`: the first wait alone
+            first = resync_timeout or FIRST_S
+            policy = ResyncPolicy(first_s=first, cap_s=max(first, CAP_S))
+        self.resync = ResyncMachine(clock, rng or random.Random(0), policy)
+        self.init_rest()
         self._crossed: dict[str, int | None] = {}  # ticker -> exchange ts of the crossing
         self.subs = SubscriptionManager()
         self.seq = SequenceTracker()
@@ -110,7 +118,7 @@ class FeedState:
         for channel in self.channels:
             self._send(self.subs.add(channel, wanted))
         if ORDERBOOK in self.channels:
-            self.awaiting |= wanted - self.books.keys()
+            self._await(wanted - self.books.keys(), "subscribe", self.clock.now_ns())
             self._mark_asked(wanted)
 
     def remove_markets(self, tickers: Iterable[str]) -> None:
@@ -121,6 +129,8 @@ class FeedState:
             self.books.pop(ticker, None)
             self._crossed.pop(ticker, None)
             self.awaiting.discard(ticker)
+            self.resync.forget(ticker)
+            self.rest_forget(ticker)
 
     def take_outbox(self) -> list[bytes]:
         out, self.outbox = self.outbox, []
@@ -131,35 +141,22 @@ class FeedState:
             self.outbox.extend(frames)
 
     def _mark_asked(self, tickers: Iterable[str]) -> None:
-        now = self.clock.monotonic()
-        for ticker in tickers:
-            self._asked[ticker] = now
+        self.resync.asked(tickers)
+
+    def _await(self, tickers: Iterable[str], cause: str, now_ns: int) -> None:
+        """Live -> awaiting snapshot: the resync machine's timer takes it from here."""
+        tickers = list(tickers)
+        self.awaiting.update(tickers)
+        self.resync.begin(tickers, cause, now_ns)
 
     def on_tick(self) -> list[FeedEvent]:
-        """Judge books left crossed; ask again for snapshots overdue by `resync_timeout`
-        (a reply may have been lost)."""
-        events = self._judge_crossed(None, None, self.clock.now_ns())
-        self._retry_overdue()
+        """Judge books left crossed; take the next resync step for markets whose snapshot
+        is overdue (see `resync`); install REST books that stayed quiet."""
+        now = self.clock.now_ns()
+        events = self._judge_crossed(None, None, now)
+        events += self.escalate(now)
+        events += self.install_rest(now)
         return events
-
-    def _retry_overdue(self) -> None:
-        if not self.connected or not self.awaiting:
-            return
-        now = self.clock.monotonic()
-        overdue = [t for t in self.awaiting if now - self._asked.get(t, 0.0) >= self.resync_timeout]
-        if not overdue:
-            return
-        self._mark_asked(overdue)
-        chan = self.subs.channels.get(ORDERBOOK)
-        if chan is not None and chan.sid is not None:
-            commands = self.subs.snapshot(ORDERBOOK, overdue)
-        else:
-            self._mark_asked(self.awaiting)
-            commands = self.subs.resubscribe(ORDERBOOK)
-            if not commands and chan is not None:  # stuck in a subscribe whose reply was lost
-                chan.subscribing = False
-                commands = self.subs.resubscribe(ORDERBOOK)
-        self._send(commands)
 
     def on_connected(self, event: Connected) -> list[FeedEvent]:
         self.connected = True
@@ -180,7 +177,8 @@ class FeedState:
         self.books.clear()
         self._crossed.clear()
         self.seq.reset()
-        self.awaiting = self.tickers
+        self.rest_clear()
+        self._await(self.tickers, "reconnect", self.clock.now_ns())
 
     # ------------------------------------------------------------------ frames
 
@@ -218,6 +216,9 @@ class FeedState:
         head = data[:64]
         if b'"type"' in head and b'"type":"orderbook_' not in head.replace(b" ", b""):
             return []  # another channel's frame: books are unaffected
+        legible = self.garbled_book_frame(data, received_ns)
+        if legible is not None:  # its head names the frame: only its market can be stale
+            return legible
         stale = [t for t in sorted(self.tickers) if t not in self.awaiting]
         return self._resync(stale, "malformed", "unreadable frame", received_ns)
 
@@ -272,6 +273,8 @@ class FeedState:
         """A delta for a market whose book awaits a snapshot: not applied, but yielded
         (marked) so the tape keeps every frame received."""
         self.stats.awaiting_deltas += 1
+        if self.rest_asked:  # a REST book fetched meanwhile may or may not hold it
+            self.rest_forget(msg.market_ticker)
         return msgspec.structs.replace(msg, book_state=AWAITING_SNAPSHOT)
 
     def _judge_crossed(self, ticker: str | None, ts_ms: int | None, now: int) -> list[FeedEvent]:
@@ -316,12 +319,13 @@ class FeedState:
         self._crossed.pop(ticker, None)
         self.stats.snapshots += 1
         events.append(msg)
-        return events
+        return self._live_again(ticker, msg.received_ns, "snapshot", events)
 
     def _on_gap(
         self, gap: SequenceGap, received_ns: int, fresh: str | None = None
     ) -> list[FeedEvent]:
         self.stats.gaps += 1
+        self.rest_clear()  # the lost frame may have been any market's
         tickers = sorted(self.tickers)
         event = Gap(gap.sid, gap.expected, gap.got, tuple(tickers), received_ns)
         # Markets already waiting for a snapshot keep waiting: it will come after this
@@ -337,7 +341,7 @@ class FeedState:
         for ticker in tickers:
             self.books.pop(ticker, None)
             self._crossed.pop(ticker, None)
-            self.awaiting.add(ticker)
+        self._await(tickers, reason, received_ns)
         self._mark_asked(tickers)
         commands = self.subs.snapshot(ORDERBOOK, tickers)
         self._send(commands)
@@ -355,7 +359,7 @@ class FeedState:
         tickers = sorted(self.tickers)
         for ticker in tickers:
             self.books.pop(ticker, None)
-        self.awaiting |= set(tickers)
+        self._await(tickers, reason, now)
         self._mark_asked(tickers)
         self.stats.resyncs += 1
         return [Resync(tuple(tickers), reason, "resubscribe", detail, now)]

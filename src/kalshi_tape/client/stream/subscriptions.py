@@ -113,6 +113,18 @@ class SubscriptionManager:
             return []
         return [self._update(chan, "get_snapshot", wanted)]
 
+    def readd(self, channel: str, tickers: Iterable[str]) -> list[bytes]:
+        """Resubscribe `tickers` alone on the same sid: delete_markets, then add_markets
+        (which the exchange answers with fresh snapshots). The wanted set is unchanged."""
+        chan = self.channels.get(channel)
+        wanted = set(tickers) & (chan.tickers if chan else set())
+        if chan is None or chan.sid is None or not wanted:
+            return []
+        return [
+            self._update(chan, "delete_markets", wanted),
+            self._update(chan, "add_markets", wanted),
+        ]
+
     def resubscribe(self, channel: str) -> list[bytes]:
         """Unsubscribe the channel's sid and subscribe its markets afresh (new sid)."""
         chan = self.channels.get(channel)
