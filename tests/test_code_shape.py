@@ -22,10 +22,7 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     ("api/app.py", "create_app"): "issue-20a",
     ("backfill/cli.py", "backfill_command"): "issue-20a",
     ("weather/cli.py", "fetch_command"): "issue-20a",
-    ("paper/cli.py", "paper_group"): "issue-23a",
-    ("paper/session.py", "_drive"): "issue-23a",
     ("storage/core.py", "commit_chunk"): "issue-20b",
-    ("backtest/quotes.py", "_event_rows"): "issue-23a",
 }
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef

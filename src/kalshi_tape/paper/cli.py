@@ -68,21 +68,30 @@ def paper_group(
     if not strategy or not series:
         raise click.UsageError("give --strategy and --series (or a subcommand: report)")
     config = PaperConfig(series.upper(), strategy, _params(params), bars, seconds)
+    settings = _checked(config, {"db_url": db_url, "base_url": base_url})
+    click.echo(f"paper: {strategy} on {config.series}; journal in {redact_url(settings.db_url)}")
+    _print_summary(_session(settings, config))
+
+
+def _checked(config: PaperConfig, overrides: dict[str, str | None]) -> Settings:
+    """The settings, once the strategy is known to load (a typo fails before the warehouse
+    opens)."""
     try:
-        create_strategy(strategy, config.params)  # a typo fails before the warehouse opens
-        settings = load_settings({"db_url": db_url, "base_url": base_url})
+        create_strategy(config.strategy, config.params)
+        return load_settings(overrides)
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
-    journal = redact_url(settings.db_url)
-    click.echo(f"paper: {strategy} on {config.series}; journal in {journal}")
+
+
+def _session(settings: Settings, config: PaperConfig) -> SessionRow:
+    """Run the session, exchange and session errors as click errors."""
     try:
-        row = asyncio.run(_run(settings, config))
+        return asyncio.run(_run(settings, config))
     except TransportError as exc:
         where = settings.base_url
         raise click.ClickException(f"cannot reach the exchange at {where}: {exc}") from None
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
-    _print_summary(row)
 
 
 async def _run(settings: Settings, config: PaperConfig) -> SessionRow:

@@ -142,20 +142,8 @@ async def _drive(
             return True
         return config.max_bars is not None and engine.bars >= config.max_bars
 
-    async def watchdog() -> None:
-        """Stops the session on time, on request, or once every market has closed (a
-        closed market sends nothing more, so only the exchange's REST status tells)."""
-        polled = loop.time()
-        while not done():
-            await asyncio.sleep(0.1)
-            if loop.time() - polled >= CLOSED_POLL_S:
-                polled = loop.time()
-                if await all_closed():
-                    stop.set()
-        await feed.close()
-
     async with feed:
-        guard = asyncio.create_task(watchdog())
+        guard = asyncio.create_task(_watchdog(feed, done, stop, all_closed))
         try:
             async for event in feed.events():
                 bars = engine.bars
@@ -168,6 +156,25 @@ async def _drive(
             guard.cancel()
             await feed.close()
     _flush(store, engine, tape, row)
+
+
+async def _watchdog(
+    feed: BookFeed,
+    done: Callable[[], bool],
+    stop: asyncio.Event,
+    all_closed: Callable[[], Awaitable[bool]],
+) -> None:
+    """Stops the session on time, on request, or once every market has closed (a closed
+    market sends nothing more, so only the exchange's REST status tells)."""
+    loop = asyncio.get_running_loop()
+    polled = loop.time()
+    while not done():
+        await asyncio.sleep(0.1)
+        if loop.time() - polled >= CLOSED_POLL_S:
+            polled = loop.time()
+            if await all_closed():
+                stop.set()
+    await feed.close()
 
 
 def _use(event: object, engine: PaperEngine, tape: Tape, row: SessionRow) -> None:
