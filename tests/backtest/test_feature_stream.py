@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape.backtest import features as features_module
-from kalshi_tape.backtest.bookengine import BookEngine
 from kalshi_tape.backtest.execution.book import TapeTrade
+from kalshi_tape.backtest.execution.bookengine import BookEngine
 from kalshi_tape.backtest.features import FeatureParams, FeatureStream, compute_features
 from kalshi_tape.backtest.panel import EventMeta, Panel
 from kalshi_tape.backtest.strategy import BarState, Order

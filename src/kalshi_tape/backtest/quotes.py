@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from kalshi_tape.backtest.load import bracket_from_strikes, event_day
+from kalshi_tape.backtest.execution.events import bracket_from_strikes, event_day
 from kalshi_tape.backtest.panel import BacktestInputError
 from kalshi_tape.brackets import Bracket
 from kalshi_tape.stations import station_for

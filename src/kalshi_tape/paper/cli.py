@@ -1,23 +1,20 @@
-"""`ktape paper` (run a strategy live on paper) and `ktape paper report` (its HTML report)."""
+"""`ktape paper`: run a strategy live on paper. Its `report` subcommand is the backtest's
+(`backtest.paperreport`, attached by the top-level CLI): a report replays the session's tape."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
-from pathlib import Path
 
 import click
 
-from kalshi_tape.backtest.fillsfile import check_fills_path
-from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.config import Settings, load_settings, redact_url
 from kalshi_tape.errors import KtapeError, TransportError
-from kalshi_tape.outputs import check_output_file
 from kalshi_tape.paper.journal import SessionRow
-from kalshi_tape.paper.report import write_session_report
 from kalshi_tape.paper.session import PaperConfig, run_session
-from kalshi_tape.storage import open_existing, open_store
+from kalshi_tape.storage import open_store
+from kalshi_tape.strategy import create_strategy
 
 DB_HELP = "Warehouse URL (default $KTAPE_DB, else db_url of $KTAPE_CONFIG, else a DuckDB file)."
 
@@ -109,39 +106,3 @@ def _print_summary(row: SessionRow) -> None:
     click.echo(f"session {row.session_id}: {row.bars} bars, {row.fills} fills")
     click.echo(f"fees ${row.fees}  cash ${row.cash}  P&L ${row.pnl} ({valued})")
     click.echo(f"report: ktape paper report --session {row.session_id} --out paper.html")
-
-
-@paper_group.command("report")
-@click.option("--session", "session_id", help="Session id (default: the latest).")
-@click.option("--db", "db_url", help=DB_HELP)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("paper-report.html"),
-    show_default=True,
-    help="HTML file to write.",
-)
-@click.option(
-    "--fills",
-    "fills_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write every fill (order id, decision/arrival time, price, fee, the trade that "
-    "filled a maker) to this .csv or .parquet file.",
-)
-def report_command(
-    session_id: str | None, db_url: str | None, out: Path, fills_out: Path | None
-) -> None:
-    """Render a paper session as the backtest's HTML report (replayed from its tape)."""
-    try:
-        check_output_file(out)
-        if fills_out is not None:
-            check_fills_path(fills_out)
-        settings = load_settings({"db_url": db_url})
-        with open_existing(settings.db_url) as store:
-            row = write_session_report(store, session_id, out, fills_out)
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"session {row.session_id}: {row.fills} fills, P&L ${row.pnl} -> {out}")

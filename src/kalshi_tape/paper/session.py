@@ -13,10 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from kalshi_tape.backtest.execution.book import TapeTrade
-from kalshi_tape.backtest.load import event_meta, fee_schedule
-from kalshi_tape.backtest.panel import BAR_S
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import Strategy
+from kalshi_tape.backtest.execution.events import BAR_S, event_meta, fee_schedule
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.config import Settings
@@ -26,6 +23,7 @@ from kalshi_tape.paper.engine import PaperEngine, settle
 from kalshi_tape.paper.journal import SessionRow, write_entries, write_session
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import trade_from_update
+from kalshi_tape.strategy import Strategy, create_strategy
 
 CHANNELS = ("orderbook_delta", "trade")
 FLUSH_EVERY = 500  # messages between writes of the recorded tape

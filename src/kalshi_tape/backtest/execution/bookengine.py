@@ -11,8 +11,9 @@ time, so nothing received after a bar's end enters it), then, in this order:
 1. the bar's public trades (time order) fill resting maker orders (the fill model);
 2. queues are capped by the book, expired orders leave;
 3. each event gets its bar row (YES bid/ask from the recorded book at the bar end, the bar's
-   trade low/high/last and volume), its `Panel` so far, the backtest's features and a
-   `BarState` built by the backtest's own `state_at`;
+   trade low/high/last and volume), that row's features (`features.FeatureStream`: O(brackets)
+   a bar, equal to candle mode's `compute_features` over the bars so far) and a `BarState`
+   (`engine.bar_state`);
 4. the strategy's orders are sent: they reach the fill model (`execution.book`) at decision
    + the order latency, before the first message stamped after that; takers walk the
    visible depth (the recorded book less our earlier takes, `execution.overlay`), makers rest.
@@ -30,9 +31,10 @@ import numpy as np
 
 from kalshi_tape.backtest.engine import Ledger, bar_state
 from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
+from kalshi_tape.backtest.execution.events import BAR_S, EventMeta
 from kalshi_tape.backtest.execution.overlay import BookOverlay
 from kalshi_tape.backtest.features import FeatureParams, FeatureStream
-from kalshi_tape.backtest.panel import BAR_S, Delays, EventMeta, IntArray, Panel
+from kalshi_tape.backtest.panel import Delays, IntArray, Panel
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.client.stream.orderbook import BookInvariantError
