@@ -39,9 +39,9 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from kalshi_tape.backtest.bookengine import BookEngine  # noqa: E402
 from kalshi_tape.backtest.calibration import Calibrator, log_pool, market_weight  # noqa: E402
 from kalshi_tape.backtest.execution.book import TapeTrade  # noqa: E402
+from kalshi_tape.backtest.execution.bookengine import BookEngine  # noqa: E402
 from kalshi_tape.backtest.execution.fees import FeeSchedule  # noqa: E402
 from kalshi_tape.backtest.features import compute_features  # noqa: E402
 from kalshi_tape.backtest.panel import CandleRows, EventMeta, Panel, minute_grid, panel_from_candles  # noqa: E402

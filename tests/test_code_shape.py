@@ -17,11 +17,7 @@ PACKAGE_DIR = ROOT / "src" / "kalshi_tape"
 MAX_FUNCTION_LINES = 40
 
 # (path under src/kalshi_tape, function name) -> owner who shortens it.
-ALLOWLIST: dict[tuple[str, str], str] = {
-    ("paper/cli.py", "paper_group"): "issue-23a",
-    ("paper/session.py", "_drive"): "issue-23a",
-    ("backtest/quotes.py", "_event_rows"): "issue-23a",
-}
+ALLOWLIST: dict[tuple[str, str], str] = {}
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 

@@ -40,3 +40,36 @@ def test_crossings_finds_an_edge() -> None:
     assert crossings(graph, "kalshi_tape.backfill", "kalshi_tape.sim") == [
         "kalshi_tape.backfill.x -> kalshi_tape.sim.y"
     ]
+
+
+# Paper trading is the execution core fed live (issue 23): from the backtest it imports the
+# core only; strategies come through the public `kalshi_tape.strategy`.
+PAPER_MAY_IMPORT_FROM_BACKTEST = ("kalshi_tape.backtest.execution",)
+
+
+def backtest_internals(graph: dict[str, set[str]], source: str) -> list[str]:
+    """Edges from `source` into kalshi_tape.backtest outside its execution core."""
+    return [
+        edge
+        for edge in crossings(graph, source, "kalshi_tape.backtest")
+        if not any(_within(edge.split(" -> ")[1], p) for p in PAPER_MAY_IMPORT_FROM_BACKTEST)
+    ]
+
+
+def test_paper_imports_only_the_execution_core() -> None:
+    graph = import_graph()
+    assert backtest_internals(graph, "kalshi_tape.paper") == []
+    assert crossings(graph, "kalshi_tape.paper", "kalshi_tape.backtest.execution")  # it does
+
+
+def test_backtest_internals_finds_an_edge() -> None:
+    graph = {
+        "kalshi_tape.paper.engine": {
+            "kalshi_tape.backtest.execution.bookengine",
+            "kalshi_tape.backtest.features",
+            "kalshi_tape.strategy",
+        }
+    }
+    assert backtest_internals(graph, "kalshi_tape.paper") == [
+        "kalshi_tape.paper.engine -> kalshi_tape.backtest.features"
+    ]

@@ -36,6 +36,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 # (group, module, attribute) of subcommands a subsystem adds to another one's group.
 SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
     ("import", "kalshi_tape.backtest.cli", "quotes_command"),
+    ("paper", "kalshi_tape.backtest.paperreport", "report_command"),
 )
 
 

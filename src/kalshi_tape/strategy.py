@@ -22,8 +22,11 @@ class BuyTheFavourite:
 and runs with `ktape backtest --strategy path/to/file.py:BuyTheFavourite` (or
 `package.module:Name`, or a name registered in the `kalshi_tape.strategies` entry-point
 group), in `--sweep` and in `ktape paper` alike. See docs/backtest.md, "Your own strategy".
+`create_strategy(spec, params)` resolves such a spec (or a shipped name) to an instance,
+as those commands do.
 """
 
+from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import (
     FEATURE_NAMES,
     BarState,
@@ -42,5 +45,6 @@ __all__ = [
     "Price",
     "Strategy",
     "StrategyError",
+    "create_strategy",
     "price_of",
 ]

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from kalshi_tape.backtest.bookengine import BookEngine
 from kalshi_tape.backtest.execution.book import TapeTrade
+from kalshi_tape.backtest.execution.bookengine import BookEngine
 from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.panel import EventMeta
 from kalshi_tape.backtest.strategy import BarState, Order

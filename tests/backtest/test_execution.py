@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.backtest.bookengine import BookEngine
 from kalshi_tape.backtest.execution.book import BookFills, TapeTrade
+from kalshi_tape.backtest.execution.bookengine import BookEngine
 from kalshi_tape.backtest.execution.fees import FeeSchedule
 from kalshi_tape.backtest.strategy import Order
 from kalshi_tape.money import Count, Price

@@ -9,8 +9,8 @@ from decimal import ROUND_CEILING, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.backtest.bookengine import BookEngine, settle
 from kalshi_tape.backtest.execution.book import TapeTrade
+from kalshi_tape.backtest.execution.bookengine import BookEngine, settle
 from kalshi_tape.backtest.execution.fees import fee_quantum, trade_date_of
 from kalshi_tape.backtest.strategy import Fill, Order
 from kalshi_tape.client.stream import OrderBook

@@ -69,7 +69,7 @@ def test_event_fee_overrides_replace_the_series_terms(tmp_path: object) -> None:
     import json
     from pathlib import Path
 
-    from kalshi_tape.backtest.load import event_fees
+    from kalshi_tape.backtest.execution.events import event_fees
     from kalshi_tape.storage import open_store
 
     url = f"duckdb:///{Path(str(tmp_path)) / 'f.duckdb'}"

@@ -13,13 +13,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pytest
 
-from kalshi_tape.backtest.load import (
-    candle_panel,
-    event_meta,
-    fee_schedule,
-    list_events,
-    read_candle_rows,
-)
+from kalshi_tape.backtest.execution.events import event_meta, fee_schedule
+from kalshi_tape.backtest.load import candle_panel, list_events, read_candle_rows
 from kalshi_tape.backtest.panel import CandleRows, Delays, Panel
 from kalshi_tape.backtest.runner import BacktestConfig, BacktestResult, run_panels
 from kalshi_tape.backtest.strategies import create_strategy

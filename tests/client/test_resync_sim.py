@@ -23,8 +23,8 @@ from kalshi_tape.client.stream.resync import (
     RESUBSCRIBE,
     ResyncPolicy,
 )
-from kalshi_tape.config import Settings
 from kalshi_tape.domain import OrderbookDelta
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults, SimConfig
 from kalshi_tape.sim.server import SimServer
 from tests.client.conftest import FAST_BACKOFF, FAST_RECONNECT

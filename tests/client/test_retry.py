@@ -18,8 +18,8 @@ import pytest
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.retry import Backoff, retry_after_s
 from kalshi_tape.clock import ManualClock
-from kalshi_tape.config import Settings
 from kalshi_tape.errors import ServerError
+from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.weather.errors import WeatherServiceError, WeatherTransportError

@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from kalshi_tape.backtest.paperreport import backtest_fills, journal_fills
 from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
 from kalshi_tape.backtest.strategies import REGISTRY
 from kalshi_tape.backtest.strategy import BarState, Order, Strategy, price_of
 from kalshi_tape.cli import main
 from kalshi_tape.money import Count
 from kalshi_tape.paper.journal import SessionRow, read_fills, read_session
-from kalshi_tape.paper.report import backtest_fills, journal_fills
 from kalshi_tape.paper.session import PaperConfig, run_session
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig

@@ -78,23 +78,43 @@ def state_at(
     k: int,
     ledger: Ledger,
 ) -> BarState:
-    """The `BarState` of bar k (paper trading builds it the same way from its live panel)."""
-    meta = panel.meta
+    """The `BarState` of bar k of a whole panel (candle mode)."""
+    row = {name: values[k] for name, values in features.items()}
+    weather = None if probs.weather is None else probs.weather[k]
+    pmfs = (probs.market[k], weather, probs.fused[k], float(probs.hazard[k]))
+    quotes = (panel.bid_close[k], panel.ask_close[k], panel.volume[k])
+    return bar_state(panel.meta, int(panel.ts[k]), k, quotes, row, pmfs, ledger)
+
+
+def bar_state(
+    meta: EventMeta,
+    ts: int,
+    k: int,
+    quotes: tuple[FloatArray, FloatArray, FloatArray],
+    features: Mapping[str, FloatArray],
+    pmfs: tuple[FloatArray, FloatArray | None, FloatArray, float],
+    ledger: Ledger,
+) -> BarState:
+    """The `BarState` of bar k (ending at `ts`) from that bar's rows: quotes (YES bid, ask,
+    volume), features, PMFs (market, weather, fused, hazard). Tape mode and paper trading
+    build it from `FeatureStream` rows, candle mode through `state_at`."""
+    bid, ask, volume = quotes
+    market, weather, fused, hazard = pmfs
     return BarState(
-        ts=int(panel.ts[k]),
+        ts=ts,
         index=k,
         event_ticker=meta.event_ticker,
-        hour=float((panel.ts[k] - meta.day_start_ts) / 3600.0),
+        hour=float((ts - meta.day_start_ts) / 3600.0),
         tickers=meta.tickers,
         brackets=meta.brackets,
-        yes_bid=panel.bid_close[k],
-        yes_ask=panel.ask_close[k],
-        volume=panel.volume[k],
-        features={name: values[k] for name, values in features.items()},
-        pmf_market=probs.market[k],
-        pmf_weather=None if probs.weather is None else probs.weather[k],
-        pmf_fused=probs.fused[k],
-        hazard=float(probs.hazard[k]),
+        yes_bid=bid,
+        yes_ask=ask,
+        volume=volume,
+        features=dict(features),
+        pmf_market=market,
+        pmf_weather=weather,
+        pmf_fused=fused,
+        hazard=hazard,
         position=dict(ledger.position),
         cash=ledger.cash,
         fees=meta.fees,

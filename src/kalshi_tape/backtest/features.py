@@ -11,6 +11,8 @@
     vol_z    (volume − EWM mean) / EWM sd of volume over the previous bars (span `span_vol`)
 
 Every value at bar t is a function of bars 0..t only (IIR/FIR filters run forward in time).
+`compute_features` runs over a whole panel (candle mode); `FeatureStream` gives the same
+rows one bar at a time in O(brackets) a bar (tape mode, paper trading).
 """
 
 from __future__ import annotations
@@ -130,3 +132,93 @@ def compute_features(panel: Panel, params: FeatureParams | None = None) -> dict[
         "spread": panel.ask_close - panel.bid_close,
         "vol_z": volume_z(panel.volume, params.span_vol),
     }
+
+
+def ewm_step(x: FloatArray, state: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
+    """One bar of `ewm`: (output, next state). The same arithmetic as `lfilter`'s transposed
+    direct form (y = z + b0·x; z' = b1·x − a1·y with b1 = 0), so bit-identical to `ewm`."""
+    y = state + alpha * x
+    return y, x * 0.0 - y * (alpha - 1.0)
+
+
+class FeatureStream:
+    """`compute_features` one bar at a time, for tape mode and paper trading: each `step`
+    costs O(brackets) whatever the length of the day, and returns the batch computation's
+    row of that bar bit for bit (the filters carry their state: EWM outputs, Savitzky–Golay
+    delay lines, the forward-filled p; the row-wise features reuse the batch functions)."""
+
+    def __init__(self, brackets: int, params: FeatureParams | None = None) -> None:
+        self.params = params or FeatureParams()
+        zero = np.zeros(brackets)
+        self.bars = 0
+        self._last_p = np.full(brackets, np.nan)  # forward fill: the last known p
+        self._filled = zero  # previous bar's forward-filled p (diff0)
+        self._vel, self._z_vel, self._z_acc = zero, zero, zero
+        self._z_mean, self._z_sq = zero, zero  # volume EWM states
+        self._prev_mean, self._prev_var = zero, zero  # the previous bar's, for vol_z
+        window = self.params.savgol_window
+        self._sg = (
+            tuple(
+                savgol_coeffs(window, self.params.savgol_order, deriv=d, pos=window - 1,
+                              use="conv")
+                for d in (1, 2)
+            )
+            if self.params.smoother == "savgol"
+            else ()
+        )  # fmt: skip
+        self._sg_z = [np.zeros((window - 1, brackets)) for _ in self._sg]
+
+    def step(
+        self,
+        bid: FloatArray,
+        ask: FloatArray,
+        low: FloatArray,
+        high: FloatArray,
+        close: FloatArray,
+        volume: FloatArray,
+    ) -> dict[str, FloatArray]:
+        """The features of the next bar from its row (each (brackets,)): a dict of rows."""
+        p = mid_probability(bid[None, :], ask[None, :])[0]
+        vel, acc = self._velocity_acceleration(p)
+        self.bars += 1
+        return {
+            "p": p,
+            "p_norm": normalise(p[None, :])[0],
+            "vel": vel,
+            "acc": acc,
+            "ras": relative_acceleration(acc[None, :])[0],
+            "clv": close_location(low[None, :], high[None, :], close[None, :])[0],
+            "spread": ask - bid,
+            "vol_z": self._volume_z(volume),
+        }
+
+    def _velocity_acceleration(self, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+        self._last_p = np.where(np.isnan(p), self._last_p, p)
+        filled = np.nan_to_num(self._last_p, nan=0.0)
+        if self._sg:
+            out = []
+            for i, coeffs in enumerate(self._sg):
+                y, self._sg_z[i] = lfilter(coeffs, [1.0], filled[None, :], axis=0,
+                                           zi=self._sg_z[i])  # fmt: skip
+                out.append(y[0])
+            return out[0], out[1]
+        first = self.bars == 0
+        d_p = np.zeros_like(p) if first else np.nan_to_num(filled - self._filled, nan=0.0)
+        self._filled = filled
+        vel, self._z_vel = ewm_step(d_p, self._z_vel, 2.0 / (self.params.span_v + 1.0))
+        d_v = np.zeros_like(p) if first else np.nan_to_num(vel - self._vel, nan=0.0)
+        self._vel = vel
+        acc, self._z_acc = ewm_step(d_v, self._z_acc, 2.0 / (self.params.span_a + 1.0))
+        return vel, acc
+
+    def _volume_z(self, volume: FloatArray) -> FloatArray:
+        v = np.nan_to_num(volume, nan=0.0)
+        alpha = 2.0 / (self.params.span_vol + 1.0)
+        mean, self._z_mean = ewm_step(v, self._z_mean, alpha)
+        square, self._z_sq = ewm_step(v * v, self._z_sq, alpha)
+        prev_mean, prev_sd = self._prev_mean, np.sqrt(np.maximum(self._prev_var, 0.0))
+        self._prev_mean, self._prev_var = mean, square - mean * mean
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (v - prev_mean) / prev_sd
+        out: FloatArray = np.where(prev_sd > 1e-9, z, 0.0)
+        return out

@@ -1,27 +1,22 @@
 """Read one series' events from the warehouse into panels (candles first, else snapshots).
 
-Per event: the bracket markets (ladder order from their strikes), the series' fee terms,
-1-minute Kalshi candles when stored, otherwise market_snapshots (collector or
-`ktape import quotes`) plus trades; settlement from each market's `result`.
+Per event (its markets and fee terms: `execution.events`): 1-minute Kalshi candles when
+stored, otherwise market_snapshots (collector or `ktape import quotes`) plus trades; settlement
+from each market's `result`.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from kalshi_tape.backtest.execution.fees import FeeSchedule
+from kalshi_tape.backtest.execution.events import BAR_S, BacktestInputError, EventMeta, event_day
 from kalshi_tape.backtest.panel import (
-    BAR_S,
-    BacktestInputError,
     CandleRows,
     Delays,
-    EventMeta,
     Panel,
     QuoteRows,
     TradeRows,
@@ -29,32 +24,7 @@ from kalshi_tape.backtest.panel import (
     panel_from_candles,
     panel_from_quotes,
 )
-from kalshi_tape.brackets import Bracket
-from kalshi_tape.parse.tickers import event_date
-from kalshi_tape.stations import station_for
 from kalshi_tape.storage import Store
-
-
-def event_day(event_ticker: str) -> date | None:
-    """The climate date in `KXHIGHNY-26JUN02`, else None."""
-    return event_date(event_ticker)
-
-
-def bracket_from_strikes(
-    ticker: str, strike_type: str, floor: Decimal | None, cap: Decimal | None
-) -> Bracket:
-    """The payoff interval (same rules as brackets.bracket_of) from stored strike columns."""
-    if strike_type == "between" and floor is not None and cap is not None:
-        return Bracket(ticker, strike_type, floor, cap, True, True)
-    if strike_type in ("greater", "greater_or_equal") and floor is not None:
-        return Bracket(ticker, strike_type, floor, None, strike_type == "greater_or_equal", False)
-    if strike_type in ("less", "less_or_equal") and cap is not None:
-        return Bracket(ticker, strike_type, None, cap, False, strike_type == "less_or_equal")
-    raise BacktestInputError(f"market {ticker}: not a weather bracket ({strike_type})")
-
-
-def _ts(value: datetime | None) -> int:
-    return 0 if value is None else int(value.timestamp())
 
 
 def list_events(store: Store, series: str, start: date, end: date) -> list[str]:
@@ -74,76 +44,6 @@ def list_events(store: Store, series: str, start: date, end: date) -> list[str]:
             f"({len(events)} {series} events stored); backfill or import them first"
         )
     return sorted(picked, key=lambda e: (event_day(e), e))
-
-
-def fee_schedule(store: Store, series: str) -> FeeSchedule:
-    ph = store.placeholder
-    rows = store.sql(f"SELECT fee_type, fee_multiplier FROM series WHERE ticker = {ph}", [series])
-    if not rows or rows[0][0] is None:
-        return FeeSchedule()  # weather series are quadratic, multiplier 1 (kalshi-api.md §6)
-    return FeeSchedule(str(rows[0][0]), Decimal(rows[0][1] if rows[0][1] is not None else 1))
-
-
-def event_fees(store: Store, event_ticker: str, series_fees: FeeSchedule) -> FeeSchedule:
-    """The series' fee terms, unless the stored event carries Kalshi's fee overrides
-    (`fee_type_override`, `fee_multiplier_override`; null = no override)."""
-    ph = store.placeholder
-    rows = store.sql(f"SELECT raw_json FROM events WHERE event_ticker = {ph}", [event_ticker])
-    if not rows or not rows[0][0]:
-        return series_fees
-    try:
-        raw = json.loads(rows[0][0])
-    except ValueError:
-        return series_fees
-    fee_type = raw.get("fee_type_override") if isinstance(raw, dict) else None
-    multiplier = raw.get("fee_multiplier_override") if isinstance(raw, dict) else None
-    if fee_type is None and multiplier is None:
-        return series_fees
-    return FeeSchedule(
-        str(fee_type or series_fees.fee_type),
-        series_fees.fee_multiplier if multiplier is None else Decimal(str(multiplier)),
-    )
-
-
-def event_meta(store: Store, event_ticker: str, fees: FeeSchedule) -> EventMeta:
-    """Ladder, timing, result and fee terms (event overrides applied) of one event."""
-    fees = event_fees(store, event_ticker, fees)
-    ph = store.placeholder
-    rows = store.sql(
-        "SELECT ticker, strike_type, floor_strike, cap_strike, close_time, result, "
-        f"settlement_ts FROM markets WHERE event_ticker = {ph}",
-        [event_ticker],
-    )
-    if not rows:
-        raise BacktestInputError(f"event {event_ticker} has no markets stored")
-    brackets = sorted(
-        (bracket_from_strikes(str(r[0]), str(r[1]), r[2], r[3]) for r in rows),
-        key=lambda b: (b.low is not None, b.low or 0, b.high is None, b.high or 0),
-    )
-    by_ticker = {str(r[0]): r for r in rows}
-    results = tuple(str(by_ticker[b.ticker][5] or "") for b in brackets)
-    settled = all(r in ("yes", "no") for r in results)
-    series = event_ticker.split("-", 1)[0]
-    day = event_day(event_ticker)
-    station = station_for(series)
-    close_ts = max(_ts(r[4]) for r in rows)
-    if station is not None and day is not None:
-        day_start = int(station.climate_day_bounds(day)[0].timestamp())
-    else:
-        day_start = close_ts - 86400 + 60
-    settled_ts = max(_ts(r[6]) for r in rows) if settled else 0
-    return EventMeta(
-        event_ticker=event_ticker,
-        series=series,
-        tickers=tuple(b.ticker for b in brackets),
-        brackets=tuple(brackets),
-        fees=fees,
-        close_ts=close_ts,
-        day_start_ts=day_start,
-        settled_ts=settled_ts or close_ts + 12 * 3600,
-        results=tuple(r == "yes" for r in results) if settled else None,
-        station=station.icao if station else "",
-    )
 
 
 def _floats(table: pa.Table, name: str) -> Any:

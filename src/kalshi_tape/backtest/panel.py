@@ -17,17 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from kalshi_tape.backtest.execution.candle import BarQuotes
-from kalshi_tape.backtest.execution.fees import FeeSchedule
+from kalshi_tape.backtest.execution.events import BAR_S as BAR_S
+from kalshi_tape.backtest.execution.events import BacktestInputError as BacktestInputError
+from kalshi_tape.backtest.execution.events import EventMeta as EventMeta
 from kalshi_tape.backtest.strategy import FloatArray
-from kalshi_tape.brackets import Bracket
-from kalshi_tape.errors import KtapeError
 
 IntArray = npt.NDArray[np.int64]
-BAR_S = 60
-
-
-class BacktestInputError(KtapeError):
-    """Missing or malformed backtest input (no data for the range, a bad file, ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +35,6 @@ class Delays:
     observations: int = 0
     forecasts: int = 0
     order_latency: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class EventMeta:
-    """What is fixed about an event: its ladder, fees, timing and (for scoring) result."""
-
-    event_ticker: str
-    series: str
-    tickers: tuple[str, ...]
-    brackets: tuple[Bracket, ...]
-    fees: FeeSchedule
-    close_ts: int
-    day_start_ts: int
-    settled_ts: int
-    results: tuple[bool, ...] | None  # YES per bracket, None while unsettled
-    station: str = ""
 
 
 @dataclass(frozen=True, slots=True)

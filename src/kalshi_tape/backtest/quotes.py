@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 
-from kalshi_tape.backtest.load import bracket_from_strikes, event_day
+from kalshi_tape.backtest.execution.events import bracket_from_strikes, event_day
 from kalshi_tape.backtest.panel import BacktestInputError
 from kalshi_tape.brackets import Bracket
 from kalshi_tape.stations import station_for
@@ -150,32 +150,7 @@ def _event_rows(
     station = station_for(series)
     if day is None or station is None:
         raise BacktestInputError(f"event {event}: unknown series or no date in the ticker")
-    day_end = station.climate_day_bounds(day)[1]
-    close = day_end - timedelta(seconds=60)
-    settled = high is not None
-    results = [("yes" if b.pays(high) else "no") if high is not None else None for b in brackets]
-    n = len(brackets)
-    markets = _arrow(
-        "markets",
-        {
-            "ticker": pa.array([b.ticker for b in brackets], pa.string()),
-            "event_ticker": pa.array([event] * n, pa.string()),
-            "market_type": pa.array(["binary"] * n, pa.string()),
-            "status": pa.array(["finalized" if settled else "closed"] * n, pa.string()),
-            "strike_type": pa.array([b.strike_type for b in brackets], pa.string()),
-            "floor_strike": pa.array(
-                [None if b.low is None else str(b.low) for b in brackets], pa.string()
-            ),
-            "cap_strike": pa.array(
-                [None if b.high is None else str(b.high) for b in brackets], pa.string()
-            ),
-            "close_time": pa.array([close] * n, pa.timestamp("us", tz="UTC")),
-            "result": pa.array(results, pa.string()),
-            "settlement_ts": pa.array(
-                [day_end + SETTLEMENT_LAG if settled else None] * n, pa.timestamp("us", tz="UTC")
-            ),
-        },
-    )
+    markets = _market_rows(event, brackets, high, station.climate_day_bounds(day)[1])
     events = _arrow(
         "events",
         {
@@ -185,6 +160,37 @@ def _event_rows(
         },
     )
     return markets, events
+
+
+def _market_rows(
+    event: str, brackets: Sequence[Bracket], high: Decimal | None, day_end: datetime
+) -> pa.Table:
+    """The event's bracket markets: closed a minute before the climate day ends, finalized
+    (with each bracket's result) when the day's high is known."""
+    close = day_end - timedelta(seconds=60)
+    settled = high is not None
+    results = [("yes" if b.pays(high) else "no") if high is not None else None for b in brackets]
+    n = len(brackets)
+    settlement = day_end + SETTLEMENT_LAG if settled else None
+    return _arrow(
+        "markets",
+        {
+            "ticker": pa.array([b.ticker for b in brackets], pa.string()),
+            "event_ticker": pa.array([event] * n, pa.string()),
+            "market_type": pa.array(["binary"] * n, pa.string()),
+            "status": pa.array(["finalized" if settled else "closed"] * n, pa.string()),
+            "strike_type": pa.array([b.strike_type for b in brackets], pa.string()),
+            "floor_strike": pa.array([_text(b.low) for b in brackets], pa.string()),
+            "cap_strike": pa.array([_text(b.high) for b in brackets], pa.string()),
+            "close_time": pa.array([close] * n, pa.timestamp("us", tz="UTC")),
+            "result": pa.array(results, pa.string()),
+            "settlement_ts": pa.array([settlement] * n, pa.timestamp("us", tz="UTC")),
+        },
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def import_quotes(

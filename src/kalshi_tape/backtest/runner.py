@@ -19,8 +19,9 @@ import numpy as np
 
 from kalshi_tape.backtest.calibration import WalkForward, log_pool, market_weight
 from kalshi_tape.backtest.engine import Probabilities, run_event
+from kalshi_tape.backtest.execution.events import event_meta, fee_schedule
 from kalshi_tape.backtest.features import compute_features
-from kalshi_tape.backtest.load import event_meta, fee_schedule, list_events, load_panel
+from kalshi_tape.backtest.load import list_events, load_panel
 from kalshi_tape.backtest.metrics import one_hot
 from kalshi_tape.backtest.panel import Delays, Panel
 from kalshi_tape.backtest.results import (

@@ -1,6 +1,6 @@
 """The tape data mode of the backtest: a strategy over the recorded L2 order book and
 trades in the warehouse, filled by the depth model (`execution.book`) through the book engine
-(`bookengine`), the same engine paper trading runs live.
+(`execution.bookengine`), the same engine paper trading runs live.
 
 Messages are fed in the order they arrived: book messages by our receive clock (snapshots
 and deltas), each trade just before the first delta stamped (exchange time) at or after
@@ -24,12 +24,23 @@ from typing import Any
 
 import numpy as np
 
-from kalshi_tape.backtest.bookengine import ORDER_LATENCY_S, BookEngine, EventTrack, settle
 from kalshi_tape.backtest.engine import EventResult, Probabilities
 from kalshi_tape.backtest.execution.book import TapeTrade
+from kalshi_tape.backtest.execution.bookengine import (
+    ORDER_LATENCY_S,
+    BookEngine,
+    EventTrack,
+    settle,
+)
+from kalshi_tape.backtest.execution.events import (
+    BAR_S,
+    BacktestInputError,
+    EventMeta,
+    event_meta,
+    fee_schedule,
+)
 from kalshi_tape.backtest.features import FeatureParams, compute_features
-from kalshi_tape.backtest.load import event_meta, fee_schedule, list_events
-from kalshi_tape.backtest.panel import BAR_S, BacktestInputError, EventMeta
+from kalshi_tape.backtest.load import list_events
 from kalshi_tape.backtest.results import BacktestConfig, BacktestResult, EventRun
 from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.backtest.strategy import Strategy

@@ -5,23 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from pathlib import Path
+from typing import Any
 
 import click
 
-from kalshi_tape.backtest.fillsfile import check_fills_path
-from kalshi_tape.backtest.strategies import create_strategy
 from kalshi_tape.errors import KtapeError, TransportError
-from kalshi_tape.outputs import check_output_file
 from kalshi_tape.paper.journal import SessionRow
-from kalshi_tape.paper.report import write_session_report
 from kalshi_tape.paper.session import PaperConfig, run_session
 from kalshi_tape.settings.entry import load_command
-from kalshi_tape.settings.load import load_settings
 from kalshi_tape.settings.paper import PaperModel
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.settings.shared import Settings
-from kalshi_tape.storage import open_existing, open_store
+from kalshi_tape.storage import open_store
+from kalshi_tape.strategy import create_strategy
 
 DB_HELP = "Warehouse URL (default $KTAPE_DB, else db_url of $KTAPE_CONFIG, else a DuckDB file)."
 
@@ -73,23 +69,34 @@ def paper_group(
         return
     if not strategy or not series:
         raise click.UsageError("give --strategy and --series (or a subcommand: report)")
+    flags = {"db_url": db_url, "base_url": base_url, "bars": bars, "seconds": seconds}
+    settings, config = _checked(series, strategy, _params(params), flags)
+    click.echo(f"paper: {strategy} on {config.series}; journal in {redact_url(settings.db_url)}")
+    _print_summary(_session(settings, config))
+
+
+def _checked(
+    series: str, strategy: str, params: dict[str, str], flags: dict[str, Any]
+) -> tuple[Settings, PaperConfig]:
+    """The settings and the session, once the strategy is known to load (a typo fails
+    before the warehouse opens)."""
     try:
-        create_strategy(strategy, _params(params))  # a typo fails before the warehouse opens
-        flags = {"db_url": db_url, "base_url": base_url, "bars": bars, "seconds": seconds}
+        create_strategy(strategy, params)
         settings, paper = load_command(PaperModel, flags, ("db_url", "base_url"))
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
-    config = _config(series, strategy, _params(params), paper)
-    journal = redact_url(settings.db_url)
-    click.echo(f"paper: {strategy} on {config.series}; journal in {journal}")
+    return settings, _config(series, strategy, params, paper)
+
+
+def _session(settings: Settings, config: PaperConfig) -> SessionRow:
+    """Run the session, exchange and session errors as click errors."""
     try:
-        row = asyncio.run(_run(settings, config))
+        return asyncio.run(_run(settings, config))
     except TransportError as exc:
         where = settings.base_url
         raise click.ClickException(f"cannot reach the exchange at {where}: {exc}") from None
     except KtapeError as exc:
         raise click.ClickException(str(exc)) from None
-    _print_summary(row)
 
 
 def _config(series: str, strategy: str, params: dict[str, str], paper: PaperModel) -> PaperConfig:
@@ -119,39 +126,3 @@ def _print_summary(row: SessionRow) -> None:
     click.echo(f"session {row.session_id}: {row.bars} bars, {row.fills} fills")
     click.echo(f"fees ${row.fees}  cash ${row.cash}  P&L ${row.pnl} ({valued})")
     click.echo(f"report: ktape paper report --session {row.session_id} --out paper.html")
-
-
-@paper_group.command("report")
-@click.option("--session", "session_id", help="Session id (default: the latest).")
-@click.option("--db", "db_url", help=DB_HELP)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("paper-report.html"),
-    show_default=True,
-    help="HTML file to write.",
-)
-@click.option(
-    "--fills",
-    "fills_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write every fill (order id, decision/arrival time, price, fee, the trade that "
-    "filled a maker) to this .csv or .parquet file.",
-)
-def report_command(
-    session_id: str | None, db_url: str | None, out: Path, fills_out: Path | None
-) -> None:
-    """Render a paper session as the backtest's HTML report (replayed from its tape)."""
-    try:
-        check_output_file(out)
-        if fills_out is not None:
-            check_fills_path(fills_out)
-        settings = load_settings({"db_url": db_url})
-        with open_existing(settings.db_url) as store:
-            row = write_session_report(store, session_id, out, fills_out)
-    except KtapeError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"session {row.session_id}: {row.fills} fills, P&L ${row.pnl} -> {out}")

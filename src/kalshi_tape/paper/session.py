@@ -13,10 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from kalshi_tape.backtest.execution.book import TapeTrade
-from kalshi_tape.backtest.load import event_meta, fee_schedule
-from kalshi_tape.backtest.panel import BAR_S
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import Strategy
+from kalshi_tape.backtest.execution.events import BAR_S, event_meta, fee_schedule
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, TradeUpdate
@@ -27,6 +24,7 @@ from kalshi_tape.settings.paper import PaperModel
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import trade_from_update
+from kalshi_tape.strategy import Strategy, create_strategy
 
 CHANNELS = ("orderbook_delta", "trade")
 PAPER = PaperModel()  # the defaults of the `paper:` settings
@@ -144,20 +142,8 @@ async def _drive(
             return True
         return config.max_bars is not None and engine.bars >= config.max_bars
 
-    async def watchdog() -> None:
-        """Stops the session on time, on request, or once every market has closed (a
-        closed market sends nothing more, so only the exchange's REST status tells)."""
-        polled = loop.time()
-        while not done():
-            await asyncio.sleep(0.1)
-            if loop.time() - polled >= config.closed_poll_s:
-                polled = loop.time()
-                if await all_closed():
-                    stop.set()
-        await feed.close()
-
     async with feed:
-        guard = asyncio.create_task(watchdog())
+        guard = asyncio.create_task(_watchdog(feed, done, stop, all_closed, config.closed_poll_s))
         try:
             async for event in feed.events():
                 bars = engine.bars
@@ -170,6 +156,26 @@ async def _drive(
             guard.cancel()
             await feed.close()
     _flush(store, engine, tape, row)
+
+
+async def _watchdog(
+    feed: BookFeed,
+    done: Callable[[], bool],
+    stop: asyncio.Event,
+    all_closed: Callable[[], Awaitable[bool]],
+    closed_poll_s: float,
+) -> None:
+    """Stops the session on time, on request, or once every market has closed (a closed
+    market sends nothing more, so only the exchange's REST status tells)."""
+    loop = asyncio.get_running_loop()
+    polled = loop.time()
+    while not done():
+        await asyncio.sleep(0.1)
+        if loop.time() - polled >= closed_poll_s:
+            polled = loop.time()
+            if await all_closed():
+                stop.set()
+    await feed.close()
 
 
 def _use(event: object, engine: PaperEngine, tape: Tape, row: SessionRow) -> None:

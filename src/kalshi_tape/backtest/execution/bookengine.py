@@ -11,8 +11,9 @@ time, so nothing received after a bar's end enters it), then, in this order:
 1. the bar's public trades (time order) fill resting maker orders (the fill model);
 2. queues are capped by the book, expired orders leave;
 3. each event gets its bar row (YES bid/ask from the recorded book at the bar end, the bar's
-   trade low/high/last and volume), its `Panel` so far, the backtest's features and a
-   `BarState` built by the backtest's own `state_at`;
+   trade low/high/last and volume), that row's features (`features.FeatureStream`: O(brackets)
+   a bar, equal to candle mode's `compute_features` over the bars so far) and a `BarState`
+   (`engine.bar_state`);
 4. the strategy's orders are sent: they reach the fill model (`execution.book`) at decision
    + the order latency, before the first message stamped after that; takers walk the
    visible depth (the recorded book less our earlier takes, `execution.overlay`), makers rest.
@@ -28,11 +29,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.engine import Ledger, Probabilities, state_at
+from kalshi_tape.backtest.engine import Ledger, bar_state
 from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
+from kalshi_tape.backtest.execution.events import BAR_S, EventMeta
 from kalshi_tape.backtest.execution.overlay import BookOverlay
-from kalshi_tape.backtest.features import FeatureParams, compute_features
-from kalshi_tape.backtest.panel import BAR_S, Delays, EventMeta, IntArray, Panel
+from kalshi_tape.backtest.features import FeatureParams, FeatureStream
+from kalshi_tape.backtest.panel import Delays, IntArray, Panel
 from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.client.stream.orderbook import BookInvariantError
@@ -80,9 +82,11 @@ class FillEntry:
 class EventTrack:
     """One event's bars so far (growing arrays, a row per bar), ledger and equity."""
 
-    def __init__(self, meta: EventMeta) -> None:
+    def __init__(self, meta: EventMeta, features: FeatureParams | None = None) -> None:
         self.meta = meta
         self.n = 0
+        self.stream = FeatureStream(len(meta.tickers), features)
+        self.features: dict[str, FloatArray] = {}  # the last bar's, from `stream`
         self._ts = np.zeros(256, dtype=np.int64)
         self._rows = {k: np.full((256, len(meta.tickers)), np.nan) for k in ROW_KEYS}
         self.ledger = Ledger()
@@ -106,6 +110,10 @@ class EventTrack:
         for key, value in values.items():
             self._rows[key][self.n] = value
         self.n += 1
+        r = self.row
+        self.features = self.stream.step(
+            r("bid_close"), r("ask_close"), r("low"), r("high"), r("last"), r("volume")
+        )
 
     def panel(self) -> Panel:
         r = {k: v[: self.n] for k, v in self._rows.items()}
@@ -135,7 +143,7 @@ class BookEngine:
         self.pending: deque[Pending] = deque()
         self.gateway = gateway or BookFills()
         self.features = features or FeatureParams()
-        self.events = {m.event_ticker: EventTrack(m) for m in metas}
+        self.events = {m.event_ticker: EventTrack(m, self.features) for m in metas}
         self.event_of = {t: m.event_ticker for m in metas for t in m.tickers}
         self.books: dict[str, OrderBook] = {}  # exactly as recorded; our takes: `overlay`
         self.overlay = BookOverlay()
@@ -260,11 +268,10 @@ class BookEngine:
         return bid, ask
 
     def _decide(self, track: EventTrack, ts: int, k: int) -> None:
-        panel = track.panel()
-        features = compute_features(panel, self.features)
-        market = features["p_norm"]
-        probs = Probabilities(market, None, market, np.full(len(panel.ts), np.nan))
-        state = state_at(panel, features, probs, len(panel.ts) - 1, track.ledger)
+        market = track.features["p_norm"]
+        quotes = (track.row("bid_close"), track.row("ask_close"), track.row("volume"))
+        pmfs = (market, None, market, math.nan)
+        state = bar_state(track.meta, ts, k, quotes, track.features, pmfs, track.ledger)
         for order in self.strategy.on_bar(state):
             if not isinstance(order, Order) or order.ticker not in track.meta.tickers:
                 raise StrategyError(f"strategy returned a bad order {order!r}")

@@ -1,5 +1,6 @@
 """`ktape paper report`: a paper session as a tape-mode backtest (`backtest.tape`) of the
-data the session recorded, rendered by the backtest's own HTML report (same sections:
+data the session recorded (the backtest reads the paper journal; paper itself imports only
+the execution core), rendered by the backtest's own HTML report (same sections:
 summary, equity, P&L, maker/taker, calibration, trades).
 
 The report refuses to render when the backtest's fills differ from the journal's."""
@@ -11,14 +12,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kalshi_tape.backtest.fillsfile import write_fills
+import click
+
+from kalshi_tape.backtest.fillsfile import check_fills_path, write_fills
 from kalshi_tape.backtest.report import write_report
 from kalshi_tape.backtest.runner import BacktestConfig, BacktestResult
 from kalshi_tape.backtest.strategy import Fill, Strategy
 from kalshi_tape.backtest.tape import TapeWindow, run_tape
 from kalshi_tape.errors import KtapeError
+from kalshi_tape.outputs import check_output_file
 from kalshi_tape.paper.journal import SessionRow, read_fills, read_session
-from kalshi_tape.storage import Store
+from kalshi_tape.settings.load import load_settings
+from kalshi_tape.storage import Store, open_existing
 
 
 def session_config(session: SessionRow) -> BacktestConfig:
@@ -99,3 +104,42 @@ def write_session_report(
     if fills_out is not None:
         write_fills(fills_out, result)
     return session
+
+
+DB_HELP = "Warehouse URL (default $KTAPE_DB, else db_url of $KTAPE_CONFIG, else a DuckDB file)."
+
+
+@click.command("report")
+@click.option("--session", "session_id", help="Session id (default: the latest).")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("paper-report.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
+@click.option(
+    "--fills",
+    "fills_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every fill (order id, decision/arrival time, price, fee, the trade that "
+    "filled a maker) to this .csv or .parquet file.",
+)
+def report_command(
+    session_id: str | None, db_url: str | None, out: Path, fills_out: Path | None
+) -> None:
+    """Render a paper session as the backtest's HTML report (replayed from its tape)."""
+    try:
+        check_output_file(out)
+        if fills_out is not None:
+            check_fills_path(fills_out)
+        settings = load_settings({"db_url": db_url})
+        with open_existing(settings.db_url) as store:
+            row = write_session_report(store, session_id, out, fills_out)
+    except KtapeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"session {row.session_id}: {row.fills} fills, P&L ${row.pnl} -> {out}")
