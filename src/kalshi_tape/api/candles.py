@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from kalshi_tape.api import coverage
 from kalshi_tape.api.budget import UpstreamBudget, global_flights_per_s
-from kalshi_tape.api.errors import ApiProblem, not_found
+from kalshi_tape.api.errors import ApiProblem, budget_spent, describe, not_found, unavailable
 from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCache, SingleFlight
 from kalshi_tape.api.singleflight import FlightError, SharedFlight, shared_flight
 from kalshi_tape.api.singleflight.codec import decode, encode, encode_not_found
@@ -68,9 +68,7 @@ class Coverage:
     complete: bool
     stale: bool
     fetched: bool = False  # rows were fetched from Kalshi just now
-    # monotonic time since which this process knows the rows are stored; a read begun
-    # before it may predate them (another worker or request stored them meanwhile)
-    stored_since: float = float("inf")
+    stored_since: float = float("inf")  # known stored since (monotonic); reads before may lag
 
 
 def _own_source(table: pa.Table) -> str | None:
@@ -236,7 +234,7 @@ class CandleService:
 
     def _refuse_empty_stale(self, coverage: Coverage, table: pa.Table, what: str) -> None:
         if coverage.stale and table.num_rows == 0:
-            raise _unavailable(f"no candles of {what} are stored")
+            raise unavailable(f"no candles of {what} are stored")
 
     async def _read(
         self,
@@ -292,9 +290,7 @@ class CandleService:
         key = coverage_key(event_ticker, period)
         done = await asyncio.to_thread(self.store.progress, key)
         if done is not None and done.done:
-            if len(self._done_since) > 100_000:
-                self._done_since.clear()
-            since = self._done_since.setdefault((event_ticker, period), self.clock.monotonic())
+            since = _first_seen(self._done_since, (event_ticker, period), self.clock.monotonic())
             return Coverage(complete=True, stale=False, stored_since=since)
         fetched = self._fetched_at.get((event_ticker, period))
         if fetched is not None and self.clock.monotonic() - fetched < self.settings.live_ttl_s:
@@ -373,7 +369,7 @@ class CandleService:
         if key not in self.flights:
             wait = self.budget.spend(known)
             if wait > 0:
-                raise _budget_spent(wait)
+                raise budget_spent(wait)
 
         async def flight() -> object:
             shared_key = ":".join(str(part) for part in key)
@@ -383,15 +379,15 @@ class CandleService:
         try:
             return await self.flights.run(key, flight, self.settings.upstream_timeout_s)
         except FlightError as exc:
-            raise _unavailable(f"the workers could not agree who asks Kalshi: {exc}") from None
+            raise unavailable(f"the workers could not agree who asks Kalshi: {exc}") from None
         except CircuitOpen as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         except UPSTREAM_FAILURES as exc:
-            raise _unavailable(_describe(exc)) from None
+            raise unavailable(describe(exc)) from None
         except KalshiError as exc:
             if isinstance(exc, NotFound):
                 raise
-            raise _unavailable(_describe(exc)) from None
+            raise unavailable(describe(exc)) from None
 
     async def _upstream_call(self, make: Callable[[], Awaitable[object]]) -> str:
         """The one upstream fetch of a flight, through the breaker, encoded to share."""
@@ -413,6 +409,12 @@ def _result(
     return CandleResult(table, source, complete, stale, None if complete else reason, sources)
 
 
+def _first_seen(seen: dict[tuple[str, int], float], key: tuple[str, int], now: float) -> float:
+    if len(seen) > 100_000:
+        seen.clear()  # bounded; forgetting only costs a read again
+    return seen.setdefault(key, now)
+
+
 def _partial(own: str | None, window: coverage.Span | None) -> str:
     if own is None:
         return "partial: no candles of our own are stored"
@@ -427,28 +429,3 @@ def _kalshi_reason(cov: Coverage) -> str | None:
     if not cov.complete:
         return "partial: the market is still trading"
     return None
-
-
-def _unavailable(detail: str) -> ApiProblem:
-    return ApiProblem(
-        503,
-        "upstream_unavailable",
-        f"Kalshi could not be reached and the data is not stored here: {detail}",
-        {"Retry-After": "30"},
-    )
-
-
-def _budget_spent(wait: float) -> ApiProblem:
-    retry = str(max(1, int(wait + 0.999)))
-    return ApiProblem(
-        503,
-        "upstream_budget",
-        f"the budget for asking Kalshi about data not stored here is spent; retry in {retry} s",
-        {"Retry-After": retry},
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "Kalshi did not answer in time"
-    return str(exc) or type(exc).__name__

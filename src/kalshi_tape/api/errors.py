@@ -98,3 +98,29 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (503, "Kalshi unreachable and nothing stored"),
     )
 }
+
+
+# upstream trouble, as the candle service answers it
+def unavailable(detail: str) -> ApiProblem:
+    return ApiProblem(
+        503,
+        "upstream_unavailable",
+        f"Kalshi could not be reached and the data is not stored here: {detail}",
+        {"Retry-After": "30"},
+    )
+
+
+def budget_spent(wait: float) -> ApiProblem:
+    retry = str(max(1, int(wait + 0.999)))
+    return ApiProblem(
+        503,
+        "upstream_budget",
+        f"the budget for asking Kalshi about data not stored here is spent; retry in {retry} s",
+        {"Retry-After": retry},
+    )
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "Kalshi did not answer in time"
+    return str(exc) or type(exc).__name__

@@ -67,8 +67,6 @@ def paper_group(
     """Run a backtest strategy unchanged on the live feed, orders simulated on paper."""
     if ctx.invoked_subcommand is not None:
         return
-    if not strategy or not series:
-        raise click.UsageError("give --strategy and --series (or a subcommand: report)")
     flags = {"db_url": db_url, "base_url": base_url, "bars": bars, "seconds": seconds}
     settings, config = _checked(series, strategy, _params(params), flags)
     click.echo(f"paper: {strategy} on {config.series}; journal in {redact_url(settings.db_url)}")
@@ -76,10 +74,12 @@ def paper_group(
 
 
 def _checked(
-    series: str, strategy: str, params: dict[str, str], flags: dict[str, Any]
+    series: str | None, strategy: str | None, params: dict[str, str], flags: dict[str, Any]
 ) -> tuple[Settings, PaperConfig]:
     """The settings and the session, once the strategy is known to load (a typo fails
     before the warehouse opens)."""
+    if not strategy or not series:
+        raise click.UsageError("give --strategy and --series (or a subcommand: report)")
     try:
         create_strategy(strategy, params)
         settings, paper = load_command(PaperModel, flags, ("db_url", "base_url"))
