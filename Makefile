@@ -30,4 +30,4 @@ bench:
 	$(PY) benchmarks/run_all.py
 
 docs:
-	$(PY) -m kalshi_tape.cli_reference
+	$(PY) -m kalshi_tape.cli.reference

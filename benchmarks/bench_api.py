@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 
 from kalshi_tape.api.server import free_port
-from kalshi_tape.domain import Candlestick, QuoteOHLC, TradeOHLC
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Candlestick, QuoteOHLC, TradeOHLC
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage import CandleRecord, open_store
 
 TICKER = "KXBENCH-26NOV20-B50.5"

@@ -17,7 +17,7 @@ import httpx
 from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer

@@ -39,22 +39,28 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from kalshi_tape.backtest.calibration import Calibrator, log_pool, market_weight  # noqa: E402
+from kalshi_tape.backtest.data.panel import (  # noqa: E402
+    CandleRows,
+    EventMeta,
+    Panel,
+    minute_grid,
+    panel_from_candles,
+)
 from kalshi_tape.backtest.execution.book import TapeTrade  # noqa: E402
 from kalshi_tape.backtest.execution.bookengine import BookEngine  # noqa: E402
 from kalshi_tape.backtest.execution.fees import FeeSchedule  # noqa: E402
-from kalshi_tape.backtest.features import compute_features  # noqa: E402
-from kalshi_tape.backtest.panel import CandleRows, EventMeta, Panel, minute_grid, panel_from_candles  # noqa: E402
-from kalshi_tape.backtest.strategies import (  # noqa: E402
+from kalshi_tape.backtest.run.tape import _feed  # noqa: E402
+from kalshi_tape.backtest.signals.calibration import Calibrator, log_pool, market_weight  # noqa: E402
+from kalshi_tape.backtest.signals.features import compute_features  # noqa: E402
+from kalshi_tape.backtest.signals.weather_mc import WeatherInputs, WeatherParams, weather_pmf  # noqa: E402
+from kalshi_tape.backtest.strategies.protocol import BarState, Order  # noqa: E402
+from kalshi_tape.backtest.strategies.shipped import (  # noqa: E402
     acceleration_signals,
     fair_value_edges,
     hazard_threshold,
 )
-from kalshi_tape.backtest.strategy import BarState, Order  # noqa: E402
-from kalshi_tape.backtest.tape import _feed  # noqa: E402
-from kalshi_tape.backtest.weather import WeatherInputs, WeatherParams, weather_pmf  # noqa: E402
-from kalshi_tape.brackets import Bracket  # noqa: E402
-from kalshi_tape.money import Count, Price  # noqa: E402
+from kalshi_tape.core.money import Count, Price  # noqa: E402
+from kalshi_tape.reference.brackets import Bracket  # noqa: E402
 
 BRACKETS = 6
 BARS = 2280

@@ -38,7 +38,7 @@ import httpx
 import psycopg
 
 from kalshi_tape.collector import Collector
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.settings.collector import CollectorConfig
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import open_store
@@ -129,7 +129,7 @@ async def _replay(
     url: str, tickers: list[str], frames: list[bytes], seconds: float, spool: Path, rate: float
 ) -> dict[str, object]:
     from kalshi_tape.client.stream import Connected, Disconnected, FeedState
-    from kalshi_tape.clock import SYSTEM_CLOCK
+    from kalshi_tape.core.clock import SYSTEM_CLOCK
 
     store = open_store(url)
     config = CollectorConfig(

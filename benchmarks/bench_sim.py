@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 
 NOW = "2026-11-22T15:00:00Z"
 

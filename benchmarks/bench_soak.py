@@ -30,7 +30,7 @@ import psycopg
 
 from bench_collect import _rss_mb, _wait_ready  # the same directory
 from kalshi_tape.collector import Collector
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.settings.collector import CollectorConfig
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import open_store

@@ -29,8 +29,8 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.domain import Candlestick, QuoteOHLC, TradeOHLC
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Candlestick, QuoteOHLC, TradeOHLC
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage import CandleRecord, Store, arrowconv, open_store, schema
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

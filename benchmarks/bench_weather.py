@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.sim.config import SimConfig

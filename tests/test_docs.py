@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
-from kalshi_tape.cli_reference import render_cli_reference
+from kalshi_tape.cli.main import main
+from kalshi_tape.cli.reference import render_cli_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -66,10 +66,10 @@ def test_backtest_internals_finds_an_edge() -> None:
     graph = {
         "kalshi_tape.paper.engine": {
             "kalshi_tape.backtest.execution.bookengine",
-            "kalshi_tape.backtest.features",
+            "kalshi_tape.backtest.signals.features",
             "kalshi_tape.strategy",
         }
     }
     assert backtest_internals(graph, "kalshi_tape.paper") == [
-        "kalshi_tape.paper.engine -> kalshi_tape.backtest.features"
+        "kalshi_tape.paper.engine -> kalshi_tape.backtest.signals.features"
     ]

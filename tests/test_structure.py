@@ -149,15 +149,20 @@ def test_imports_under_type_checking_do_not_count(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "from kalshi_tape import money\n"
+        "from kalshi_tape.core import money\n"
         "if TYPE_CHECKING:\n"
-        "    from kalshi_tape import domain\n"
+        "    from kalshi_tape.core import domain\n"
         "def later():\n"
         "    from kalshi_tape.sim import app\n"
     )
-    known = {"kalshi_tape.money", "kalshi_tape.domain", "kalshi_tape.sim", "kalshi_tape.sim.app"}
+    known = {
+        "kalshi_tape.core.money",
+        "kalshi_tape.core.domain",
+        "kalshi_tape.sim",
+        "kalshi_tape.sim.app",
+    }
     assert imports_of("kalshi_tape.m", source, known) == {
-        "kalshi_tape.money",
+        "kalshi_tape.core.money",
         "kalshi_tape.sim.app",
     }
 

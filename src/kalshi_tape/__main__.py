@@ -1,5 +1,5 @@
 """`python -m kalshi_tape` runs the `ktape` command line."""
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 
 main()

@@ -26,8 +26,7 @@ group), in `--sweep` and in `ktape paper` alike. See docs/backtest.md, "Your own
 as those commands do.
 """
 
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import (
+from kalshi_tape.backtest.strategies.protocol import (
     FEATURE_NAMES,
     BarState,
     Order,
@@ -35,7 +34,8 @@ from kalshi_tape.backtest.strategy import (
     StrategyError,
     price_of,
 )
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.strategies.shipped import create_strategy
+from kalshi_tape.core.money import Count, Price
 
 __all__ = [
     "FEATURE_NAMES",

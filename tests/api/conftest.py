@@ -11,7 +11,7 @@ import pytest
 
 from kalshi_tape.api import ApiSettings, create_app
 from kalshi_tape.api.server import ApiServer
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer

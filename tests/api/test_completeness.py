@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from kalshi_tape.api import create_app
 from kalshi_tape.api.coverage import coverage_record, covered_spans
 from kalshi_tape.client import SyncKalshiClient
-from kalshi_tape.domain import Candlestick
+from kalshi_tape.core.domain import Candlestick
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import CandleRecord, SequenceGapRow, Store

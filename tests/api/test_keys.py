@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from kalshi_tape.api import create_app
 from kalshi_tape.api.keys import create_key, revoke_key
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.storage import Store
 from tests.api.conftest import api_settings, sim_clock
 

@@ -7,8 +7,8 @@ import pytest
 from kalshi_tape.api.singleflight import LocalFlight, shared_flight
 from kalshi_tape.api.singleflight.postgres import PostgresFlight
 from kalshi_tape.api.singleflight.redis import RedisFlight
-from kalshi_tape.clock import SYSTEM_CLOCK
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.clock import SYSTEM_CLOCK
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.entry import load_api_settings
 
 

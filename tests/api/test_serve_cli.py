@@ -11,7 +11,7 @@ import httpx
 from click.testing import CliRunner
 
 from kalshi_tape.api.server import free_port
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 
 
 def test_ktape_serve_process(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.api import settings_from_json, settings_to_json
 from kalshi_tape.settings.entry import load_api_settings
 from kalshi_tape.settings.load import load_settings

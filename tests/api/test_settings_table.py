@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.entry import load_api_settings
 
 BOOLS = ("fetch_through", "require_keys")

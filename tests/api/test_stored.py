@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from kalshi_tape.api import create_app
 from kalshi_tape.client import SyncKalshiClient
-from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import CandleRecord, MarketSnapshotRow, SequenceGapRow, Store

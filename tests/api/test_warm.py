@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kalshi_tape.api.upstream import Upstream, coverage_key
 from kalshi_tape.api.warm import warm_cache
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.server import SimServer

@@ -10,7 +10,7 @@ from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_bac
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection
 from kalshi_tape.client.ratelimit import RateLimiter
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.storage import open_store

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kalshi_tape.backfill.writer import BatchingWriter
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.storage import open_store
 from kalshi_tape.storage.records import BackfillProgress
 

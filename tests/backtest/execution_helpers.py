@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from kalshi_tape.backtest.data.panel import EventMeta
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.execution.bookengine import BookEngine
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.panel import EventMeta
-from kalshi_tape.backtest.strategy import BarState, Order
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.backtest.strategies.protocol import BarState, Order
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
+from kalshi_tape.reference.brackets import Bracket
 
 TICKER = "KXHIGHNY-26NOV20-B57.5"
 EVENT = "KXHIGHNY-26NOV20"

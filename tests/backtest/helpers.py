@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kalshi_tape.backtest.panel import Delays, Panel
-from kalshi_tape.backtest.weather import WeatherInputs
+from kalshi_tape.backtest.data.panel import Delays, Panel
+from kalshi_tape.backtest.signals.weather_mc import WeatherInputs
 from kalshi_tape.sim.cities import CITIES
 from kalshi_tape.sim.generator import make_event
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from kalshi_tape.backtest.execution.book import BookFills, TapeTrade
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.strategy import Order
+from kalshi_tape.backtest.strategies.protocol import Order
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 
 FEES = FeeSchedule()
 TS = 1_795_150_000  # 2026-11-20: fees rounded up to the centicent

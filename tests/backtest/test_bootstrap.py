@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.backtest.bootstrap import bootstrap_pooled_mean
+from kalshi_tape.backtest.signals.bootstrap import bootstrap_pooled_mean
 
 events = st.lists(
     st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30).map(np.array),

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from dask import distributed
 
-from kalshi_tape.backtest.panel import BacktestInputError
-from kalshi_tape.backtest.report import write_report
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.sweep import parse_grid, run_sweep
+from kalshi_tape.backtest.data.panel import BacktestInputError
+from kalshi_tape.backtest.report.html import write_report
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.run.sweep import parse_grid, run_sweep
 from kalshi_tape.storage import open_store
 from tests.backtest.test_user_strategy import FAVOURITE, write
 

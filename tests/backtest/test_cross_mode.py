@@ -24,16 +24,16 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from kalshi_tape.backtest.data.panel import Delays
 from kalshi_tape.backtest.execution.candle import FillRules
-from kalshi_tape.backtest.panel import Delays
-from kalshi_tape.backtest.results import DataMode
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import Fill
-from kalshi_tape.backtest.tape import TapeWindow, _book_messages, _trades
+from kalshi_tape.backtest.run.results import DataMode
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.run.tape import TapeWindow, _book_messages, _trades
+from kalshi_tape.backtest.strategies.protocol import Fill
+from kalshi_tape.backtest.strategies.shipped import create_strategy
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.collector.candles import CandleBuilder
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.paper.session import PaperConfig, run_session
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig

@@ -15,8 +15,8 @@ import pytest
 from kalshi_tape.backtest.execution.book import BookFills, TapeTrade
 from kalshi_tape.backtest.execution.bookengine import BookEngine
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.strategy import Order
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.strategies.protocol import Order
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.paper.engine import PaperEngine
 from tests.backtest.execution_helpers import (
     T0_MS,
@@ -150,7 +150,7 @@ def test_fee_table_partial_fills_round_once_per_order(
 
 def test_the_tape_replay_takes_trades_in_constant_time() -> None:
     """Defect 6: no list.pop(0) (400k pops took 15 s); the replay walks a deque."""
-    source = Path("src/kalshi_tape/backtest/tape.py").read_text()
+    source = Path("src/kalshi_tape/backtest/run/tape.py").read_text()
     pops = [
         node
         for node in ast.walk(ast.parse(source))

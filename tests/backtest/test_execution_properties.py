@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.execution.bookengine import BookEngine, settle
 from kalshi_tape.backtest.execution.fees import fee_quantum, trade_date_of
-from kalshi_tape.backtest.strategy import Fill, Order
+from kalshi_tape.backtest.strategies.protocol import Fill, Order
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 from tests.backtest.execution_helpers import (
     MAKER_FEES,
     T0_MS,

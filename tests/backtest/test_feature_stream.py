@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape.backtest import features as features_module
+from kalshi_tape.backtest.data.panel import EventMeta, Panel
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.execution.bookengine import BookEngine
-from kalshi_tape.backtest.features import FeatureParams, FeatureStream, compute_features
-from kalshi_tape.backtest.panel import EventMeta, Panel
-from kalshi_tape.backtest.strategy import BarState, Order
-from kalshi_tape.brackets import Bracket
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.signals.features import FeatureParams, FeatureStream, compute_features
+from kalshi_tape.backtest.strategies.protocol import BarState, Order
+from kalshi_tape.core.money import Count, Price
+from kalshi_tape.reference.brackets import Bracket
 from tests.backtest.execution_helpers import MAKER_FEES, T0_MS
 
 ROW_KEYS = ("bid", "ask", "low", "high", "close", "volume")

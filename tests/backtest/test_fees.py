@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kalshi_tape.backtest.execution.fees import FeeError, FeeSchedule, fee_quantum, trade_date_of
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 
 CENT_ERA = date(2026, 7, 6)
 CENTICENT_ERA = date(2026, 7, 7)

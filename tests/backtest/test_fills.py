@@ -17,8 +17,8 @@ from kalshi_tape.backtest.execution.candle import (
     taker_fill,
 )
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.strategy import Fill, Order
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.strategies.protocol import Fill, Order
+from kalshi_tape.core.money import Count, Price
 
 TICKERS = ("A", "B")
 FEES = FeeSchedule()

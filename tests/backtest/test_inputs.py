@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.backtest.panel import BacktestInputError
-from kalshi_tape.backtest.quotes import import_quotes
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import StrategyError
-from kalshi_tape.cli import main
+from kalshi_tape.backtest.data.panel import BacktestInputError
+from kalshi_tape.backtest.data.quotes import import_quotes
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.strategies.protocol import StrategyError
+from kalshi_tape.backtest.strategies.shipped import create_strategy
+from kalshi_tape.cli.main import main
 from kalshi_tape.storage import open_store
 from tests.shared_data import SHARED
 

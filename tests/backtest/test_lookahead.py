@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pytest
 
+from kalshi_tape.backtest.data.load import candle_panel, list_events, read_candle_rows
+from kalshi_tape.backtest.data.panel import CandleRows, Delays, Panel
 from kalshi_tape.backtest.execution.events import event_meta, fee_schedule
-from kalshi_tape.backtest.load import candle_panel, list_events, read_candle_rows
-from kalshi_tape.backtest.panel import CandleRows, Delays, Panel
-from kalshi_tape.backtest.runner import BacktestConfig, BacktestResult, run_panels
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import BarState, Order
-from kalshi_tape.backtest.weather import WeatherInputs, WeatherParams
+from kalshi_tape.backtest.run.runner import BacktestConfig, BacktestResult, run_panels
+from kalshi_tape.backtest.signals.weather_mc import WeatherInputs, WeatherParams
+from kalshi_tape.backtest.strategies.protocol import BarState, Order
+from kalshi_tape.backtest.strategies.shipped import create_strategy
 from kalshi_tape.storage import open_store
 from tests.backtest.conftest import END, SERIES, START
 from tests.backtest.helpers import sim_weather

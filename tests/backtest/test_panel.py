@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.panel import (
+from kalshi_tape.backtest.data.panel import (
     CandleRows,
     Delays,
     EventMeta,
@@ -18,7 +17,8 @@ from kalshi_tape.backtest.panel import (
     panel_from_candles,
     panel_from_quotes,
 )
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.backtest.execution.fees import FeeSchedule
+from kalshi_tape.reference.brackets import Bracket
 
 T0 = 1_800_000_000 - 1_800_000_000 % 60
 META = EventMeta(
@@ -89,8 +89,8 @@ def test_quotes_as_of_with_order_latency_and_trades() -> None:
 
 
 def test_features_of_a_truncated_panel_equal_the_prefix_for_both_smoothers() -> None:
-    from kalshi_tape.backtest.features import FeatureParams, compute_features
-    from kalshi_tape.backtest.panel import truncate
+    from kalshi_tape.backtest.data.panel import truncate
+    from kalshi_tape.backtest.signals.features import FeatureParams, compute_features
 
     rng = np.random.default_rng(4)
     bars = 300
@@ -113,7 +113,7 @@ def test_features_of_a_truncated_panel_equal_the_prefix_for_both_smoothers() -> 
 
 
 def test_quote_panels_ignore_everything_received_after_t() -> None:
-    from kalshi_tape.backtest.features import compute_features
+    from kalshi_tape.backtest.signals.features import compute_features
 
     rng = np.random.default_rng(8)
     n = 2000

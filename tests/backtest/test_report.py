@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from kalshi_tape.backtest.report import render
-from kalshi_tape.backtest.runner import BacktestConfig, BacktestResult, run_backtest
-from kalshi_tape.backtest.scoring import calibration_summary
-from kalshi_tape.backtest.weather import WeatherParams
+from kalshi_tape.backtest.report.html import render
+from kalshi_tape.backtest.run.runner import BacktestConfig, BacktestResult, run_backtest
+from kalshi_tape.backtest.signals.scoring import calibration_summary
+from kalshi_tape.backtest.signals.weather_mc import WeatherParams
 from kalshi_tape.storage import open_store
 from tests.backtest.conftest import END, SERIES, START
 from tests.backtest.helpers import sim_weather

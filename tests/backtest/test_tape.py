@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.backtest.fillsfile import write_fills
-from kalshi_tape.backtest.panel import BacktestInputError
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.strategy import BarState, Order
-from kalshi_tape.cli import main
-from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot, Trade, TradeUpdate
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.data.panel import BacktestInputError
+from kalshi_tape.backtest.report.fills_file import write_fills
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.strategies.protocol import BarState, Order
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.domain import OrderbookDelta, OrderbookSnapshot, Trade, TradeUpdate
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage import open_store
 from kalshi_tape.storage.records import trade_from_update
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.strategies import create_strategy
-from kalshi_tape.backtest.strategy import StrategyError
-from kalshi_tape.cli import main
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.strategies.protocol import StrategyError
+from kalshi_tape.backtest.strategies.shipped import create_strategy
+from kalshi_tape.cli.main import main
 from kalshi_tape.storage import open_store
 
 START, END = date(2026, 11, 1), date(2026, 11, 6)

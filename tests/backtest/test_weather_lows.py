@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.backtest.weather import WeatherInputs, WeatherParams, weather_pmf
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.backtest.signals.weather_mc import WeatherInputs, WeatherParams, weather_pmf
+from kalshi_tape.reference.brackets import Bracket
 
 D = Decimal
 LADDER = (

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.features import compute_features
-from kalshi_tape.backtest.weather import (
+from kalshi_tape.backtest.signals.features import compute_features
+from kalshi_tape.backtest.signals.weather_mc import (
     WeatherInputs,
     WeatherParams,
     diurnal_shape,
@@ -16,7 +16,7 @@ from kalshi_tape.backtest.weather import (
     pmf_of_values,
     weather_pmf,
 )
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.reference.brackets import Bracket
 
 D = Decimal
 LADDER = (

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kalshi_tape.backtest.panel import Delays
-from kalshi_tape.backtest.wxsource import store_weather
+from kalshi_tape.backtest.data.panel import Delays
+from kalshi_tape.backtest.data.wxsource import store_weather
 from kalshi_tape.storage import WeatherForecastRow, WeatherObservationRow, open_store
 from kalshi_tape.weather.store import write_weather
 from tests.backtest.test_panel import tiny_panel

@@ -19,8 +19,8 @@ from kalshi_tape.client.auth import (
     Signer,
     load_private_key,
 )
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.shared import Settings
 
 PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)

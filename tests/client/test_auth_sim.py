@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.client.stream import Connected
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import AuthError, StreamError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import AuthError, StreamError
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer

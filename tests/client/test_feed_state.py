@@ -14,9 +14,9 @@ from kalshi_tape.client.stream import (
     Malformed,
     Resync,
 )
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.core.money import Count, Price
 
 A, B = "MKT-A", "MKT-B"
 

@@ -13,8 +13,8 @@ import pytest
 from kalshi_tape.client.http import HttpCore
 from kalshi_tape.client.ratelimit import NoLimit
 from kalshi_tape.client.retry import Backoff
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import ApiError, AuthError, NotFound, ServerError, TransportError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import ApiError, AuthError, NotFound, ServerError, TransportError
 
 FAST = Backoff(base_s=0.001, cap_s=0.002)
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
 from kalshi_tape.client.stream.sequence import SequenceTracker
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 
 
 def _book() -> OrderBook:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from kalshi_tape.client.pagination import paginate
-from kalshi_tape.domain import Page
-from kalshi_tape.errors import KalshiError
+from kalshi_tape.core.domain import Page
+from kalshi_tape.core.errors import KalshiError
 
 
 async def test_follows_cursors_until_the_last_page() -> None:

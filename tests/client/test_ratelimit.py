@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape.client.ratelimit import BucketMap, NoLimit, TokenBucket, limiter_for_tier
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 
 
 def _bucket(rate: float, capacity: float) -> tuple[TokenBucket, ManualClock]:

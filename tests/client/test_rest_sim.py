@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kalshi_tape.client import KalshiClient, SyncKalshiClient
-from kalshi_tape.errors import ApiError, NotFound
+from kalshi_tape.core.errors import ApiError, NotFound
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer

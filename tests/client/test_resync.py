@@ -22,10 +22,10 @@ from kalshi_tape.client.stream.resync import (
     ResyncMachine,
     ResyncPolicy,
 )
-from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.recorder import resync_rows
-from kalshi_tape.domain import Orderbook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.domain import Orderbook
+from kalshi_tape.core.money import Count, Price
 from tests.client.test_feed_state import A, B, commands, connected, delta, snap
 
 POLICY = ResyncPolicy(first_s=1.0, cap_s=8.0, jitter=0.25, rest_quiet_s=0.5)

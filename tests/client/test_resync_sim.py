@@ -23,7 +23,7 @@ from kalshi_tape.client.stream.resync import (
     RESUBSCRIBE,
     ResyncPolicy,
 )
-from kalshi_tape.domain import OrderbookDelta
+from kalshi_tape.core.domain import OrderbookDelta
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults, SimConfig
 from kalshi_tape.sim.server import SimServer
@@ -128,7 +128,7 @@ async def test_rest_order_books_are_the_last_resort(sim: SimServer) -> None:
 
 
 def test_faults_validate_and_round_trip() -> None:
-    from kalshi_tape.errors import ConfigError
+    from kalshi_tape.core.errors import ConfigError
 
     faults = Faults.parse("ws_snapshot_drop=0.25,ws_snapshot_corrupt=0.5")
     assert (faults.ws_snapshot_drop, faults.ws_snapshot_corrupt) == (0.25, 0.5)

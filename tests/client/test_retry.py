@@ -17,8 +17,8 @@ import pytest
 
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.retry import Backoff, retry_after_s
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import ServerError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import ServerError
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults
 from kalshi_tape.sim.server import SimServer

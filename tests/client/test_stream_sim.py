@@ -17,7 +17,7 @@ import pytest
 
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.client.stream import Connected, Disconnected, FeedEvent, Gap, Malformed, Resync
-from kalshi_tape.domain import OrderbookDelta
+from kalshi_tape.core.domain import OrderbookDelta
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.sim.config import Faults, SimConfig
 from kalshi_tape.sim.server import SimServer

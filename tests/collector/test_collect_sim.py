@@ -110,7 +110,7 @@ def _check_snapshots_and_candles(store: Store) -> None:
 def _check_book_cli(path: Path) -> None:
     from click.testing import CliRunner
 
-    from kalshi_tape.cli import main
+    from kalshi_tape.cli.main import main
 
     with open_store(f"duckdb:///{path}?read_only=true") as store:
         ticker, ts_ms = store.sql(

@@ -7,9 +7,9 @@ import random
 from pathlib import Path
 
 from kalshi_tape.api.coverage import covered_spans
-from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.daemon import Collector, running
 from kalshi_tape.collector.watch import WatchLog, watched
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store

@@ -23,7 +23,7 @@ import pytest
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.daemon import running
 from kalshi_tape.collector.spool import Spool, SpoolError
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
@@ -237,7 +237,7 @@ def test_read_only_spool_stops_the_collector_with_a_clear_error(tmp_path: Path) 
     try:
         from click.testing import CliRunner
 
-        from kalshi_tape.cli import main
+        from kalshi_tape.cli.main import main
 
         result = CliRunner().invoke(
             main,

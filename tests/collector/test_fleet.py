@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from kalshi_tape.collector.fleet import FleetStatus, owner_of, read_status
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from tests.collector.conftest import (

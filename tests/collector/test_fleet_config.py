@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from kalshi_tape.collector.cli import collect_command
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.entry import load_collector_config
 
 PG = "postgresql://postgres@127.0.0.1:5432/x"

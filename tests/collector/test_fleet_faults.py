@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport, read_status
 from kalshi_tape.collector.fleet_cli import status_command
+from kalshi_tape.core.clock import ManualClock
 from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kalshi_tape.clock import ManualClock
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, owner_of, read_status
+from kalshi_tape.core.clock import ManualClock
 from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
 

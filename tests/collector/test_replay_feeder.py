@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from kalshi_tape.client.stream import Connected, FeedState
-from kalshi_tape.clock import SYSTEM_CLOCK
 from kalshi_tape.collector import Collector
 from kalshi_tape.collector.daemon import running
+from kalshi_tape.core.clock import SYSTEM_CLOCK
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.replay import ReplayFeeder, capture, frame_header
 from kalshi_tape.sim.server import SimServer

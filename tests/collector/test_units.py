@@ -16,9 +16,9 @@ from kalshi_tape.collector.schedule import IntervalPlan, Quote, SnapshotPlanner,
 from kalshi_tape.collector.snapshots import add_book_snapshots
 from kalshi_tape.collector.tracking import Tracker
 from kalshi_tape.collector.writer import Rows
-from kalshi_tape.domain import MarketLifecycle
-from kalshi_tape.errors import ConfigError
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import MarketLifecycle
+from kalshi_tape.core.errors import ConfigError
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.settings.collector import IntervalOverride
 from kalshi_tape.settings.entry import load_collector_config
 
@@ -207,7 +207,7 @@ def test_interval_windows_from_the_environment(tmp_path: Path) -> None:
 def test_config_error_exits_2(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from kalshi_tape.cli import main
+    from kalshi_tape.cli.main import main
 
     path = tmp_path / "c.yaml"
     path.write_text(EVENT + "  spike_cooldown_seconds: -2\n")

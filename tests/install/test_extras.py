@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.extras import COMMAND_EXTRAS, extra_for
+from kalshi_tape.cli.extras import COMMAND_EXTRAS, extra_for
 
 # Runs `ktape ARGS` with the named top-level packages made unimportable.
 HIDE_AND_RUN = """
@@ -24,7 +24,7 @@ class Hide:
         return None
 
 sys.meta_path.insert(0, Hide())
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 main(sys.argv[2:], prog_name="ktape")
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.sim.server import SimServer
 from tests.backfill.helpers import END, START, sim_config
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.load import load_settings
 
 

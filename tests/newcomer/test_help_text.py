@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 
 
 def walk(command: click.Command, path: str, parent: click.Context | None) -> list[str]:

@@ -13,7 +13,7 @@ import click
 import httpx
 import pytest
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 
 KTAPE = [sys.executable, "-m", "kalshi_tape"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.storage import open_store
 from tests.storage import samples
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 

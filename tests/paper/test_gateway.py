@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kalshi_tape.backtest.data.panel import EventMeta
 from kalshi_tape.backtest.execution.book import BookFills
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.backtest.panel import EventMeta
-from kalshi_tape.backtest.strategy import BarState, Order
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.backtest.strategies.protocol import BarState, Order
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.paper.engine import PaperEngine
 from kalshi_tape.paper.gateway import Placement, SimulatedGateway
+from kalshi_tape.reference.brackets import Bracket
 
 T0 = 1_800_000_000 - 1_800_000_000 % 60
 META = EventMeta(

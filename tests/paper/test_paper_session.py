@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.backtest.paperreport import backtest_fills, journal_fills
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.strategies import REGISTRY
-from kalshi_tape.backtest.strategy import BarState, Order, Strategy, price_of
-from kalshi_tape.cli import main
-from kalshi_tape.money import Count
+from kalshi_tape.backtest.report.paper import backtest_fills, journal_fills
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.strategies.protocol import BarState, Order, Strategy, price_of
+from kalshi_tape.backtest.strategies.shipped import REGISTRY
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.money import Count
 from kalshi_tape.paper.journal import SessionRow, read_fills, read_session
 from kalshi_tape.paper.session import PaperConfig, run_session
 from kalshi_tape.settings.shared import Settings

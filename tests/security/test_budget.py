@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape.api.budget import UpstreamBudget
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 
 
 @settings(max_examples=200, deadline=None)

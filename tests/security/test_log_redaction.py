@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 

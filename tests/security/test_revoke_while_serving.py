@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from kalshi_tape.api import create_app
 from kalshi_tape.api.keys import RELOAD_S, create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import keys_path, open_key_table
-from kalshi_tape.serving import free_port
+from kalshi_tape.core.serving import free_port
 from kalshi_tape.storage import open_store
 from tests.api.conftest import api_settings, sim_clock
 from tests.security.test_log_redaction import _wait_up

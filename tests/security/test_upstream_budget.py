@@ -24,7 +24,7 @@ import pytest
 from kalshi_tape.api import create_app
 from kalshi_tape.api.budget import FLIGHT_REQUESTS
 from kalshi_tape.api.server import ApiServer
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import Store, open_store
 from tests.api.conftest import SETTLED_EVENT, api_settings, sim_clock, sim_config, sim_requests

@@ -16,7 +16,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import AfterValidator
 from pydantic.fields import FieldInfo
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings import (
     MODELS,
     BackfillModel,

@@ -12,8 +12,8 @@ import websockets
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.sim.clock import SimClock
 from kalshi_tape.sim.config import Faults
 from kalshi_tape.sim.exchange import Exchange

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.sim.cli import _parse_keys, _parse_now, sim_command
 from kalshi_tape.sim.config import SimConfig
 
@@ -54,8 +54,8 @@ def test_cli_rejects_bad_faults() -> None:
 
 
 def test_city_table_agrees_with_stations() -> None:
+    from kalshi_tape.reference.stations import settles_on_minimum, station_for
     from kalshi_tape.sim.cities import CITIES
-    from kalshi_tape.stations import settles_on_minimum, station_for
 
     for series, city in CITIES.items():
         station = station_for(series)

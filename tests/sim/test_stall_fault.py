@@ -10,7 +10,7 @@ import pytest
 import websockets
 from websockets.protocol import State
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.sim.config import Faults
 from kalshi_tape.sim.server import SimServer
 

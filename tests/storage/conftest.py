@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from kalshi_tape.clock import ManualClock
+from kalshi_tape.core.clock import ManualClock
 from kalshi_tape.storage import Store, open_store, schema
 
 ADMIN_URL = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

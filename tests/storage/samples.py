@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     Candlestick,
     Event,
     Market,
@@ -19,7 +19,7 @@ from kalshi_tape.domain import (
     Trade,
     TradeOHLC,
 )
-from kalshi_tape.money import LINEAR_CENT, Count, Price
+from kalshi_tape.core.money import LINEAR_CENT, Count, Price
 from kalshi_tape.storage.records import (
     BackfillProgress,
     CandleRecord,

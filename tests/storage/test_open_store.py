@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
-from kalshi_tape.errors import ConfigError, StorageError
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.errors import ConfigError, StorageError
 from kalshi_tape.storage import Store, default_url, open_store
 from kalshi_tape.storage.duckdb_store import DuckDBStore
 from kalshi_tape.storage.migrations import LATEST_VERSION

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kalshi_tape.domain import Trade
+from kalshi_tape.core.domain import Trade
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import BackfillProgress, open_store, timescale
 from kalshi_tape.storage.postgres_store import PostgresStore

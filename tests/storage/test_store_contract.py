@@ -10,10 +10,10 @@ import msgspec
 import pyarrow as pa
 import pytest
 
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.domain import TradeUpdate
-from kalshi_tape.errors import StorageError
-from kalshi_tape.money import Count
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.domain import TradeUpdate
+from kalshi_tape.core.errors import StorageError
+from kalshi_tape.core.money import Count
 from kalshi_tape.storage import BackfillProgress, Store, schema
 from kalshi_tape.storage.migrations import LATEST_VERSION, MIGRATIONS
 from kalshi_tape.storage.records import trade_from_update

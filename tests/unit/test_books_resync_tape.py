@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from kalshi_tape.books import BookUnknown, rebuild_book
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.client.stream import Connected, FeedState, Gap, Resync
-from kalshi_tape.domain import OrderbookDelta, OrderbookSnapshot
+from kalshi_tape.core.domain import OrderbookDelta, OrderbookSnapshot
 from kalshi_tape.storage import Store, open_store
 from kalshi_tape.storage.records import MarketSnapshotRow, SequenceGapRow
 

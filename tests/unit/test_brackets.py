@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kalshi_tape import parse
-from kalshi_tape.brackets import Bracket, bracket_of, series_of, station_of
-from kalshi_tape.domain import Market
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.domain import Market
+from kalshi_tape.core.errors import ParseError
+from kalshi_tape.reference.brackets import Bracket, bracket_of, series_of, station_of
 from tests.shared_data import SHARED
 
 DISCOVERY = SHARED / "kalshi/fixtures/ericzzhang_markets/market_discovery_raw.json"

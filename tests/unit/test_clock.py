@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock, ManualClock, SystemClock, now_s
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock, ManualClock, SystemClock, now_s
 
 
 def test_manual_clock_moves_only_when_told() -> None:

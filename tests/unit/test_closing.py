@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from kalshi_tape.closing import AsyncClosing, Closing
+from kalshi_tape.core.closing import AsyncClosing, Closing
 
 
 class _Thing(Closing):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.core import DEFAULT_DB_URL, PRODUCTION_BASE_URL
 from kalshi_tape.settings.load import load_settings
 from kalshi_tape.settings.shared import DEMO_BASE_URL, Settings, ws_url_for
@@ -199,7 +199,7 @@ def test_database_passwords_never_show(url: str, shown: str) -> None:
 
 @pytest.mark.postgres
 def test_a_store_location_and_connect_error_hide_the_password() -> None:
-    from kalshi_tape.errors import StorageError
+    from kalshi_tape.core.errors import StorageError
     from kalshi_tape.storage import open_store
 
     url = "postgresql://postgres:hunter2@127.0.0.1:5432/ktape_no_such_database_x"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from kalshi_tape import parse
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     Candlestick,
     Market,
     Orderbook,
@@ -30,7 +30,7 @@ from kalshi_tape.domain import (
     TradeOHLC,
     TradeUpdate,
 )
-from kalshi_tape.money import Count, Price, PriceRange
+from kalshi_tape.core.money import Count, Price, PriceRange
 
 ERAS = Path(__file__).resolve().parents[1] / "data" / "eras"
 RECEIVED_NS = 1_700_000_000_123_456_789

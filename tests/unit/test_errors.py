@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kalshi_tape import errors
-from kalshi_tape.errors import (
+from kalshi_tape.core import errors
+from kalshi_tape.core.errors import (
     ApiError,
     AuthError,
     BackfillError,

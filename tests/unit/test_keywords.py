@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape import keywords
+from kalshi_tape.core import keywords
 
 
 class _Filters(TypedDict, total=False):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kalshi_tape.money import (
+from kalshi_tape.core.money import (
     LINEAR_CENT,
     ONE_PRICE,
     ZERO_COUNT,

@@ -22,7 +22,7 @@ import msgspec
 import pytest
 
 from kalshi_tape import parse, wire
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     EventCandlesticks,
     EventLifecycle,
     MarketLifecycle,
@@ -37,7 +37,7 @@ from kalshi_tape.domain import (
     TradeUpdate,
     Unsubscribed,
 )
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 from tests.unit.docs_snapshot import (
     SNAPSHOT,
     Fragment,

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kalshi_tape import parse
-from kalshi_tape.errors import ParseError
-from kalshi_tape.money import Count, MoneyError, Price
+from kalshi_tape.core.errors import ParseError
+from kalshi_tape.core.money import Count, MoneyError, Price
 from tests.unit.payloads import base_payloads
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,8 +20,7 @@ import msgspec
 import pytest
 
 from kalshi_tape import parse, wire
-from kalshi_tape.brackets import bracket_of
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     EventLifecycle,
     ExchangeStatus,
     MarketLifecycle,
@@ -31,7 +30,8 @@ from kalshi_tape.domain import (
     TickerUpdate,
     TradeUpdate,
 )
-from kalshi_tape.money import Count, Price, PriceRange
+from kalshi_tape.core.money import Count, Price, PriceRange
+from kalshi_tape.reference.brackets import bracket_of
 from tests.shared_data import SHARED
 from tests.unit.docs_snapshot import EXAMPLE_TIME, REFERENCE, json_blocks, json_documents
 

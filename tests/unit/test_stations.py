@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kalshi_tape.stations import STATIONS, station_for
+from kalshi_tape.reference.stations import STATIONS, station_for
 
 
 def _utc(*args: int) -> datetime:

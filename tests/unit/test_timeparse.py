@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kalshi_tape.cli import main
-from kalshi_tape.timeparse import MAX_NS, TimeInputError, parse_instant
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.timeparse import MAX_NS, TimeInputError, parse_instant
 
 NS = 10**9
 JAN1 = 1_704_067_200 * NS  # 2024-01-01T00:00:00Z

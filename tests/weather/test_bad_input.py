@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
-from kalshi_tape.errors import ConfigError, ParseError
+from kalshi_tape.cli.main import main
+from kalshi_tape.core.errors import ConfigError, ParseError
 from kalshi_tape.weather.climate_report import parse_cli_product, split_products
 from kalshi_tape.weather.sites import site_for
 

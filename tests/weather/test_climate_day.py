@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.storage import WeatherObservationRow, open_store
 from kalshi_tape.weather.sites import days_between, site_for
 from kalshi_tape.weather.store import load_climate_day, write_weather

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.climate_report import parse_cli_product, parse_clock, split_products
 from kalshi_tape.weather.fetchers import pick_section
 from kalshi_tape.weather.sites import site_for

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.climate_report import parse_cli_product
 
 CORPUS = Path(__file__).parent.parent / "data" / "cli"

@@ -10,8 +10,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from kalshi_tape.clock import ManualClock
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.clock import ManualClock
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.sim.weather.model import ASOS1MIN_DELAY_S, SimWeather

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.parse import parse_market
-from kalshi_tape.stations import settles_on_minimum, station_for
+from kalshi_tape.reference.stations import settles_on_minimum, station_for
 from kalshi_tape.weather.settle import rule_bracket
 from kalshi_tape.weather.sites import site_for
 from tests.weather.samples import FIXTURES

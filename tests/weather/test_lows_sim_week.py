@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kalshi_tape.backtest.report import render
-from kalshi_tape.backtest.runner import BacktestConfig, run_backtest
-from kalshi_tape.backtest.weather import WeatherParams
-from kalshi_tape.backtest.wxsource import store_weather
-from kalshi_tape.brackets import bracket_of
+from kalshi_tape.backtest.data.wxsource import store_weather
+from kalshi_tape.backtest.report.html import render
+from kalshi_tape.backtest.run.runner import BacktestConfig, run_backtest
+from kalshi_tape.backtest.signals.weather_mc import WeatherParams
 from kalshi_tape.client.discover import Selection
+from kalshi_tape.reference.brackets import bracket_of
 from kalshi_tape.sim.cities import CITIES
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.eventgen import make_event
@@ -75,9 +75,9 @@ def test_bracket_rules_read_the_low_markets_rule_text() -> None:
 
     import pytest
 
-    from kalshi_tape.brackets import settled_extreme
-    from kalshi_tape.errors import ParseError
+    from kalshi_tape.core.errors import ParseError
     from kalshi_tape.parse import parse_market
+    from kalshi_tape.reference.brackets import settled_extreme
     from tests.weather.samples import FIXTURES
 
     path = FIXTURES / "ericzzhang_markets" / "market_discovery_raw.json"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.sim.weather.model import c_tenths
 from kalshi_tape.weather.metar import (
     c_tenths_to_whole_f,

@@ -10,10 +10,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from kalshi_tape.brackets import Bracket
-from kalshi_tape.domain import Market
+from kalshi_tape.core.domain import Market
 from kalshi_tape.parse import parse_market
 from kalshi_tape.parse.tickers import event_date
+from kalshi_tape.reference.brackets import Bracket
 from kalshi_tape.weather.cli_json import parse_cli_json
 from kalshi_tape.weather.settle import EventCheck, check_event
 from kalshi_tape.weather.sites import site_for

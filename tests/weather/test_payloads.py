@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.asos1min import parse_asos1min
 from kalshi_tape.weather.cli_json import parse_cli_json, product_time
 from kalshi_tape.weather.forecast import parse_hourly_forecast, parse_point

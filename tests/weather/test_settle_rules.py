@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from kalshi_tape.domain import Market
+from kalshi_tape.core.domain import Market
 from kalshi_tape.parse import parse_market
 from kalshi_tape.weather.settle import event_date, rule_bracket, rule_site
 from tests.weather.samples import FIXTURES

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from click.testing import CliRunner
 
-from kalshi_tape.cli import main
+from kalshi_tape.cli.main import main
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import DailyClimateRow, open_store
 from kalshi_tape.weather.settle import check_settlements

@@ -28,7 +28,7 @@ from kalshi_tape.api.services import Services
 from kalshi_tape.api.upstream import Upstream
 from kalshi_tape.api.warm import warm_cache
 from kalshi_tape.client import KalshiClient
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.settings.api import ApiSettings
 from kalshi_tape.settings.entry import load_api_settings
 from kalshi_tape.storage import Store, open_store

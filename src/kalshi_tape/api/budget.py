@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 
 from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap, TokenBucket
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 FLIGHT_REQUESTS = 3  # a market look-up: series check, live, then historical endpoint
 UNLIMITED_FLIGHTS_PER_S = 100.0  # the global rate when the tier has no stated budget

@@ -35,8 +35,8 @@ from kalshi_tape.api.resilience import CircuitBreaker, CircuitOpen, NegativeCach
 from kalshi_tape.api.singleflight import FlightError, SharedFlight, shared_flight
 from kalshi_tape.api.singleflight.codec import decode, encode, encode_not_found
 from kalshi_tape.api.upstream import FetchResult, Upstream, coverage_key
-from kalshi_tape.clock import Clock
-from kalshi_tape.errors import (
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.errors import (
     AuthError,
     BackfillError,
     KalshiError,

@@ -13,7 +13,7 @@ import click
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
 from kalshi_tape.backfill.plan import PERIODS
-from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.core.errors import ConfigError, KtapeError, StorageError
 from kalshi_tape.settings.api import ApiSettings, settings_to_json
 from kalshi_tape.settings.entry import load_api_settings
 from kalshi_tape.settings.redact import redact_url
@@ -178,7 +178,7 @@ async def _warm(
     from kalshi_tape.api.upstream import Upstream
     from kalshi_tape.api.warm import warm_cache
     from kalshi_tape.client import KalshiClient
-    from kalshi_tape.clock import SYSTEM_CLOCK
+    from kalshi_tape.core.clock import SYSTEM_CLOCK
 
     async with KalshiClient(settings.kalshi) as client:
         with open_existing(settings.db_url) as store:

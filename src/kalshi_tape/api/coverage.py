@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.coverage import KIND, coverage_prefix, coverage_record
+from kalshi_tape.core.coverage import KIND, coverage_prefix, coverage_record
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import LOSS_KINDS
 

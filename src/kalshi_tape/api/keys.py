@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kalshi_tape.api.keystore import COLUMNS, KeyTable
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import KtapeError
 
 RELOAD_S = 2.0
 _KEY = re.compile(r"^kt_([0-9a-f]{8})_[A-Za-z0-9_-]{20,64}$")

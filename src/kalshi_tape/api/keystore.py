@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.storage import Store
 
 SUFFIX = ".keys.sqlite3"

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kalshi_tape.api import columnar, negotiation
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 
 Format = Literal["json", "csv", "parquet"]
 MEDIA_TYPES: dict[str, str] = {

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from kalshi_tape.serving import ThreadedServer, free_port
+from kalshi_tape.core.serving import ThreadedServer, free_port
 
 __all__ = ["ApiServer", "free_port"]
 

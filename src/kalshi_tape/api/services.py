@@ -12,7 +12,7 @@ from kalshi_tape.api.keys import KeyRegistry
 from kalshi_tape.api.render import ResponseCache
 from kalshi_tape.api.resilience import SingleFlight
 from kalshi_tape.client import KalshiClient
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 from kalshi_tape.settings.api import ApiSettings
 from kalshi_tape.storage import Store
 

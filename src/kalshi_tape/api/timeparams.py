@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Query
 
 from kalshi_tape.api.errors import bad_parameter
-from kalshi_tape.timeparse import EXAMPLES, TimeInputError, parse_instant
+from kalshi_tape.core.timeparse import EXAMPLES, TimeInputError, parse_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FORMS = f"ISO 8601 with a zone, an ISO date (midnight UTC), or epoch with a unit; {EXAMPLES}"

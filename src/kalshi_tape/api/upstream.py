@@ -18,9 +18,9 @@ from kalshi_tape.backfill.plan import MarketTarget, plan_candles
 from kalshi_tape.backfill.runner import fetch_candles, market_targets
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection, resolve_targets
-from kalshi_tape.clock import Clock
-from kalshi_tape.domain import HistoricalCutoff
-from kalshi_tape.errors import NotFound
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.domain import HistoricalCutoff
+from kalshi_tape.core.errors import NotFound
 from kalshi_tape.storage import BackfillProgress, CandleRecord, Store
 
 CUTOFF_REFRESH_S = 3600.0

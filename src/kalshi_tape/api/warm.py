@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from kalshi_tape.api.upstream import TASK_KIND, Upstream
 from kalshi_tape.backfill.plan import PERIODS
-from kalshi_tape.errors import KalshiError, KtapeError
+from kalshi_tape.core.errors import KalshiError, KtapeError
 from kalshi_tape.storage import Store
 
 

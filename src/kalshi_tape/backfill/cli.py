@@ -14,7 +14,7 @@ from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_plan, print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
 from kalshi_tape.client.discover import Selection
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.settings.entry import load_command
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kalshi_tape.backfill.runner import BackfillOptions, BackfillReport, run_backfill
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection
-from kalshi_tape.errors import BackfillError, TransportError
+from kalshi_tape.core.errors import BackfillError, TransportError
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.storage import Store, open_store
 

@@ -28,10 +28,10 @@ from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection, Targets, resolve_targets
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_candles import CandleWindow
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.coverage import coverage_record
-from kalshi_tape.domain import Market, MarketCandlesticks, Page, Trade
-from kalshi_tape.errors import BackfillError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.coverage import coverage_record
+from kalshi_tape.core.domain import Market, MarketCandlesticks, Page, Trade
+from kalshi_tape.core.errors import BackfillError
 from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord

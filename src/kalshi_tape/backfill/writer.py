@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from kalshi_tape.domain import Trade
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.domain import Trade
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress, CandleRecord

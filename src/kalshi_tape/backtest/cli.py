@@ -10,19 +10,19 @@ from typing import Any, TypeVar
 
 import click
 
-from kalshi_tape.backtest.calibration import METHODS, Method
+from kalshi_tape.backtest.data.panel import BacktestInputError, Delays
+from kalshi_tape.backtest.data.quotes import import_quotes
+from kalshi_tape.backtest.data.wxsource import store_weather
 from kalshi_tape.backtest.execution.candle import FillRules
-from kalshi_tape.backtest.fillsfile import check_fills_path, write_fills
-from kalshi_tape.backtest.panel import BacktestInputError, Delays
-from kalshi_tape.backtest.quotes import import_quotes
-from kalshi_tape.backtest.report import write_report
-from kalshi_tape.backtest.runner import DATA_MODES, BacktestConfig, BacktestResult, run_backtest
-from kalshi_tape.backtest.strategies import REGISTRY, create_strategy
-from kalshi_tape.backtest.sweep import parse_grid, run_sweep
-from kalshi_tape.backtest.wxsource import store_weather
-from kalshi_tape.cli_options import options
-from kalshi_tape.errors import KtapeError
-from kalshi_tape.outputs import check_output_file
+from kalshi_tape.backtest.report.fills_file import check_fills_path, write_fills
+from kalshi_tape.backtest.report.html import write_report
+from kalshi_tape.backtest.run.runner import DATA_MODES, BacktestConfig, BacktestResult, run_backtest
+from kalshi_tape.backtest.run.sweep import parse_grid, run_sweep
+from kalshi_tape.backtest.signals.calibration import METHODS, Method
+from kalshi_tape.backtest.strategies.shipped import REGISTRY, create_strategy
+from kalshi_tape.cli.options import options
+from kalshi_tape.cli.outputs import check_output_file
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.settings.load import load_settings
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, open_existing, open_store
 

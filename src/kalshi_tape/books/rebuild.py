@@ -27,9 +27,9 @@ from decimal import Decimal
 from typing import Literal
 
 from kalshi_tape.client.stream import BookInvariantError, OrderBook
-from kalshi_tape.domain import Side
-from kalshi_tape.errors import KtapeError
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Side
+from kalshi_tape.core.errors import KtapeError
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import LOSS_KINDS
 

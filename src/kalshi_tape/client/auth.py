@@ -17,8 +17,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.observability import add_secret
 from kalshi_tape.settings.shared import Settings
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.client.stream import BookFeed, Connected, Disconnected, FeedEvent, Gap, Resync
-from kalshi_tape.errors import KtapeError, NotFound, TransportError
+from kalshi_tape.core.errors import KtapeError, NotFound, TransportError
 from kalshi_tape.settings.load import load_settings
 from kalshi_tape.settings.shared import Settings
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from kalshi_tape.brackets import series_of
 from kalshi_tape.client.rest import KalshiClient
-from kalshi_tape.domain import Event, Market, Series
-from kalshi_tape.errors import BackfillError, NotFound
+from kalshi_tape.core.domain import Event, Market, Series
+from kalshi_tape.core.errors import BackfillError, NotFound
 from kalshi_tape.parse.tickers import event_date as ticker_date
+from kalshi_tape.reference.brackets import series_of
 
 # Above this many fully-historical events in one series, list the series' historical
 # markets (1,000 a page) instead of asking per event.

@@ -20,8 +20,8 @@ import httpx
 from kalshi_tape.client.auth import KalshiAuth, Signer
 from kalshi_tape.client.ratelimit import RateLimiter, Sleep
 from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
-from kalshi_tape.clock import Clock
-from kalshi_tape.errors import (
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.errors import (
     ApiError,
     AuthError,
     KalshiError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from kalshi_tape.domain import Page
-from kalshi_tape.errors import KalshiError
+from kalshi_tape.core.domain import Page
+from kalshi_tape.core.errors import KalshiError
 
 T = TypeVar("T")
 

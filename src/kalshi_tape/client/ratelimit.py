@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 
 REQUEST_COST = 10.0
 # Float refill rounding must not make a waiter spin. The balance may end this far below

@@ -23,9 +23,9 @@ from kalshi_tape.client.rest_candles import MAX_BATCH_SLOTS, MAX_BATCH_TICKERS, 
 from kalshi_tape.client.rest_historical import HistoricalEndpoints
 from kalshi_tape.client.rest_markets import MAX_ORDERBOOK_TICKERS
 from kalshi_tape.client.retry import Backoff
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.closing import AsyncClosing
-from kalshi_tape.domain import (
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.closing import AsyncClosing
+from kalshi_tape.core.domain import (
     HistoricalCutoff,
 )
 from kalshi_tape.settings.shared import Settings

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict, Unpack
 
-from kalshi_tape import keywords, parse
 from kalshi_tape.client.rest_base import EndpointBase, chunks, segment
-from kalshi_tape.domain import Candlestick, EventCandlesticks, MarketCandlesticks
-from kalshi_tape.errors import KalshiError
+from kalshi_tape.core import keywords, parse
+from kalshi_tape.core.domain import Candlestick, EventCandlesticks, MarketCandlesticks
+from kalshi_tape.core.errors import KalshiError
 
 MAX_BATCH_TICKERS = 100
 MAX_BATCH_SLOTS = 10_000

@@ -19,7 +19,7 @@ from typing import TypeVar
 import httpx
 
 from kalshi_tape.client.ratelimit import Sleep
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 T = TypeVar("T")
 

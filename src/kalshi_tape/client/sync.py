@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from kalshi_tape.client.http import HttpStats
 from kalshi_tape.client.rest import KalshiClient
-from kalshi_tape.closing import Closing
+from kalshi_tape.core.closing import Closing
 from kalshi_tape.settings.shared import Settings
 
 T = TypeVar("T")

@@ -19,8 +19,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from kalshi_tape.domain import Candlestick, QuoteOHLC, TradeOHLC
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Candlestick, QuoteOHLC, TradeOHLC
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage.records import CandleRecord
 
 PERIOD_MS = 60_000

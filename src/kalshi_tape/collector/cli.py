@@ -16,12 +16,12 @@ from kalshi_tape.books import BookUnknown, RebuiltBook, rebuild_book
 from kalshi_tape.collector.daemon import Collector
 from kalshi_tape.collector.fleet_cli import status_command
 from kalshi_tape.collector.spool import SpoolError
-from kalshi_tape.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.core.errors import ConfigError, KtapeError, StorageError
+from kalshi_tape.core.timeparse import TimeInputError, parse_instant
 from kalshi_tape.settings.collector import CollectorConfig
 from kalshi_tape.settings.entry import load_collector_config
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import Store, default_url, open_existing, open_store
-from kalshi_tape.timeparse import TimeInputError, parse_instant
 
 log = logging.getLogger("kalshi_tape.collector")
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.client.stream import ConnectionOptions, FeedEvent
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.collector.candles import CandleBuilder
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport
 from kalshi_tape.collector.fleet.leases import new_member_id
@@ -37,7 +36,8 @@ from kalshi_tape.collector.spool import Spool
 from kalshi_tape.collector.tracking import Tracker
 from kalshi_tape.collector.watch import WatchLog
 from kalshi_tape.collector.writer import CollectorWriter
-from kalshi_tape.errors import KalshiError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import KalshiError
 from kalshi_tape.settings.collector import CollectorConfig
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import SequenceGapRow

@@ -19,10 +19,10 @@ import logging
 from collections.abc import Iterable
 
 from kalshi_tape.client import KalshiClient
-from kalshi_tape.clock import Clock
 from kalshi_tape.collector.recorder import Recorder, TickerState
 from kalshi_tape.collector.snapshots import add_polled_snapshots
-from kalshi_tape.domain import Market, Trade
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.domain import Market, Trade
 
 log = logging.getLogger("kalshi_tape.collector.poller")
 

@@ -37,7 +37,7 @@ from kalshi_tape.collector.candles import CandleBuilder
 from kalshi_tape.collector.metrics import CollectorMetrics
 from kalshi_tape.collector.schedule import Quote, SnapshotPlanner
 from kalshi_tape.collector.writer import CollectorWriter
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     MarketLifecycle,
     OrderbookDelta,
     OrderbookSnapshot,
@@ -45,7 +45,7 @@ from kalshi_tape.domain import (
     Trade,
     TradeUpdate,
 )
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage.records import (
     GapKind,
     MarketSnapshotRow,

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from kalshi_tape.money import Price
+from kalshi_tape.core.money import Price
+from kalshi_tape.reference.stations import STATIONS
 from kalshi_tape.settings.collector import IntervalOverride
-from kalshi_tape.stations import STATIONS
 
 NS = 1_000_000_000
 

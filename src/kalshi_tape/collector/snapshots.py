@@ -13,8 +13,8 @@ from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.collector.recorder import TickerState
 from kalshi_tape.collector.schedule import Quote
 from kalshi_tape.collector.writer import Rows
-from kalshi_tape.domain import Orderbook, OrderbookSnapshot
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Orderbook, OrderbookSnapshot
+from kalshi_tape.core.money import Count, Price
 from kalshi_tape.storage.records import MarketSnapshotRow
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 import pyarrow as pa
 
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.errors import StorageError
 
 MAGIC = b"KTSP"
 HEADER = struct.Struct(">4sQI")

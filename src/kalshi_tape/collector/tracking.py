@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kalshi_tape.client import KalshiClient
-from kalshi_tape.domain import Event, Market, MarketLifecycle
-from kalshi_tape.errors import KalshiError, NotFound
+from kalshi_tape.core.domain import Event, Market, MarketLifecycle
+from kalshi_tape.core.errors import KalshiError, NotFound
 from kalshi_tape.settings.collector import Shard
 
 log = logging.getLogger("kalshi_tape.collector.tracking")

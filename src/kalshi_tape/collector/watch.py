@@ -9,7 +9,7 @@ Only the streaming collector writes coverage: REST polling can miss quote change
 
 from __future__ import annotations
 
-from kalshi_tape.coverage import coverage_record
+from kalshi_tape.core.coverage import coverage_record
 from kalshi_tape.storage import BackfillProgress
 
 PERIOD_S = 60

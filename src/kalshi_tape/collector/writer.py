@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from kalshi_tape.clock import Clock
 from kalshi_tape.collector.metrics import CollectorMetrics
 from kalshi_tape.collector.spool import Spool, SpoolError
+from kalshi_tape.core.clock import Clock
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.arrowconv import CONVERTERS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.errors import KtapeError
 
 
 @click.command("demo")

@@ -23,7 +23,7 @@ import sys
 import threading
 from typing import Any
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 
 MASK = "***"
 LEVEL_ENV = "KTAPE_LOG_LEVEL"  # e.g. DEBUG: root logging to stderr for any command

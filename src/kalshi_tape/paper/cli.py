@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kalshi_tape.errors import KtapeError, TransportError
+from kalshi_tape.core.errors import KtapeError, TransportError
 from kalshi_tape.paper.journal import SessionRow
 from kalshi_tape.paper.session import PaperConfig, run_session
 from kalshi_tape.settings.entry import load_command

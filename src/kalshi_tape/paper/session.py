@@ -15,9 +15,9 @@ from decimal import Decimal
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.execution.events import BAR_S, event_meta, fee_schedule
 from kalshi_tape.client import BookFeed, KalshiClient
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, TradeUpdate
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, TradeUpdate
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.paper.engine import PaperEngine, settle
 from kalshi_tape.paper.journal import SessionRow, write_entries, write_session
 from kalshi_tape.settings.paper import PaperModel

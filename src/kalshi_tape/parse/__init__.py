@@ -12,7 +12,7 @@ books, exchange, stream).
 
 from __future__ import annotations
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.parse.books import parse_orderbook, parse_orderbooks
 from kalshi_tape.parse.candles import (
     candle_from_wire,

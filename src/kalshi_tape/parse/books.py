@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import Level, Orderbook
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.domain import Level, Orderbook
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.parse.common import Json, _decode, _guarded, _required, count_field, price_field
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     Candlestick,
     EventCandlesticks,
     MarketCandlesticks,
     QuoteOHLC,
     TradeOHLC,
 )
-from kalshi_tape.errors import ParseError
-from kalshi_tape.money import ZERO_COUNT
+from kalshi_tape.core.errors import ParseError
+from kalshi_tape.core.money import ZERO_COUNT
 from kalshi_tape.parse.common import Json, _decode, _guarded, _required, count_field, price_field
 
 

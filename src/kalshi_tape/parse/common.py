@@ -11,10 +11,10 @@ from typing import Any, ParamSpec, TypeVar, cast
 import msgspec
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import Side
-from kalshi_tape.errors import ParseError
-from kalshi_tape.money import Count, MoneyError, Price, PriceRange
-from kalshi_tape.timeparse import iso_time
+from kalshi_tape.core.domain import Side
+from kalshi_tape.core.errors import ParseError
+from kalshi_tape.core.money import Count, MoneyError, Price, PriceRange
+from kalshi_tape.core.timeparse import iso_time
 
 Json = bytes | str
 P = ParamSpec("P")

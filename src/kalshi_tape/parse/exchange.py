@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     DailySession,
     ExchangeSchedule,
     ExchangeStatus,

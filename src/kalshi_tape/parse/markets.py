@@ -9,8 +9,8 @@ from typing import TypedDict
 import msgspec
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import Event, Market, Page, Series, SettlementSource
-from kalshi_tape.money import ZERO_COUNT, Count, Price
+from kalshi_tape.core.domain import Event, Market, Page, Series, SettlementSource
+from kalshi_tape.core.money import ZERO_COUNT, Count, Price
 from kalshi_tape.parse.common import (
     Json,
     _blank_to_none,

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     EventLifecycle,
     MarketLifecycle,
     Ok,
@@ -24,8 +24,8 @@ from kalshi_tape.domain import (
     TradeUpdate,
     Unsubscribed,
 )
-from kalshi_tape.errors import ParseError
-from kalshi_tape.money import Count, MoneyError, Price
+from kalshi_tape.core.errors import ParseError
+from kalshi_tape.core.money import Count, MoneyError, Price
 from kalshi_tape.parse.books import _levels
 from kalshi_tape.parse.common import (
     _COUNT_CACHE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kalshi_tape import wire as w
-from kalshi_tape.domain import Page, Side, Trade
+from kalshi_tape.core.domain import Page, Side, Trade
 from kalshi_tape.parse.common import (
     Json,
     _book_side_to_outcome,

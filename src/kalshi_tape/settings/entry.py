@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.api import ApiModel, ApiSettings
 from kalshi_tape.settings.base import Section
 from kalshi_tape.settings.collector import CollectorConfig, CollectorModel

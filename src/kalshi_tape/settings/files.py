@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 
 CONFIG_FILE_ENV = "KTAPE_CONFIG"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.settings.api import ApiModel
 from kalshi_tape.settings.backfill import BackfillModel
 from kalshi_tape.settings.base import Section

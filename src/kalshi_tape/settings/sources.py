@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 
 KEY_HEADER = "kalshi-access-key"
 TIMESTAMP_HEADER = "kalshi-access-timestamp"

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import click
 
-from kalshi_tape.cli_options import options
+from kalshi_tape.cli.options import options
 from kalshi_tape.client.ratelimit import TIER_BUDGETS
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
+from kalshi_tape.core.timeparse import iso_time
 from kalshi_tape.sim.config import DEFAULT_SERIES, WIRE_ERAS, Faults, SimConfig
-from kalshi_tape.timeparse import iso_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 class SimClock:
     """Market time = start + (real elapsed) x speed, frozen while paused.
 
-    Implements `kalshi_tape.clock.Clock`; `monotonic()` is real monotonic time (rate limits
+    Implements `kalshi_tape.core.clock.Clock`; `monotonic()` is real monotonic time (rate limits
     always run on real time, whatever the market clock does).
     """
 

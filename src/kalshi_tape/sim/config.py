@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from kalshi_tape.client.ratelimit import TIER_BUDGETS
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 
 WireEra = Literal["fixed", "dual", "cents"]
 WIRE_ERAS: tuple[str, ...] = ("fixed", "dual", "cents")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.sim.candles import Candle, active_period_ends, candle, synthetic_candle
 from kalshi_tape.sim.cities import CITIES, City

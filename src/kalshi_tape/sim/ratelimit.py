@@ -5,7 +5,7 @@ once (the app answers Kalshi's 429); the refused request costs nothing."""
 from __future__ import annotations
 
 from kalshi_tape.client.ratelimit import REQUEST_COST, TIER_BUDGETS, BucketMap
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 
 class RateLimiter:

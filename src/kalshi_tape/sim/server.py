@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from kalshi_tape.serving import ThreadedServer, bind_socket
+from kalshi_tape.core.serving import ThreadedServer, bind_socket
 from kalshi_tape.sim.app import create_app
 from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.exchange import Exchange

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import ConfigError, StorageError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import ConfigError, StorageError
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage.base import BookInputs, Store, StoreInfo
 from kalshi_tape.storage.records import (

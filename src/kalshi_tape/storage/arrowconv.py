@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kalshi_tape.domain import Event, Market, OrderbookSnapshot, Series, Trade
+from kalshi_tape.core.domain import Event, Market, OrderbookSnapshot, Series, Trade
 from kalshi_tape.storage import schema
 from kalshi_tape.storage.records import CandleRecord
 

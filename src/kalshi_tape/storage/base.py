@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypedDict, Unpack
 
 import pyarrow as pa
 
-from kalshi_tape.closing import Closing
+from kalshi_tape.core.closing import Closing
 from kalshi_tape.storage.records import BackfillProgress, ChunkRows
 
 

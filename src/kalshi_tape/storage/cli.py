@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from kalshi_tape.cli_options import cli_errors
-from kalshi_tape.outputs import check_output_folder
+from kalshi_tape.cli.options import cli_errors
+from kalshi_tape.cli.outputs import check_output_folder
 from kalshi_tape.settings.load import load_settings
 from kalshi_tape.storage import DEFAULT_URL, ENV_VAR, Store, open_existing, open_store
 from kalshi_tape.storage.parquet import export_parquet, import_parquet

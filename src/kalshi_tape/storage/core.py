@@ -22,10 +22,10 @@ from typing import Any, ClassVar, TypeVar, Unpack, cast
 
 import pyarrow as pa
 
-from kalshi_tape import keywords
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.closing import Closing
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core import keywords
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.closing import Closing
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.storage import arrowconv, migrations, schema
 from kalshi_tape.storage.base import BookInputs, CandleQuery, SnapshotQuery, StoreInfo, TradeQuery
 from kalshi_tape.storage.records import BackfillProgress, ChunkRows

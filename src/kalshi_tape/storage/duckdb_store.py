@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.storage import arrowconv, schema
 from kalshi_tape.storage.core import SqlStore
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.storage import schema
 from kalshi_tape.storage.base import Store
 

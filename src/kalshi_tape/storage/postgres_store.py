@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import errors as pgerrors
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import StorageError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import StorageError
 from kalshi_tape.settings.redact import redact_url
 from kalshi_tape.storage import arrowconv, schema, timescale
 from kalshi_tape.storage.core import SqlStore

@@ -9,7 +9,7 @@ from typing import Literal, TypedDict
 
 import msgspec
 
-from kalshi_tape.domain import (
+from kalshi_tape.core.domain import (
     Candlestick,
     Event,
     Market,
@@ -19,7 +19,7 @@ from kalshi_tape.domain import (
     Trade,
     TradeUpdate,
 )
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 
 CandleSource = Literal["kalshi", "trades", "collector"]
 GapKind = Literal["gap", "resync", "resync_step", "resynced", "reconnect"]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.payload import text_of
 
 WHAT = "asos1min"

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kalshi_tape.errors import ConfigError, KtapeError
+from kalshi_tape.core.errors import ConfigError, KtapeError
 from kalshi_tape.settings.entry import load_command
 from kalshi_tape.settings.load import load_settings
 from kalshi_tape.settings.weather import WeatherModel

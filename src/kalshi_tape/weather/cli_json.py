@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 import msgspec
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.climate_report import parse_clock
 from kalshi_tape.weather.payload import decode_json
 

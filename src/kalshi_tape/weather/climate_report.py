@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.parse.tickers import MONTHS
 
 # Offsets of the zone abbreviations NWS offices print in the issuance line.

@@ -11,7 +11,7 @@ not what the service documents (HTML instead of JSON, a truncated CSV) is `Parse
 
 from __future__ import annotations
 
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.errors import KtapeError
 
 
 class WeatherError(KtapeError):

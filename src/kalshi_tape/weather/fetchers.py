@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.weather.asos1min import MinuteObservation, parse_asos1min
 from kalshi_tape.weather.cli_json import IemCliDay, parse_cli_json
 from kalshi_tape.weather.climate_report import ClimateReport, parse_cli_product, split_products

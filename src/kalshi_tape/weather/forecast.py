@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import msgspec
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.payload import decode_json
 
 

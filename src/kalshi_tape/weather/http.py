@@ -26,7 +26,7 @@ import httpx
 from kalshi_tape import __version__
 from kalshi_tape.client.ratelimit import Sleep, TokenBucket
 from kalshi_tape.client.retry import Backoff, Failure, RetryPolicy, RetryStats, transport_problem
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.weather.errors import WeatherServiceError, WeatherTransportError
 
 DEFAULT_USER_AGENT = f"kalshi-tape/{__version__} (weather)"

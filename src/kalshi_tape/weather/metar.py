@@ -28,7 +28,7 @@ from decimal import Decimal
 import msgspec
 from metar import Metar
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.weather.payload import decode_json, text_of
 
 _T_GROUP = re.compile(r"\sT[01]\d{3}(?:[01]\d{3})?(?=\s|=|\$|$)")

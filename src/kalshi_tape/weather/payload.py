@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.errors import ParseError
 
 
 def text_of(body: bytes, what: str) -> str:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import ConfigError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.storage import Store
 from kalshi_tape.storage.records import BackfillProgress
 from kalshi_tape.weather import fetchers, rows

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 from kalshi_tape.client import KalshiClient
 from kalshi_tape.client.discover import Selection, resolve_targets
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.settings.shared import Settings
 from kalshi_tape.settings.weather import WeatherModel
 from kalshi_tape.storage import Store, open_existing, open_store

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from kalshi_tape.brackets import Bracket, bracket_of, series_of, settled_extreme
-from kalshi_tape.domain import Market
-from kalshi_tape.errors import ParseError
+from kalshi_tape.core.domain import Market
+from kalshi_tape.core.errors import ParseError
 from kalshi_tape.parse import parse_market
 from kalshi_tape.parse.tickers import event_date
-from kalshi_tape.stations import settles_on_minimum
+from kalshi_tape.reference.brackets import Bracket, bracket_of, series_of, settled_extreme
+from kalshi_tape.reference.stations import settles_on_minimum
 from kalshi_tape.storage import Store
 from kalshi_tape.weather.climate_report import is_correction
 from kalshi_tape.weather.sites import SITES, Site, site_for

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from kalshi_tape.errors import ConfigError
-from kalshi_tape.stations import STATIONS, Station
+from kalshi_tape.core.errors import ConfigError
+from kalshi_tape.reference.stations import STATIONS, Station
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kalshi_tape.brackets import Bracket
+from kalshi_tape.reference.brackets import Bracket
 
 AGREES, DISAGREES, UNKNOWN = "agrees", "disagrees", "unknown"
 

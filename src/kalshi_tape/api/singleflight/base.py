@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from kalshi_tape.api.resilience import SingleFlight
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 Make = Callable[[], Awaitable[str]]
 POLL_S = 0.02  # how often a waiter in another worker looks for the result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kalshi_tape.api.singleflight.base import LocalFlight, SharedFlight
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 from kalshi_tape.settings.api import ApiSettings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from kalshi_tape.api.upstream import FetchResult
-from kalshi_tape.errors import NotFound
+from kalshi_tape.core.errors import NotFound
 
 
 def encode(value: object) -> str:

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from kalshi_tape.api.singleflight.base import POLL_S, FlightError, Make
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 # Delete the lock only if it is still ours (it may have expired and been taken since).
 _RELEASE = """

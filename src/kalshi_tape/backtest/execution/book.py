@@ -24,9 +24,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from kalshi_tape.backtest.execution.fees import FeeSchedule, OrderFees, trade_date_of
-from kalshi_tape.backtest.strategy import Fill, Order
+from kalshi_tape.backtest.strategies.protocol import Fill, Order
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.money import Count, Price
 
 ONE = Decimal(1)
 

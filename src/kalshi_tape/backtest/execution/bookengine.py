@@ -29,17 +29,23 @@ from decimal import Decimal
 
 import numpy as np
 
-from kalshi_tape.backtest.engine import Ledger, bar_state
+from kalshi_tape.backtest.data.panel import Delays, IntArray, Panel
 from kalshi_tape.backtest.execution.book import BookFills, FillModel, TapeTrade
 from kalshi_tape.backtest.execution.events import BAR_S, EventMeta
 from kalshi_tape.backtest.execution.overlay import BookOverlay
-from kalshi_tape.backtest.features import FeatureParams, FeatureStream
-from kalshi_tape.backtest.panel import Delays, IntArray, Panel
-from kalshi_tape.backtest.strategy import Fill, FloatArray, Order, Strategy, StrategyError
+from kalshi_tape.backtest.run.candle_loop import Ledger, bar_state
+from kalshi_tape.backtest.signals.features import FeatureParams, FeatureStream
+from kalshi_tape.backtest.strategies.protocol import (
+    Fill,
+    FloatArray,
+    Order,
+    Strategy,
+    StrategyError,
+)
 from kalshi_tape.client.stream import OrderBook
 from kalshi_tape.client.stream.orderbook import BookInvariantError
-from kalshi_tape.domain import Level
-from kalshi_tape.money import Price
+from kalshi_tape.core.domain import Level
+from kalshi_tape.core.money import Price
 
 ONE = Decimal(1)
 ORDER_LATENCY_S = Delays().order_latency  # decision -> arrival, as in candle mode

@@ -27,8 +27,8 @@ from typing import Literal
 import numpy as np
 
 from kalshi_tape.backtest.execution.fees import FeeSchedule, OrderFees, trade_date_of
-from kalshi_tape.backtest.strategy import Fill, FloatArray, Order
-from kalshi_tape.money import Count, Price
+from kalshi_tape.backtest.strategies.protocol import Fill, FloatArray, Order
+from kalshi_tape.core.money import Count, Price
 
 MIN_PRICE, MAX_PRICE = Decimal("0.01"), Decimal("0.99")
 

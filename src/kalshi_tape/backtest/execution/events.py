@@ -11,10 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from kalshi_tape.backtest.execution.fees import FeeSchedule
-from kalshi_tape.brackets import Bracket
-from kalshi_tape.errors import KtapeError
+from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.parse.tickers import event_date
-from kalshi_tape.stations import station_for
+from kalshi_tape.reference.brackets import Bracket
+from kalshi_tape.reference.stations import station_for
 from kalshi_tape.storage import Store
 
 BAR_S = 60  # the default bar period, seconds

@@ -31,8 +31,8 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
-from kalshi_tape.errors import KtapeError
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.errors import KtapeError
+from kalshi_tape.core.money import Count, Price
 
 TAKER_RATE = Decimal("0.07")
 MAKER_SHARE = {

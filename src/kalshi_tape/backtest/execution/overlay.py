@@ -13,7 +13,7 @@ import copy
 from decimal import Decimal
 
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.money import Price
+from kalshi_tape.core.money import Price
 
 Key = tuple[str, str, Price]
 

@@ -25,8 +25,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from kalshi_tape.client.auth import Signer
 from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream.events import Connected, Disconnected
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.errors import StreamError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.errors import StreamError
 
 Frame = tuple[bytes, int]
 RECONNECT_BACKOFF = Backoff(base_s=0.5, cap_s=30.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kalshi_tape.domain import ChannelData
+from kalshi_tape.core.domain import ChannelData
 
 
 class Connected(msgspec.Struct, frozen=True, tag="connected"):

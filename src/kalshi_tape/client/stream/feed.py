@@ -33,10 +33,10 @@ from kalshi_tape.client.stream.feed_state import (
 from kalshi_tape.client.stream.orderbook import OrderBook
 from kalshi_tape.client.stream.resync import ResyncPolicy
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.closing import AsyncClosing
-from kalshi_tape.domain import Orderbook
-from kalshi_tape.errors import KalshiError
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.closing import AsyncClosing
+from kalshi_tape.core.domain import Orderbook
+from kalshi_tape.core.errors import KalshiError
 from kalshi_tape.settings.shared import Settings
 
 RestBook = Callable[[str], Awaitable[Orderbook]]

@@ -22,9 +22,9 @@ from kalshi_tape.client.stream.resync import (
 )
 from kalshi_tape.client.stream.sequence import SequenceTracker
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
-from kalshi_tape.clock import Clock
-from kalshi_tape.domain import Orderbook, OrderbookSnapshot
-from kalshi_tape.errors import SequenceGap
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.domain import Orderbook, OrderbookSnapshot
+from kalshi_tape.core.errors import SequenceGap
 
 # The intact head of a cut-off book frame: its kind, sid, seq and market.
 _HEAD = re.compile(

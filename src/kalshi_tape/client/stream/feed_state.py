@@ -34,8 +34,8 @@ from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
 from kalshi_tape.client.stream.resync import CAP_S, FIRST_S, ResyncMachine, ResyncPolicy
 from kalshi_tape.client.stream.sequence import SequenceTracker
 from kalshi_tape.client.stream.subscriptions import ORDERBOOK, SubscriptionManager
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
-from kalshi_tape.domain import (
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
+from kalshi_tape.core.domain import (
     Ok,
     OrderbookDelta,
     OrderbookSnapshot,
@@ -43,7 +43,7 @@ from kalshi_tape.domain import (
     Subscribed,
     Unsubscribed,
 )
-from kalshi_tape.errors import ParseError, SequenceGap
+from kalshi_tape.core.errors import ParseError, SequenceGap
 from kalshi_tape.parse import parse_stream_message
 
 TERMINAL_CHANNEL_ERRORS = frozenset({10, 25})

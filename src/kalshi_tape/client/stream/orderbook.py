@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from kalshi_tape.domain import Level, Side
-from kalshi_tape.errors import StreamError
-from kalshi_tape.money import Count, Price
+from kalshi_tape.core.domain import Level, Side
+from kalshi_tape.core.errors import StreamError
+from kalshi_tape.core.money import Count, Price
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kalshi_tape.client.stream.events import Resynced, ResyncStep
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
 
 GET_SNAPSHOT = "get_snapshot"
 RESUBSCRIBE = "resubscribe"

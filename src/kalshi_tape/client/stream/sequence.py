@@ -7,7 +7,7 @@ resynchronises every book of that sid.
 
 from __future__ import annotations
 
-from kalshi_tape.errors import SequenceGap
+from kalshi_tape.core.errors import SequenceGap
 
 
 class SequenceTracker:

@@ -22,9 +22,9 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import psycopg
 
-from kalshi_tape.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.collector.fleet.leases import LeaseBook, MemberReport
 from kalshi_tape.collector.fleet.rendezvous import owner_of
+from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger("kalshi_tape.collector.fleet")
 

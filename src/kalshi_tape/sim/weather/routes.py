@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kalshi_tape.clock import Clock
+from kalshi_tape.core.clock import Clock
+from kalshi_tape.core.timeparse import iso_time
 from kalshi_tape.sim.weather import render
 from kalshi_tape.sim.weather.model import (
     ASOS1MIN_DELAY_S,
@@ -28,7 +29,6 @@ from kalshi_tape.sim.weather.stations import (
     station_at,
     station_on_grid,
 )
-from kalshi_tape.timeparse import iso_time
 
 AWC_HISTORY_S = 15 * 86400
 MODES = ("normal", "html", "truncate")

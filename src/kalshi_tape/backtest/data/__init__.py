@@ -1,0 +1,1 @@
+"""What a backtest reads: panels from the warehouse, imported quote logs, weather inputs."""

@@ -1,0 +1,1 @@
+"""What a backtest shows: the HTML report and the fills file."""

@@ -1,0 +1,3 @@
+"""Running a strategy: the candle and book bar loops, the series runner, tape mode, sweeps,
+results.
+"""

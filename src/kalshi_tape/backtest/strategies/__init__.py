@@ -1,0 +1,1 @@
+"""Strategies: the protocol, the shipped ones, and loading a user's own."""

@@ -1,0 +1,1 @@
+"""Weather-market reference data: series -> station and climate day, bracket rules."""
