@@ -88,12 +88,13 @@ class Connection:
         except ConnectionClosed:
             pass
 
-    async def drop(self, reason: str) -> None:
-        """Close this connection (not the loop): `run()` yields `Disconnected(reason)` and
-        reconnects as after any loss."""
+    def drop(self, reason: str) -> None:
+        """Abort this connection (not the loop) at once, without a close handshake that a
+        stuck peer may never answer: `run()` yields `Disconnected(reason)` and reconnects as
+        after any loss."""
         if self._ws is not None:
             self._dropping = reason
-            await self._ws.close()
+            self._ws.transport.abort()
 
     async def close(self) -> None:
         self._closed.set()

@@ -89,6 +89,7 @@ class BookFeed(AsyncClosing):
         self.state.rest_enabled = rest_book is not None
         self._rest_book = rest_book
         self._rest_tasks: set[asyncio.Task[None]] = set()
+        self._sending: asyncio.Task[None] | None = None
         self.connection = Connection(
             settings.resolved_ws_url,
             signer=Signer.from_settings(settings, self.clock),
@@ -112,7 +113,7 @@ class BookFeed(AsyncClosing):
         return self.state.synced
 
     async def close(self) -> None:
-        for task in self._rest_tasks:
+        for task in [*self._rest_tasks, *([self._sending] if self._sending else [])]:
             task.cancel()
         await self.connection.close()
 
@@ -174,11 +175,13 @@ class BookFeed(AsyncClosing):
             await self._act()
 
     async def _act(self) -> None:
-        """Send what the state asks for: commands, a reconnect, REST fetches."""
-        if self.state.outbox:
-            await self._flush()
+        """Send what the state asks for: commands, a reconnect, REST fetches. Never waits
+        on the socket: a send stuck behind a full buffer must not stop the timer (whose
+        next step may be the reconnect that unsticks it)."""
         if self.state.take_reconnect():
-            await self.connection.drop("resync: snapshot overdue, reconnecting")
+            self.connection.drop("resync: snapshot overdue, reconnecting")
+        if self.state.outbox and (self._sending is None or self._sending.done()):
+            self._sending = asyncio.create_task(self._flush())
         for ticker in self.state.take_rest_wanted():
             task = asyncio.create_task(self._fetch_rest(ticker))
             self._rest_tasks.add(task)
