@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict, Unpack
 
+from kalshi_tape import parse
 from kalshi_tape.client.rest_base import EndpointBase, chunks, segment
-from kalshi_tape.core import keywords, parse
+from kalshi_tape.core import keywords
 from kalshi_tape.core.domain import Candlestick, EventCandlesticks, MarketCandlesticks
 from kalshi_tape.core.errors import KalshiError
 

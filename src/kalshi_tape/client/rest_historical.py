@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict, Unpack
 
+from kalshi_tape import parse
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_base import join_tickers, segment
 from kalshi_tape.client.rest_candles import CandleEndpoints, CandleWindow, window_params
 from kalshi_tape.client.rest_markets import MarketEndpoints, TradeFilters
-from kalshi_tape.core import keywords, parse
+from kalshi_tape.core import keywords
 from kalshi_tape.core.domain import HistoricalCutoff, Market, MarketCandlesticks, Page, Trade
 from kalshi_tape.core.errors import NotFound
 

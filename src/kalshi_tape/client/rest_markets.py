@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TypedDict, Unpack
 
+from kalshi_tape import parse
 from kalshi_tape.client.pagination import paginate
 from kalshi_tape.client.rest_base import EndpointBase, chunks, join_tickers, segment
-from kalshi_tape.core import keywords, parse
+from kalshi_tape.core import keywords
 from kalshi_tape.core.domain import (
     Event,
     ExchangeSchedule,
