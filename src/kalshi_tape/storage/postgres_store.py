@@ -211,7 +211,8 @@ def _to_csv(batch: pa.RecordBatch) -> bytes:
 def _csv_chunks(data: pa.Table) -> Iterator[bytes]:
     """CSV of `data` batch by batch; the next batch is formatted while this one is sent."""
     batches = _csv_ready(data).to_batches(max_chunksize=COPY_BATCH_ROWS)
-    if not batches:
+    if len(batches) <= 1:  # nothing to overlap (the collector's batches): no helper thread
+        yield from map(_to_csv, batches)
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_to_csv, batches[0])
