@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kalshi_tape.backtest import features as features_module
 from kalshi_tape.backtest.data.panel import EventMeta, Panel
 from kalshi_tape.backtest.execution.book import TapeTrade
 from kalshi_tape.backtest.execution.bookengine import BookEngine
+from kalshi_tape.backtest.signals import features as features_module
 from kalshi_tape.backtest.signals.features import FeatureParams, FeatureStream, compute_features
 from kalshi_tape.backtest.strategies.protocol import BarState, Order
 from kalshi_tape.core.money import Count, Price
