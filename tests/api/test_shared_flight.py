@@ -128,3 +128,18 @@ def test_fifty_requests_one_fetch_through_advisory_locks(
     with psycopg.connect(pg_url) as conn:
         keys = [k for (k,) in conn.execute("SELECT key FROM api_flights")]
     assert any(k.startswith("event:") for k in keys), keys
+
+
+def test_workers_starting_together_all_create_the_results_table(pg_url: str) -> None:
+    """`CREATE TABLE IF NOT EXISTS` races in PostgreSQL (a duplicate catalog row): every
+    worker's first flight must still work when they start at the same moment."""
+    from kalshi_tape.api.singleflight.postgres import PostgresFlight
+
+    async def answer() -> str:
+        return "{}"
+
+    async def start_together() -> list[str]:
+        flights = [PostgresFlight(pg_url) for _ in range(16)]
+        return await asyncio.gather(*(f.run(f"k{i}", answer, 60) for i, f in enumerate(flights)))
+
+    assert asyncio.run(start_together()) == ["{}"] * 16

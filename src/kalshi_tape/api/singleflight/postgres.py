@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from typing import Any
 
@@ -38,7 +39,7 @@ class PostgresFlight:
         try:
             conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
             if not self._ready:
-                await conn.execute(_TABLE)
+                await _create_table(conn)
                 self._ready = True
         except psycopg.Error as exc:
             raise FlightError(f"PostgreSQL: {exc}") from exc
@@ -77,6 +78,17 @@ class PostgresFlight:
 
     async def aclose(self) -> None:
         return None
+
+
+async def _create_table(conn: Any) -> None:
+    """Create the results table; the workers start together, so one may lose the race
+    (`IF NOT EXISTS` is not atomic in PostgreSQL: a duplicate catalog row is raised)."""
+    import psycopg
+
+    errors = psycopg.errors
+    lost_race = (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject)
+    with contextlib.suppress(*lost_race):  # another worker created it meanwhile
+        await conn.execute(_TABLE)
 
 
 async def _one(conn: Any, sql: str, args: tuple[object, ...]) -> Any:
