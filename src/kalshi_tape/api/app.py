@@ -96,9 +96,9 @@ def _services(
         store=store,
         client=client,
         candles=CandleService(store, upstream, settings, clock),
-        keys=KeyRegistry(key_table),
+        keys=KeyRegistry(key_table, clock),
         metrics=Metrics(),
-        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20),
+        cache=ResponseCache(settings.response_cache_ttl_s, settings.response_cache_mb << 20, clock),
         clock=clock,
         owned=owned,
     )
