@@ -13,9 +13,8 @@ from kalshi_tape.api.errors import ApiProblem
 from kalshi_tape.api.routes.common import (
     RESPONSES,
     TICKER,
-    Cursor,
     Filter,
-    Limit,
+    Page,
     PageBody,
     RowBody,
     page_body,
@@ -29,45 +28,32 @@ router = APIRouter(tags=["catalog"], responses=RESPONSES)
 @router.get("/v1/series", response_model=PageBody, summary="Series in the warehouse")
 async def list_series(
     svc: Annotated[Services, Depends(services)],
+    page: Page,
     category: Filter = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> PageBody:
-    query = catalog.Query(schema.SERIES, {"category": category}, limit=limit, cursor=cursor)
-    return await page_body(svc, query)
+    return await page_body(svc, page, schema.SERIES, {"category": category})
 
 
 @router.get("/v1/events", response_model=PageBody, summary="Events in the warehouse")
 async def list_events(
     svc: Annotated[Services, Depends(services)],
+    page: Page,
     series_ticker: Filter = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> PageBody:
-    query = catalog.Query(
-        schema.EVENTS, {"series_ticker": series_ticker}, limit=limit, cursor=cursor
-    )
-    return await page_body(svc, query)
+    return await page_body(svc, page, schema.EVENTS, {"series_ticker": series_ticker})
 
 
 @router.get("/v1/markets", response_model=PageBody, summary="Markets in the warehouse")
 async def list_markets(
     svc: Annotated[Services, Depends(services)],
+    page: Page,
     event_ticker: Filter = None,
     series_ticker: Filter = None,
     status: Filter = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> PageBody:
     in_series = "event_ticker IN (SELECT event_ticker FROM events WHERE series_ticker = {p})"
-    query = catalog.Query(
-        schema.MARKETS,
-        {"event_ticker": event_ticker, "status": status},
-        conditions=[(in_series, series_ticker)],
-        limit=limit,
-        cursor=cursor,
-    )
-    return await page_body(svc, query)
+    filters = {"event_ticker": event_ticker, "status": status}
+    return await page_body(svc, page, schema.MARKETS, filters, [(in_series, series_ticker)])
 
 
 @router.get("/v1/markets/{ticker}", response_model=RowBody, summary="One market")

@@ -8,15 +8,18 @@ Unicode letter. A value outside its rule gets 422 naming the rule."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ERROR_RESPONSES
 from kalshi_tape.api.services import Services
-from kalshi_tape.api.timeparams import in_range, instant
+from kalshi_tape.api.timeparams import TimeQ, in_range, instant
+from kalshi_tape.storage.schema import Table
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (at most 1000)")]
 # the rules, shared by path and query parameters
@@ -58,15 +61,54 @@ class RowBody(BaseModel):
 RESPONSES = ERROR_RESPONSES
 
 
-async def page_body(svc: Services, query: catalog.Query) -> PageBody:
-    """One page of `query` from the warehouse (read off the event loop)."""
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """The `limit` and `cursor` query parameters of a listing route."""
+
+    limit: int
+    cursor: str | None
+
+
+def page_args(limit: Limit = 100, cursor: Cursor = None) -> PageArgs:
+    return PageArgs(limit, cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """The `start` / `end` query parameters of a time-ordered listing, as given."""
+
+    start: str | None
+    end: str | None
+
+    def conditions(self, column: str) -> list[tuple[str, object]]:
+        """`start <= column < end` conditions (None: open); a bad time gets a 422."""
+        return [
+            (f"{column} >= {{p}}", in_range("time", instant("start", self.start))),
+            (f"{column} < {{p}}", in_range("time", instant("end", self.end))),
+        ]
+
+
+def window(start: TimeQ = None, end: TimeQ = None) -> TimeWindow:
+    return TimeWindow(start, end)
+
+
+# Route parameters: FastAPI lists a dependency's query parameters after the route's own.
+Page = Annotated[PageArgs, Depends(page_args)]
+Window = Annotated[TimeWindow, Depends(window)]
+
+
+async def page_body(
+    svc: Services,
+    page: PageArgs,
+    table: Table,
+    filters: Mapping[str, object],
+    conditions: Sequence[tuple[str, object]] = (),
+    key: tuple[str, ...] = (),
+) -> PageBody:
+    """One page of `table`'s rows matching `filters` and `conditions` (read off the event
+    loop), in `key` order (default: the primary key)."""
+    query = catalog.Query(
+        table, dict(filters), conditions, key, limit=page.limit, cursor=page.cursor
+    )
     result = await asyncio.to_thread(catalog.page, svc.store, query)
     return PageBody(rows=result.rows, cursor=result.cursor)
-
-
-def since_until(column: str, start: str | None, end: str | None) -> list[tuple[str, object]]:
-    """`start <= column < end` conditions from the `start` / `end` parameters (None: open)."""
-    return [
-        (f"{column} >= {{p}}", in_range("time", instant("start", start))),
-        (f"{column} < {{p}}", in_range("time", instant("end", end))),
-    ]

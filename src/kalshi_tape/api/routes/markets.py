@@ -13,15 +13,7 @@ from pydantic import BaseModel
 
 from kalshi_tape.api import catalog
 from kalshi_tape.api.errors import ApiProblem
-from kalshi_tape.api.routes.common import (
-    RESPONSES,
-    TICKER,
-    Cursor,
-    Limit,
-    PageBody,
-    page_body,
-    since_until,
-)
+from kalshi_tape.api.routes.common import RESPONSES, TICKER, Page, PageBody, Window, page_body
 from kalshi_tape.api.services import Services, services
 from kalshi_tape.api.timeparams import TimeQ, in_range, instant_ns
 from kalshi_tape.books import BookUnknown, rebuild_book
@@ -35,27 +27,16 @@ class BookClock(StrEnum):
     exchange = "exchange"
 
 
-When = TimeQ
-
-
 @router.get("/v1/markets/{ticker}/trades", response_model=PageBody, summary="Stored trades")
 async def market_trades(
     ticker: Annotated[str, Path(pattern=TICKER)],
     svc: Annotated[Services, Depends(services)],
-    start: When = None,
-    end: When = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    window: Window,
+    page: Page,
 ) -> PageBody:
-    query = catalog.Query(
-        schema.TRADES,
-        {"market_ticker": ticker},
-        conditions=since_until("created_time", start, end),
-        key=("created_time", "trade_id"),
-        limit=limit,
-        cursor=cursor,
-    )
-    return await page_body(svc, query)
+    times = window.conditions("created_time")
+    key = ("created_time", "trade_id")
+    return await page_body(svc, page, schema.TRADES, {"market_ticker": ticker}, times, key)
 
 
 class BookBody(BaseModel):
@@ -79,7 +60,7 @@ class BookBody(BaseModel):
 async def market_orderbook(
     ticker: Annotated[str, Path(pattern=TICKER)],
     svc: Annotated[Services, Depends(services)],
-    at: When = None,
+    at: TimeQ = None,
     clock: Annotated[
         BookClock, Query(description="received: as we held it; exchange: by exchange time")
     ] = BookClock.received,
