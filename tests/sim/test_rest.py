@@ -94,6 +94,15 @@ def test_limits_and_bad_parameters(http: httpx.Client) -> None:
         assert error["code"] == "invalid_parameters" and error["message"]
 
 
+def test_status_filters_are_each_routes_own(http: httpx.Client) -> None:
+    """/events and /markets each check `status` against their own set (no `paused` event)."""
+    for path, good, bad in [("/events", "settled", "paused"), ("/markets", "paused", "weird")]:
+        assert http.get(path, params={"status": good}).status_code == 200, path
+        resp = http.get(path, params={"status": bad})
+        assert resp.status_code == 400, (path, resp.text)
+        assert resp.json()["error"]["code"] == "invalid_parameters"
+
+
 def test_not_found_bodies(http: httpx.Client) -> None:
     for path in ["/markets/KXHIGHNY-26NOV22-B99.5", "/events/KXHIGHNY-99XXX01", "/nope"]:
         resp = http.get(path)

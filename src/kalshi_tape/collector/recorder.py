@@ -21,18 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from kalshi_tape.client.stream import (
-    ChannelError,
-    Connected,
-    Disconnected,
-    FeedEvent,
-    Gap,
-    Malformed,
-    OrderBook,
-    Resync,
-    Resynced,
-    ResyncStep,
-)
+from kalshi_tape.client import stream
 from kalshi_tape.collector.candles import CandleBuilder
 from kalshi_tape.collector.metrics import CollectorMetrics
 from kalshi_tape.collector.schedule import Quote, SnapshotPlanner
@@ -54,13 +43,15 @@ from kalshi_tape.storage.records import (
 )
 
 RECENT_TRADES = 200_000
+# the resync transitions the recorder writes as sequence_gaps rows
+ResyncEvent = stream.Resync | stream.ResyncStep | stream.Resynced
 
 
 class Books(Protocol):
     """Where live books are: a `BookFeed` or a bare `FeedState`."""
 
     @property
-    def books(self) -> Mapping[str, OrderBook]: ...
+    def books(self) -> Mapping[str, stream.OrderBook]: ...
 
 
 @dataclass(slots=True)
@@ -92,7 +83,7 @@ class Recorder:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, event: FeedEvent, feed: Books) -> None:
+    def handle(self, event: stream.FeedEvent, feed: Books) -> None:
         kind = type(event)
         if kind is OrderbookDelta:
             self._delta(event, feed)  # type: ignore[arg-type]
@@ -221,27 +212,27 @@ class Recorder:
 
     # ------------------------------------------------------------------ integrity
 
-    def _integrity(self, event: FeedEvent) -> None:
+    def _integrity(self, event: stream.FeedEvent) -> None:
         gaps = self.writer.rows.sequence_gaps
         now = event.received_ns
-        if isinstance(event, Gap):
+        if isinstance(event, stream.Gap):
             self.metrics.gaps.inc()
             gaps.append(SequenceGapRow(now, "gap", event.sid, "", event.expected, event.got))
-        elif isinstance(event, Resync | ResyncStep | Resynced):
-            if isinstance(event, Resync):
+        elif isinstance(event, ResyncEvent):
+            if isinstance(event, stream.Resync):
                 self.metrics.resyncs.inc()
             gaps += resync_rows(event)
-        elif isinstance(event, Disconnected):
+        elif isinstance(event, stream.Disconnected):
             self.trade_trouble = True
             gaps.append(SequenceGapRow(now, "reconnect", detail=f"disconnected: {event.reason}"))
-        elif isinstance(event, Connected) and event.reconnect:
+        elif isinstance(event, stream.Connected) and event.reconnect:
             self.metrics.reconnects.inc()
             detail = f"connected after {event.attempts} attempt(s)"
             gaps.append(SequenceGapRow(now, "reconnect", detail=detail))
-        elif isinstance(event, Malformed):
+        elif isinstance(event, stream.Malformed):
             self.metrics.malformed.inc()
             self.trade_trouble = True  # a lost trade frame has no seq to reveal it
-        elif isinstance(event, ChannelError):
+        elif isinstance(event, stream.ChannelError):
             self.trade_trouble = True
 
     def take_counts(self) -> dict[str, int]:
@@ -251,16 +242,16 @@ class Recorder:
         return counts
 
 
-def resync_rows(event: Resync | ResyncStep | Resynced) -> list[SequenceGapRow]:
+def resync_rows(event: ResyncEvent) -> list[SequenceGapRow]:
     """A resync transition -> sequence_gaps rows, with its cause and duration (ns)."""
     now = event.received_ns
-    if isinstance(event, Resync):
+    if isinstance(event, stream.Resync):
         detail = f"{event.reason} via {event.method}: {event.detail}"[:500]
         return [
             SequenceGapRow(now, "resync", 0, t, detail=detail, cause=event.reason)
             for t in event.tickers
         ]
-    if isinstance(event, ResyncStep):
+    if isinstance(event, stream.ResyncStep):
         detail = f"snapshot overdue: {event.action} (step {event.attempt})"
         return [_transition(now, "resync_step", event.ticker, detail, event.cause, event.waited_ns)]
     detail = f"live again via {event.via} after {event.attempts} step(s)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -26,6 +26,7 @@ STATUS_FILTERS = {
     "settled": ("finalized",),
 }
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 class ApiFailure(Exception):
@@ -65,6 +66,13 @@ class Params:
     def text(self, name: str) -> str | None:
         value = self.q.get(name)
         return value if value else None
+
+    def choice(self, name: str, options: Iterable[str]) -> str | None:
+        """The parameter if given, which must then be one of `options` (else a 400)."""
+        value, allowed = self.text(name), tuple(options)
+        if value is not None and value not in allowed:
+            raise bad_request(f"{name} must be one of {', '.join(allowed)}")
+        return value
 
     def integer(self, name: str, lo: int | None = None, hi: int | None = None) -> int | None:
         value = self.q.get(name)
@@ -116,6 +124,27 @@ class Params:
 
 def encode_cursor(*parts: object) -> str:
     return base64.urlsafe_b64encode("|".join(map(str, parts)).encode()).decode()
+
+
+def cursor_page(
+    items: Iterable[T],
+    key: Callable[[T], tuple[Any, ...]],
+    after: tuple[Any, ...] | None,
+    keep: Callable[[T], bool],
+    limit: int,
+) -> tuple[list[T], str]:
+    """The first `limit` items (in `key` order) past the cursor key `after` that `keep`
+    accepts, and the cursor of the next page ("" when this is the last)."""
+    page: list[T] = []
+    for item in items:
+        if after is not None and key(item) <= after:
+            continue
+        if not keep(item):
+            continue
+        if len(page) == limit:
+            return page, encode_cursor(*key(page[-1]))
+        page.append(item)
+    return page, ""
 
 
 def decode_cursor(cursor: str | None, arity: int) -> list[str] | None:

@@ -14,8 +14,7 @@ from kalshi_tape.sim.routes.common import (
     STATUS_FILTERS,
     Params,
     RestBase,
-    bad_request,
-    encode_cursor,
+    cursor_page,
     json_response,
     not_found,
 )
@@ -34,33 +33,24 @@ class EventRoutes(RestBase):
         limit = params.limit(200, 200, lo=1)
         nested = params.boolean("with_nested_markets")
         params.boolean("with_milestones")
-        status = params.text("status")
-        if status is not None and status not in ("unopened", "open", "closed", "settled"):
-            raise bad_request("status must be one of unopened, open, closed, settled")
+        status = params.choice("status", ("unopened", "open", "closed", "settled"))
         series = params.text("series_ticker")
         tickers = params.csv("tickers")
         min_close = params.integer("min_close_ts")
         params.integer("min_updated_ts")
         after_key = params.cursor(int, int)
         now_s = self.ex.now_s
-        page: list[EventSpec] = []
-        more = False
-        for spec in self.ex.events(series):
-            key = self._event_key(spec)
-            if after_key is not None and key <= after_key:
-                continue
+
+        def keep(spec: EventSpec) -> bool:
             if tickers is not None and spec.event_ticker not in tickers:
-                continue
+                return False
             if min_close is not None and spec.close_ts < min_close:
-                continue
-            if status is not None and market_status(spec, now_s) not in STATUS_FILTERS[status]:
-                continue
-            if len(page) == limit:
-                more = True
-                break
-            page.append(spec)
+                return False
+            return status is None or market_status(spec, now_s) in STATUS_FILTERS[status]
+
+        events = self.ex.events(series)
+        page, cursor = cursor_page(events, self._event_key, after_key, keep, limit)
         items = [raw(self.enc.event(s, self._event_markets(s) if nested else None)) for s in page]
-        cursor = encode_cursor(*self._event_key(page[-1])) if more else ""
         return json_response(w.WEventsResponse(events=items, cursor=cursor))
 
     def _event_key(self, spec: EventSpec) -> tuple[int, int]:

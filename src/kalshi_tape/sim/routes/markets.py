@@ -16,7 +16,7 @@ from kalshi_tape.sim.routes.common import (
     Params,
     RestBase,
     bad_request,
-    encode_cursor,
+    cursor_page,
     json_response,
 )
 
@@ -35,29 +35,16 @@ class MarketRoutes(RestBase):
     ) -> Response:
         limit = params.limit(1000, 100)
         after_key = params.cursor(int, int, int)
-        page: list[tuple[EventSpec, MarketSpec]] = []
-        more = False
-        for spec in candidates:
-            for market in spec.markets:
-                if after_key is not None and self._market_key(spec, market) <= after_key:
-                    continue
-                if not keep(spec, market):
-                    continue
-                if len(page) == limit:
-                    more = True
-                    break
-                page.append((spec, market))
-            if more:
-                break
+        pairs = ((spec, market) for spec in candidates for market in spec.markets)
+        page, cursor = cursor_page(
+            pairs, lambda pair: self._market_key(*pair), after_key, lambda pair: keep(*pair), limit
+        )
         items = [self._market_raw(s, m) for s, m in page]
-        cursor = encode_cursor(*self._market_key(*page[-1])) if more else ""
         return json_response(w.WMarketsResponse(markets=items, cursor=cursor))
 
     async def markets(self, request: Request) -> Response:
         params = Params(request)
-        status = params.text("status")
-        if status is not None and status not in STATUS_FILTERS:
-            raise bad_request("status must be one of " + ", ".join(STATUS_FILTERS))
+        status = params.choice("status", STATUS_FILTERS)
         bounds = _timestamp_filters(params, status)
         params.text("mve_filter")
         event_ticker, series = params.text("event_ticker"), params.text("series_ticker")
