@@ -7,6 +7,8 @@ import functools
 
 from kalshi_tape.sim.model import Level, MarketSpec, Quote
 
+BookLevels = tuple[list[Level], list[Level]]  # (yes bids, no bids), each ascending by price
+
 
 def _level_size(seed: int, side: int, price: int, whole: bool) -> int:
     x = (seed ^ (side * 0x9E3779B1) ^ (price * 0x85EBCA77)) & 0xFFFFFFFF
@@ -19,7 +21,7 @@ def _level_size(seed: int, side: int, price: int, whole: bool) -> int:
     return contracts * 100 + (x >> 20) % 100
 
 
-def book_levels(market: MarketSpec, quote: Quote, whole: bool) -> tuple[list[Level], list[Level]]:
+def book_levels(market: MarketSpec, quote: Quote, whole: bool) -> BookLevels:
     """The full book implied by a quote: (yes bids, no bids), each ascending by price."""
     bid, ask, bid_size, ask_size = quote
     yes = _side_levels(market, 0, bid, bid_size, whole)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from kalshi_tape.core.errors import ConfigError
 from kalshi_tape.parse.tickers import event_date
+from kalshi_tape.sim.books import BookLevels
 from kalshi_tape.sim.candles import Candle, active_period_ends, candle, synthetic_candle
 from kalshi_tape.sim.cities import CITIES, City
 from kalshi_tape.sim.clock import SimClock
@@ -22,7 +23,6 @@ from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.generator import (
     EventSpec,
     EventTimeline,
-    Level,
     MarketSpec,
     MarketTimeline,
     Quote,
@@ -261,7 +261,7 @@ class Exchange:
             updated_us=updated,
         )
 
-    def book(self, ticker: str) -> tuple[list[Level], list[Level]] | None:
+    def book(self, ticker: str) -> BookLevels | None:
         found = self.find_market(ticker)
         if found is None:
             return None
