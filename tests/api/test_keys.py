@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from kalshi_tape.api import create_app
 from kalshi_tape.api.keys import create_key, revoke_key
+from kalshi_tape.api.keystore import COLUMNS, SqliteKeys
 from kalshi_tape.cli.main import main
-from kalshi_tape.storage import Store
+from kalshi_tape.storage import Store, schema
 from tests.api.conftest import api_settings, sim_clock
 
 
@@ -100,3 +101,15 @@ def test_cors_is_configurable(store: Store) -> None:
     closed = client_for(store, require_keys=False)
     response = closed.get("/v1/series", headers={"Origin": "https://example.org"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_sqlite_key_store_has_the_warehouse_tables_columns(tmp_path: Path) -> None:
+    """The SQLite `api_keys` (DuckDB warehouses) is written by hand beside schema.API_KEYS:
+    same columns, same order, so `COLUMNS` serves both."""
+    keys = SqliteKeys(tmp_path / "w.keys.sqlite3")
+    try:
+        info = keys.sql("PRAGMA table_info(api_keys)")
+    finally:
+        keys.close()
+    assert [row[1] for row in info] == [c.name for c in schema.API_KEYS.columns]
+    assert list(COLUMNS) == [row[1] for row in info if row[1] != schema.INGESTED_AT]

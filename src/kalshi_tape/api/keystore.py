@@ -22,9 +22,12 @@ from typing import Any, Protocol
 
 from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.storage import Store
+from kalshi_tape.storage.schema import API_KEYS, INGESTED_AT
 
 SUFFIX = ".keys.sqlite3"
-COLUMNS = ("key_id", "name", "key_hash", "issued_at", "revoked_at", "rate_per_s", "burst")
+# the warehouse table's columns, bookkeeping aside; the SQLite copy below keeps them in
+# the same order (tests/api/test_keys.py checks it against schema.API_KEYS)
+COLUMNS = tuple(c.name for c in API_KEYS.columns if c.name != INGESTED_AT)
 _CREATE = """CREATE TABLE IF NOT EXISTS api_keys (
     key_id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL,
     issued_at TEXT NOT NULL, revoked_at TEXT, rate_per_s INTEGER, burst INTEGER,
