@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,6 +13,7 @@ import click
 from kalshi_tape.api.keys import create_key, list_keys, revoke_key
 from kalshi_tape.api.keystore import SUFFIX, KeyTable, keys_path, open_key_table
 from kalshi_tape.backfill.plan import PERIODS
+from kalshi_tape.cli.options import options
 from kalshi_tape.core.errors import ConfigError, KtapeError, StorageError
 from kalshi_tape.settings.api import ApiSettings, settings_to_json
 from kalshi_tape.settings.entry import load_api_settings
@@ -59,10 +60,7 @@ _SERVE_OPTIONS = (
 )
 
 
-def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_SERVE_OPTIONS):
-        command = option(command)
-    return command
+_serve_options = options(*_SERVE_OPTIONS)
 
 
 @click.command("serve")

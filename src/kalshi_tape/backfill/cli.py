@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from kalshi_tape.backfill.plan import PERIODS
 from kalshi_tape.backfill.progress import backfill
 from kalshi_tape.backfill.report import print_plan, print_summary
 from kalshi_tape.backfill.runner import BackfillOptions
+from kalshi_tape.cli.options import options
 from kalshi_tape.client.discover import Selection
 from kalshi_tape.core.errors import KtapeError
 from kalshi_tape.settings.backfill import BackfillModel
@@ -50,10 +50,7 @@ _OPTIONS = (
 )
 
 
-def _with_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_OPTIONS):
-        command = option(command)
-    return command
+_with_options = options(*_OPTIONS)
 
 
 @click.command("backfill")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kalshi_tape.cli.options import options
 from kalshi_tape.core.errors import ConfigError, KtapeError
 from kalshi_tape.settings.entry import load_command
 from kalshi_tape.settings.load import load_settings
@@ -64,10 +65,7 @@ _FETCH_OPTIONS = (
 )
 
 
-def _fetch_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_FETCH_OPTIONS):
-        command = option(command)
-    return command
+_fetch_options = options(*_FETCH_OPTIONS)
 
 
 @weather_group.command("fetch")
