@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kalshi_tape.core.errors import ConfigError
+from kalshi_tape.sim.books import BookLevels
 from kalshi_tape.sim.encode import dollars, fp, utc
 
 if TYPE_CHECKING:
@@ -123,9 +124,7 @@ class _Admin:
         )
 
 
-def _book_at(
-    state: SimState, ticker: str, at_s: int
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+def _book_at(state: SimState, ticker: str, at_s: int) -> BookLevels | None:
     from kalshi_tape.sim.exchange import market_status
     from kalshi_tape.sim.generator import book_levels
 
