@@ -155,7 +155,7 @@ async def _replay(
                 if ahead > 0:  # paced: no faster than `rate` messages/s
                     await asyncio.sleep(ahead)
                     now = time.monotonic()
-                if writer.full or now - last_flush >= config.flush_interval_seconds:
+                if writer.due or now - last_flush >= config.flush_interval_seconds:
                     last_flush = now
                     await writer.flush()
                 if now - last_rss >= 5:
