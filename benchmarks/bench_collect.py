@@ -37,6 +37,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from kalshi_tape.client.stream.connection import ConnectionOptions
 from kalshi_tape.collector import Collector
 from kalshi_tape.core.serving import free_port
 from kalshi_tape.settings.collector import CollectorConfig
@@ -45,6 +46,7 @@ from kalshi_tape.storage import open_store
 
 PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 FLUSH_S = 0.25  # storage.flush_interval_seconds for the runs
+LEAN = True  # feed mode: the lean frame reader (--plain-reader: websockets' own)
 SERIES = ("KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN")
 
 
@@ -262,7 +264,8 @@ async def _fed(
         trade_sweep_seconds=3600,
         spool_dir=spool,
     )
-    collector = Collector(config, store, rng=random.Random(1))
+    options = ConnectionOptions(lean_reader=LEAN)
+    collector = Collector(config, store, rng=random.Random(1), connection=options)
     task = asyncio.create_task(collector.run())
     while collector.feed is None or collector.feed.stats.frames < 1000:
         if task.done():
@@ -290,6 +293,7 @@ async def _fed(
     return {
         "mode": "feed",
         "flush_interval_s": FLUSH_S,
+        "lean_reader": LEAN,
         "backend": url.split(":")[0],
         "seconds": round(elapsed, 1),
         "messages_per_s": round(frames / elapsed),
@@ -352,7 +356,7 @@ def _backend(args: argparse.Namespace, backend: str, data: dict[str, object]) ->
 
 
 def main() -> None:
-    global FLUSH_S
+    global FLUSH_S, LEAN
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["replay", "sim", "feed", "feeder"], default="replay")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per backend")
@@ -362,8 +366,9 @@ def main() -> None:
     parser.add_argument(
         "--flush", type=float, default=FLUSH_S, help="storage.flush_interval_seconds"
     )
+    parser.add_argument("--plain-reader", action="store_true", help="feed: websockets' reader")
     args = parser.parse_args()
-    FLUSH_S = args.flush
+    FLUSH_S, LEAN = args.flush, not args.plain_reader
     port = free_port()
     speed = str(args.speed) if args.mode == "sim" else "0"
     sim = subprocess.Popen(
