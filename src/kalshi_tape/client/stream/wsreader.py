@@ -27,8 +27,8 @@ from websockets.frames import CloseCode
 from websockets.protocol import OPEN
 
 _CONTROL = (9, 10)  # ping, pong
-QUEUE_HIGH = 4096  # messages waiting for `next_message`: stop reading the socket above
-QUEUE_LOW = 1024  # ... and read again below
+QUEUE_HIGH = 1024  # messages waiting for `next_message`: stop reading the socket above
+QUEUE_LOW = 256  # ... and read again below
 _HEAD_SIZE = {126: 4, 127: 10}  # header bytes by the 7-bit length field
 _HEAD_MAX = 1 << 16  # an HTTP response head longer than this is websockets' to refuse
 
