@@ -37,6 +37,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from kalshi_tape.client.stream.connection import ConnectionOptions
 from kalshi_tape.collector import Collector
 from kalshi_tape.core.serving import free_port
 from kalshi_tape.settings.collector import CollectorConfig
@@ -45,6 +46,9 @@ from kalshi_tape.storage import open_store
 
 PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 FLUSH_S = 0.25  # storage.flush_interval_seconds for the runs
+LEAN = True  # feed mode: the lean frame reader (--plain-reader: websockets' own)
+RATE = 0.0  # feed mode: frames/s the feeder offers (0: as fast as the collector reads)
+MAX_BATCHES = 0  # > 0: the writer's queue depth (batches waiting before backpressure)
 SERIES = ("KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN")
 
 
@@ -155,7 +159,7 @@ async def _replay(
                 if ahead > 0:  # paced: no faster than `rate` messages/s
                     await asyncio.sleep(ahead)
                     now = time.monotonic()
-                if writer.full or now - last_flush >= config.flush_interval_seconds:
+                if writer.due or now - last_flush >= config.flush_interval_seconds:
                     last_flush = now
                     await writer.flush()
                 if now - last_rss >= 5:
@@ -191,13 +195,15 @@ async def _replay(
     }
 
 
-def _start_feeder(frames: list[bytes], passes: int, tmp: str) -> tuple[subprocess.Popen[str], str]:
+def _start_feeder(
+    frames: list[bytes], passes: int, tmp: str, rate: float = 0.0
+) -> tuple[subprocess.Popen[str], str]:
     path = Path(tmp) / "frames.txt"
     path.write_bytes(b"\n".join(frames))
     port = free_port()
     script = Path(__file__).with_name("feeder.py")
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(path), str(passes), str(port)],
+        [sys.executable, str(script), str(path), str(passes), str(port), str(rate)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -262,7 +268,10 @@ async def _fed(
         trade_sweep_seconds=3600,
         spool_dir=spool,
     )
-    collector = Collector(config, store, rng=random.Random(1))
+    options = ConnectionOptions(lean_reader=LEAN)
+    collector = Collector(config, store, rng=random.Random(1), connection=options)
+    if MAX_BATCHES:
+        collector.writer._queue.maxsize = MAX_BATCHES
     task = asyncio.create_task(collector.run())
     while collector.feed is None or collector.feed.stats.frames < 1000:
         if task.done():
@@ -290,6 +299,9 @@ async def _fed(
     return {
         "mode": "feed",
         "flush_interval_s": FLUSH_S,
+        "lean_reader": LEAN,
+        "rate_offered": RATE,
+        "max_batches": collector.writer._queue.maxsize,
         "backend": url.split(":")[0],
         "seconds": round(elapsed, 1),
         "messages_per_s": round(frames / elapsed),
@@ -325,7 +337,7 @@ def _one(
     if args.mode == "feed":
         frames: list[bytes] = data["frames"]  # type: ignore[assignment]
         passes = max(1, int(args.seconds * 200_000 / len(frames)) + 1)
-        proc, ws_url = _start_feeder(frames, passes, tmp)
+        proc, ws_url = _start_feeder(frames, passes, tmp, args.rate)
         try:
             return asyncio.run(_fed(url, str(data["base_url"]), ws_url, args.seconds, spool))
         finally:
@@ -352,18 +364,21 @@ def _backend(args: argparse.Namespace, backend: str, data: dict[str, object]) ->
 
 
 def main() -> None:
-    global FLUSH_S
+    global FLUSH_S, LEAN, MAX_BATCHES, RATE
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["replay", "sim", "feed", "feeder"], default="replay")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per backend")
     parser.add_argument("--speed", type=float, default=3600, help="sim mode: market speed")
     parser.add_argument("--backends", default="duckdb,postgresql")
-    parser.add_argument("--rate", type=float, default=0, help="replay: messages/s (0 = max)")
+    parser.add_argument("--rate", type=float, default=0, help="replay/feed: msg/s (0 = max)")
     parser.add_argument(
         "--flush", type=float, default=FLUSH_S, help="storage.flush_interval_seconds"
     )
+    parser.add_argument("--plain-reader", action="store_true", help="feed: websockets' reader")
+    parser.add_argument("--max-batches", type=int, default=0, help="writer queue depth")
     args = parser.parse_args()
-    FLUSH_S = args.flush
+    FLUSH_S, LEAN, MAX_BATCHES = args.flush, not args.plain_reader, args.max_batches
+    RATE = args.rate
     port = free_port()
     speed = str(args.speed) if args.mode == "sim" else "0"
     sim = subprocess.Popen(

@@ -95,6 +95,7 @@ class Collector:
             metrics=self.metrics,
             reopen=reopen,
             flush_max_rows=self.config.flush_max_rows,
+            max_age_s=self.config.flush_interval_seconds,
         )
 
     # ------------------------------------------------------------------ control
@@ -293,7 +294,8 @@ class Collector:
                 yield event
 
     def _record(self, events: list[FeedEvent]) -> bool:
-        """Record one frame's events; True when the writer's buffer is full."""
+        """Record one frame's events; True when the writer's buffer is due (full, or its
+        oldest row `flush_interval_seconds` old)."""
         recorder, feed, listeners = self.recorder, self.feed, self._listeners
         assert feed is not None
         for event in events:
@@ -304,7 +306,7 @@ class Collector:
         lifecycle = self._lifecycle_task
         if recorder.lifecycle and (lifecycle is None or lifecycle.done()):
             self._lifecycle_task = asyncio.create_task(self._lifecycle())
-        return self.writer.full
+        return self.writer.due
 
     # ------------------------------------------------------------------ periodic work
 
@@ -323,7 +325,7 @@ class Collector:
             rows = self.writer.rows
             rows.candles += self.candles.close_until(self.recorder.exchange_now_ms)
             now = self.clock.monotonic()
-            if now - last_flush >= interval or self.writer.full:
+            if now - last_flush >= interval or self.writer.due:
                 last_flush = now
                 self.metrics.refresh_ages(self.clock.now_ns())
                 for channel, n in self.recorder.take_counts().items():

@@ -3,7 +3,8 @@ thread, and falls back to the spool when the database is down.
 
 * The event loop appends rows to the current `Rows` buffer (plain list appends, the hot
   path). `flush()` hands the buffer to the worker; the buffer is handed over when it
-  holds `flush_max_rows` rows or is `flush_interval` old.
+  holds `flush_max_rows` rows or its oldest feed row is `max_age_s` old (`due`, asked
+  after every frame), so no row waits in the buffer longer than that, whatever the rate.
 * Memory is bounded: at most `max_batches` batches wait for the worker; beyond that
   `flush()` waits (backpressure: the collector stops reading the socket). Batches that
   queued up while the worker was busy are committed together (one transaction).
@@ -128,6 +129,7 @@ class CollectorWriter:
         metrics: CollectorMetrics,
         reopen: Callable[[], Store] | None = None,
         flush_max_rows: int = 20_000,
+        max_age_s: float | None = None,
         max_batches: int = 8,
         retry_seconds: float = 2.0,
     ) -> None:
@@ -137,6 +139,8 @@ class CollectorWriter:
         self.metrics = metrics
         self.reopen = reopen
         self.flush_max_rows = flush_max_rows
+        # None: only `full` (the caller flushes on its own timer)
+        self._max_age_ns = round(max_age_s * 1e9) if max_age_s is not None else None
         self.retry_seconds = retry_seconds
         self.rows = Rows(started=clock.monotonic())
         self.lag = LagStats()
@@ -162,6 +166,18 @@ class CollectorWriter:
         """The buffer holds `flush_max_rows` feed rows (those with a receive time; asked
         after every feed event, so it counts one list, not every table)."""
         return len(self.rows.received) >= self.flush_max_rows
+
+    @property
+    def due(self) -> bool:
+        """`full`, or the oldest buffered feed row is `max_age_s` old: flush now. Bounds
+        the time a row waits in the buffer (the write lag before the commit itself)."""
+        received = self.rows.received
+        if not received:
+            return False
+        if len(received) >= self.flush_max_rows:
+            return True
+        max_age = self._max_age_ns
+        return max_age is not None and self.clock.now_ns() - received[0] >= max_age
 
     async def flush(self) -> None:
         """Hand the current buffer to the worker; wait while the worker is saturated."""

@@ -61,6 +61,7 @@ class _Template:
 class ReplayFeeder:
     frames: Sequence[bytes]
     passes: int = 1
+    rate: float = 0.0  # data frames per second per connection (0: as fast as it is read)
     sent: int = 0  # data frames written (all connections)
     _templates: list[_Template] = field(default_factory=list)
     _sids: dict[str, int] = field(default_factory=dict)
@@ -148,7 +149,7 @@ class ReplayFeeder:
         return []
 
     async def _stream(self, writer: asyncio.StreamWriter) -> None:
-        seq = 0
+        seq, sent, started = 0, 0, asyncio.get_running_loop().time()
         for _ in range(self.passes):
             for i in range(0, len(self._templates), CHUNK_FRAMES):
                 parts: list[bytes] = []
@@ -162,10 +163,15 @@ class ReplayFeeder:
                     parts.append(body)
                 writer.write(b"".join(parts))
                 self.sent += len(parts) // 2
+                sent += len(parts) // 2
                 try:
                     await writer.drain()
                 except ConnectionError:  # the client went away
                     return
+                if self.rate:  # paced: no faster than `rate` frames a second
+                    await asyncio.sleep(
+                        started + sent / self.rate - asyncio.get_running_loop().time()
+                    )
         self._done.set()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from kalshi_tape.client.auth import Signer
 from kalshi_tape.client.retry import Backoff
 from kalshi_tape.client.stream.events import Connected, Disconnected
+from kalshi_tape.client.stream.wsreader import LeanConnection
 from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.core.errors import StreamError
 
@@ -45,6 +46,7 @@ class ConnectionOptions:
     max_size: int | None = 2**24
     close_timeout: float = 10.0  # wait for the close handshake (websockets' default)
     watchdog: bool = True  # False: wait for frames forever (only to prove the watchdog matters)
+    lean_reader: bool = True  # data frames read by `wsreader` (False: websockets' own reader)
 
 
 class _Watchdog(Exception):
@@ -149,6 +151,7 @@ class Connection:
                 ping_interval=None,
                 max_size=self.options.max_size,
                 compression=None,
+                create_connection=LeanConnection if self.options.lean_reader else None,
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -167,12 +170,13 @@ class Connection:
         than the rest of the collector's work): the watchdog is a task beside it."""
         self._dead = False
         watchdog = asyncio.create_task(self._watch(ws)) if self.options.watchdog else None
-        recv, now = ws.recv, self._clock.now_ns
+        now = self._clock.now_ns
+        recv = ws.next_message if isinstance(ws, LeanConnection) else _recv_bytes(ws)
         try:
             while True:
-                data = await recv(decode=False)
+                data = await recv()
                 self._received += 1
-                yield (data if isinstance(data, bytes) else data.encode()), now()
+                yield data, now()
         except ConnectionClosed:
             if self._dead:
                 raise _Watchdog from None
@@ -208,6 +212,14 @@ class Connection:
         delay = self.options.backoff.delay(attempt - 1, self._rng)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), delay)
+
+
+def _recv_bytes(ws: ClientConnection) -> Callable[[], Awaitable[bytes]]:
+    async def recv() -> bytes:
+        data = await ws.recv(decode=False)
+        return data if isinstance(data, bytes) else data.encode()
+
+    return recv
 
 
 async def _ping(ws: ClientConnection) -> None:
