@@ -18,6 +18,12 @@ changed it, until the next snapshot (a resync answers within milliseconds). The 
 every delta received while the book awaited that snapshot (`book_state =
 'awaiting_snapshot'`), but the rebuild does not use them yet (see `rebuild_book`).
 The error names the gap's sequence_gaps row. Rebuilding never guesses.
+
+Ordering facts the rebuild relies on (kalshi-api.md §5.3; the simulator does the same): a
+book snapshot takes the next `seq` of its subscription, like a delta, so it holds exactly
+the market's changes sent before it on that sid; one connection delivers frames in the
+order sent, and the exchange sends changes in exchange-time order (`ts_ms` never decreases
+along a connection's stream).
 """
 
 from __future__ import annotations
