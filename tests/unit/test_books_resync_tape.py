@@ -69,7 +69,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def _tape() -> dict[str, list[Any]]:
+def _tape(frames: list[tuple[bytes, int]] = FRAMES) -> dict[str, list[Any]]:
     state = FeedState([A])
     state.on_connected(Connected("ws://x", False, 1, 0))
     (subscribe,) = state.take_outbox()
@@ -83,7 +83,7 @@ def _tape() -> dict[str, list[Any]]:
         k: [] for k in ("orderbook_deltas", "orderbook_snapshots", "market_snapshots")
     }
     rows["sequence_gaps"] = []
-    for frame, received in FRAMES:
+    for frame, received in frames:
         _rows(state.handle_frame(frame, received), rows)
     return rows
 
@@ -155,3 +155,17 @@ def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path
     assert undone.exit_code == 0 and "snapshot (undone) + 1 deltas" in undone.output
     bare = CliRunner().invoke(main, [*book, "2500"])
     assert bare.exit_code == 2 and "needs a unit" in bare.output and "1704067200s" in bare.output
+
+
+def test_a_loss_with_no_delta_after_it_leaves_the_exchange_clock_unknown(tmp_path: Path) -> None:
+    """Seq 8 is lost after the last delta (50 ms) and revealed by a snapshot: no later
+    delta bounds its stamp, so every later moment is unknown on the exchange clock (the
+    received clock knows the book from that snapshot on)."""
+    frames = [*FRAMES, (_snap(9, [["0.4000", "12.00"]]), 9000)]
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**_tape(frames))
+        assert _yes(opened, 9000, "received") == [["0.4000", "12.00"]]
+        assert _yes(opened, 49 * 1_000_000, "exchange") == BEFORE_SNAPSHOT
+        for late_ms in (50, 60, 10**6):
+            with pytest.raises(BookUnknown, match="kind=gap received_ns=9000"):
+                _yes(opened, late_ms * 1_000_000, "exchange")

@@ -34,7 +34,8 @@ Elsewhere the book at a cut is rebuilt from an *anchor* with no loss between the
   sid with a lower seq. A snapshot that starts a subscription (subscribe, add_markets, a
   reconnect) or a REST book may hold changes that were never streamed: it is used forwards
   only, and on the exchange clock only from the first delta after it (it carries no
-  exchange stamp and is no newer than that delta).
+  exchange stamp and is no newer than that delta); with no delta after it, never. Likewise
+  a loss with no stored delta after it leaves the exchange clock unknown from its start.
 
 Otherwise the book is unknown (`BookUnknown`): the error names the interval and the
 sequence_gaps row. Rebuilding never guesses.
@@ -95,7 +96,8 @@ class Loss:
     after_ns: int  # received: the row's moment; exchange: the first stored delta from it
 
     def holds(self, cut: int) -> bool:
-        return self.before_ns < cut < self.after_ns
+        """With no stored delta after the loss, the exchange clock never gets past it."""
+        return self.before_ns < cut and (cut < self.after_ns or self.after_ns == END)
 
     def row(self) -> str:
         return (
@@ -146,7 +148,8 @@ def _cut(q: _Queries, at_ns: int, clock: BookClock) -> int:
 def _forward_ok(q: _Queries, fwd: Anchor, cut: int, losses: list[Loss]) -> bool:
     if any(fwd.received_ns < loss.received_ns <= cut for loss in losses):
         return False
-    return q.start(fwd) <= cut
+    start = q.start(fwd)  # END: no delta after the anchor places it on the exchange clock
+    return start <= cut and start != END
 
 
 def _forward(q: _Queries, fwd: Anchor, cut: int) -> RebuiltBook:
