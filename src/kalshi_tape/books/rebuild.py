@@ -207,10 +207,8 @@ def _unknown(
 
 def _interval(q: _Queries, loss: Loss, until: int, what: str) -> str:
     start = "the start of the tape" if loss.before_ns < 0 else f"received_ns {loss.before_ns}"
-    text = (
-        f"{q.ticker}: unknown from {start} (the last frame before the loss) to received_ns "
-        f"{until} ({what})"
-    )
+    end = f"received_ns {until} ({what})" if until != END else "the end of the tape"
+    text = f"{q.ticker}: unknown from {start} (the last frame before the loss) to {end}"
     if q.clock == "exchange":
         lo, hi = q.stamp_before(loss.before_ns), q.stamp_from(until)
         text += (
