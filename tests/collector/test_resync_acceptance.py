@@ -2,8 +2,10 @@
 fault rates (FAULTS in conftest) plus resync snapshots dropped or truncated, three minutes
 of market time (the simulator at 4x: 45 s wall) collected into DuckDB. Every sampled
 moment finds each book, on the exchange clock and on the received clock, equal to the
-simulator's truth or explicitly unknown; unknown <= 2 % of market-time; no book out of
-sync at exit; every unknown names a sequence_gaps row that exists.
+simulator's truth or explicitly unknown (asserted); no book out of sync at exit; every
+unknown names a sequence_gaps row that exists. Targets (unknown <= 2 % of market-time on
+each clock, out of sync <= 2 %, slowest resync < 5 s) are reported as an xfail with the
+numbers when missed.
 
 The same run in real time (3 minutes wall): benchmarks/bench_resync.py."""
 
@@ -202,6 +204,7 @@ async def test_every_book_is_true_or_unknown_and_resync_always_converges(tmp_pat
     result = await collect_and_audit(tmp_path, speed=4, market_s=MARKET_S, samples=400)
     report = result.report
     print("\n" + summary(result))  # (pytest -s)
+    print("\n".join(report.unknowns[:12]))
     assert report.mismatches == []
     assert report.unexplained == [], "an unknown moment must name its sequence_gaps row"
     assert result.synced_at_exit, f"out of sync at exit: {result.awaiting_at_exit}"
@@ -218,12 +221,15 @@ async def test_every_book_is_true_or_unknown_and_resync_always_converges(tmp_pat
     assert ws["snapshots_dropped"] + ws["snapshots_corrupted"] > 0
     assert result.escalations.get("get_snapshot", 0) > 0
     assert result.wall_s < 60
-    over = {c: f for c in ("exchange", "received") if (f := report.unknown_fraction(c)) > 0.02}
-    over |= {k: v for k, v in targets_missed.items() if v is not None}
+    # Unknown only between the frames around a loss, or where no snapshot reaches the
+    # moment without crossing one (books/rebuild.py). Targets, reported when missed: on the
+    # received clock a resync that escalates past get_snapshot (resubscribe, reconnect)
+    # leaves the book unknown until the new subscription's snapshot (the resync's
+    # `out_of_sync`); on the exchange clock a reconnect after the market's last delta
+    # leaves the rest unknown, as no later stamp places the new snapshots.
+    for clock in ("exchange", "received"):
+        share = report.unknown_fraction(clock)
+        targets_missed[f"{clock}_unknown"] = share if share > 0.02 else None
+    over = {k: v for k, v in targets_missed.items() if v is not None}
     if over:
-        # Not the resync's doing (its share is `out_of_sync` above): a loss is unknown from
-        # the last frame before it (books/rebuild.py), and this market moves at a few
-        # moments a minute, so a gap revealed by the first frame of a burst leaves the quiet
-        # span before it unknown; the exchange clock places a resync snapshot only at the
-        # next stored delta. The rebuild part of issue 22 is what brings these down.
-        pytest.xfail(f"targets of issue 22 missed (unknown share > 2 %, resync): {over}")
+        pytest.xfail(f"targets of issue 22 missed: {over}")

@@ -1,6 +1,6 @@
 """Deltas received while a book awaits its resync snapshot are on the tape, marked; a
-rebuilt book is unknown from the last frame before a loss until the next snapshot, and
-the error names the interval's start and its sequence_gaps row."""
+rebuilt book is unknown only between the frames around a loss (rebuilt backwards from the
+resync snapshot after it), and the error names the interval and its sequence_gaps row."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def _tape() -> dict[str, list[Any]]:
+def _tape(frames: list[tuple[bytes, int]] = FRAMES) -> dict[str, list[Any]]:
     state = FeedState([A])
     state.on_connected(Connected("ws://x", False, 1, 0))
     (subscribe,) = state.take_outbox()
@@ -83,7 +83,7 @@ def _tape() -> dict[str, list[Any]]:
         k: [] for k in ("orderbook_deltas", "orderbook_snapshots", "market_snapshots")
     }
     rows["sequence_gaps"] = []
-    for frame, received in FRAMES:
+    for frame, received in frames:
         _rows(state.handle_frame(frame, received), rows)
     return rows
 
@@ -97,25 +97,43 @@ def test_awaiting_deltas_are_stored_and_marked(store: Store) -> None:
     assert rows == [(2, "live"), (4, "awaiting_snapshot"), (5, "awaiting_snapshot"), (7, "live")]
 
 
-def test_received_clock_is_unknown_from_the_loss_to_the_next_snapshot(store: Store) -> None:
+AFTER_LOSS = [["0.4000", "13.00"], ["0.4100", "5.00"]]  # seq 3 and 4 in
+BEFORE_SNAPSHOT = [["0.4000", "10.00"], ["0.4100", "5.00"]]  # seq 5 in
+
+
+def test_received_clock_is_unknown_only_between_the_frames_around_the_loss(store: Store) -> None:
     assert _yes(store, 1500, "received") == [["0.4000", "10.00"]]
-    assert _yes(store, 6500, "received") == [["0.4000", "10.00"], ["0.4100", "5.00"]]
-    for moment in (2500, 4500, 5500):  # seq 3 was lost after 2000; the snapshot came at 6000
+    assert _yes(store, 2000, "received") == [["0.4000", "11.00"]]
+    # seq 3 was lost between the frames received at 2000 and 4000: unknown there only
+    for moment in (2001, 3000, 3999):
         with pytest.raises(BookUnknown) as unknown:
             _yes(store, moment, "received")
         text = str(unknown.value)
-        assert "from received_ns 2000" in text and "next book snapshot" in text
+        assert "from received_ns 2000" in text and "to received_ns 4000" in text
         assert "sequence_gaps row kind=gap received_ns=4000" in text
+    # from the revealing frame on: the resync snapshot (6000) with seq 5 undone
+    assert _yes(store, 4000, "received") == AFTER_LOSS
+    assert _yes(store, 4500, "received") == AFTER_LOSS
+    assert _yes(store, 5500, "received") == BEFORE_SNAPSHOT
+    assert _yes(store, 6500, "received") == BEFORE_SNAPSHOT
 
 
-def test_exchange_clock_is_known_again_after_the_resync_snapshot(store: Store) -> None:
+def test_exchange_clock_is_unknown_only_between_the_deltas_around_the_loss(store: Store) -> None:
     ms = 1_000_000
-    assert _yes(store, 55 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "6.00"]]
-    # seq 3 (lost) was stamped in 10..30 ms; the resync snapshot carries no exchange stamp,
-    # so it is placed only before the next delta after it (seq 7, 50 ms)
-    for unknown_ms in (10, 15, 25, 35, 45):
-        with pytest.raises(BookUnknown, match="kind=gap received_ns=4000"):
+    with pytest.raises(BookUnknown, match="nothing on the tape"):  # the first snapshot is
+        _yes(store, 9 * ms, "exchange")  # placed only at the first delta after it
+    # seq 3 (lost) was stamped in 10..30 ms: after seq 2 (10 ms), up to seq 4 (30 ms)
+    for unknown_ms in (10, 15, 29):
+        with pytest.raises(BookUnknown) as unknown:
             _yes(store, unknown_ms * ms, "exchange")
+        text = str(unknown.value)
+        assert "from exchange ts_ms 10 to exchange ts_ms 30" in text
+        assert "kind=gap received_ns=4000" in text
+    assert _yes(store, 30 * ms, "exchange") == AFTER_LOSS
+    assert _yes(store, 39 * ms, "exchange") == AFTER_LOSS
+    assert _yes(store, 40 * ms, "exchange") == BEFORE_SNAPSHOT
+    assert _yes(store, 49 * ms, "exchange") == BEFORE_SNAPSHOT
+    assert _yes(store, 55 * ms, "exchange") == [["0.4000", "10.00"], ["0.4100", "6.00"]]
 
 
 def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path: Path) -> None:
@@ -126,8 +144,28 @@ def test_ktape_book_names_the_unknown_interval_and_refuses_bare_numbers(tmp_path
     known = CliRunner().invoke(main, [*book, "7500ns"])
     assert known.exit_code == 0, known.output
     assert "0.4100x6.00" in known.output and "+ 1 deltas" in known.output
-    unknown = CliRunner().invoke(main, [*book, "4500ns"])
+    unknown = CliRunner().invoke(main, [*book, "3000ns"])
     assert unknown.exit_code == 1 and "unknown from received_ns 2000" in unknown.output
-    assert "kind=gap received_ns=4000" in unknown.output
+    assert "to received_ns 4000" in unknown.output and "kind=gap received_ns=4000" in unknown.output
+    ms = "000000ns"
+    exchange = CliRunner().invoke(main, ["book", A, "--db", db, "--at", f"20{ms}"])
+    assert exchange.exit_code == 1, exchange.output
+    assert "from exchange ts_ms 10 to exchange ts_ms 30" in exchange.output
+    undone = CliRunner().invoke(main, ["book", A, "--db", db, "--at", f"35{ms}"])
+    assert undone.exit_code == 0 and "snapshot (undone) + 1 deltas" in undone.output
     bare = CliRunner().invoke(main, [*book, "2500"])
     assert bare.exit_code == 2 and "needs a unit" in bare.output and "1704067200s" in bare.output
+
+
+def test_a_loss_with_no_delta_after_it_leaves_the_exchange_clock_unknown(tmp_path: Path) -> None:
+    """Seq 8 is lost after the last delta (50 ms) and revealed by a snapshot: no later
+    delta bounds its stamp, so every later moment is unknown on the exchange clock (the
+    received clock knows the book from that snapshot on)."""
+    frames = [*FRAMES, (_snap(9, [["0.4000", "12.00"]]), 9000)]
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**_tape(frames))
+        assert _yes(opened, 9000, "received") == [["0.4000", "12.00"]]
+        assert _yes(opened, 49 * 1_000_000, "exchange") == BEFORE_SNAPSHOT
+        for late_ms in (50, 60, 10**6):
+            with pytest.raises(BookUnknown, match="kind=gap received_ns=9000"):
+                _yes(opened, late_ms * 1_000_000, "exchange")

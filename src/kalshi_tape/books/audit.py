@@ -60,8 +60,8 @@ def audit_books(
     rng: random.Random,
 ) -> AuditReport:
     """`samples` moments per clock, each in its window. On the exchange clock, moments
-    from the first stored delta on, and only markets with a delta: the others are listed
-    in `silent` (the exchange clock has nothing to place their snapshots by)."""
+    from the first stored delta on (any market's deltas place a snapshot there); markets
+    without a delta of their own are sampled too and listed in `silent`."""
     report = AuditReport()
     moving = {str(r[0]) for r in store.sql("SELECT DISTINCT market_ticker FROM orderbook_deltas")}
     report.silent = sorted(set(tickers) - moving)
@@ -71,7 +71,7 @@ def audit_books(
         _sample_exchange(
             store,
             report,
-            sorted(moving & set(tickers)),
+            sorted(tickers),
             truth,
             (lo, exchange_window_ms[1]),
             samples,
