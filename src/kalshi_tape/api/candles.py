@@ -64,6 +64,17 @@ class CandleResult:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketQuery:
+    """One market's candles asked for: ticker, period (minutes), source and range."""
+
+    ticker: str
+    period: int
+    source: SourceChoice
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     complete: bool
     stale: bool
@@ -128,9 +139,8 @@ class CandleService:
         if ("series", ticker.split("-", 1)[0]) in self.unknown:  # cheap: no store read
             raise not_found("market", ticker)
         read_at = self.clock.monotonic()
-        stored, own, covered = await asyncio.to_thread(
-            self._read_own, ticker, period, source, start, end
-        )
+        query = MarketQuery(ticker, period, source, start, end)
+        stored, own, covered = await asyncio.to_thread(self._read_own, query)
         if covered is not None:
             spans, window = covered
             own_rows = _only(stored, own or "none")
@@ -185,21 +195,17 @@ class CandleService:
         return _result(merged, name, cov.complete, cov.stale, _kalshi_reason(cov))
 
     def _read_own(
-        self,
-        ticker: str,
-        period: int,
-        source: SourceChoice,
-        start: datetime | None,
-        end: datetime | None,
+        self, q: MarketQuery
     ) -> tuple[pa.Table, str | None, tuple[list[coverage.Span], coverage.Span | None] | None]:
         """Every stored candle of the range, our own source among them and, when our own
         are to be served, their coverage: one trip to a worker thread."""
         stored = self.store.candles(
-            market_ticker=ticker, period_minutes=period, start=start, end=end
+            market_ticker=q.ticker, period_minutes=q.period, start=q.start, end=q.end
         )
-        own = _own_source(stored) if source != "kalshi" else None
-        if source == "own" or (own is not None and source == "auto"):
-            return stored, own, self._own_coverage(ticker, period, own or "none", start, end)
+        own = _own_source(stored) if q.source != "kalshi" else None
+        if q.source == "own" or (own is not None and q.source == "auto"):
+            covered = self._own_coverage(q.ticker, q.period, own or "none", q.start, q.end)
+            return stored, own, covered
         return stored, own, None
 
     def _own_coverage(
