@@ -25,7 +25,7 @@ ZONE_OFFSETS = {
 }  # fmt: skip
 
 _HEADLINE = re.compile(
-    r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
+    r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,'&\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
     r"([A-Z]+)\.?\s+([0-9]{1,2}),?\s+([0-9]{4})( CORRECTION)?\.\.\."
 )
 _ISSUED = re.compile(
