@@ -90,8 +90,11 @@ def split_products(archive: str) -> list[str]:
     return [normalize(c).strip("\n") for c in chunks if "CLIMATE SUMMARY" in c]
 
 
-def parse_cli_product(text: str) -> list[ClimateReport]:
-    """Every station section of one CLI product; ParseError when none can be read."""
+def parse_cli_product(text: str, names: tuple[str, ...] = ()) -> list[ClimateReport]:
+    """Every station section of one CLI product; ParseError when one cannot be read.
+
+    `names`: read only the sections whose headline holds one of these words (every section
+    when none does), so a broken section of another station does not lose ours."""
     body = normalize(text)
     heads = list(_HEADLINE.finditer(body))
     if not heads:
@@ -99,9 +102,13 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
     issued_at = _issued_at(body)
     correction = is_correction(body)
     pil_match = _PIL.search(body[: heads[0].start()])
+    ends = [h.start() for h in heads[1:]] + [len(body)]
+    wanted = [i for i, h in enumerate(heads) if any(n in h.group(1) for n in names)]
     reports = []
     for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        if wanted and i not in wanted:
+            continue
+        end = ends[i]
         section = body[head.start() : end]
         name = " ".join(head.group(1).split())
         day = _headline_date(head)
