@@ -57,3 +57,23 @@ def test_the_station_section_follows_the_order_of_the_site_names() -> None:
     site = SITES["KAUS"]
     report = pick_section(parse_cli_product(mabry + "\n" + bergstrom, site.cli_names), site)
     assert report is not None and (report.station_name, report.max_f) == ("AUSTIN BERGSTROM", 41)
+
+
+def _issued(text: str, line: str) -> str:
+    return text.replace("116 AM EST THU JAN 3 2013", line)
+
+
+@pytest.mark.parametrize(
+    ("issued", "final"),
+    [
+        ("116 AM EST THU JAN 3 2013", True),  # the morning after: final
+        ("516 PM EST WED JAN 2 2013", False),  # the same afternoon, no "TODAY" in the text
+        ("1159 PM EST WED JAN 2 2013", False),  # a minute before midnight LST
+        ("1230 AM EDT WED JAN 3 2013", False),  # 23:30 EST: the LST day has not ended
+        ("130 AM EDT WED JAN 3 2013", True),
+    ],
+)
+def test_a_report_issued_before_the_climate_day_ended_is_never_final(
+    issued: str, final: bool
+) -> None:
+    assert parse_cli_product(_issued(NYC, issued))[0].is_final is final

@@ -23,6 +23,11 @@ ZONE_OFFSETS = {
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
     "AKST": -9, "AKDT": -8, "HST": -10, "SST": -11, "CHST": 10, "UTC": 0, "GMT": 0,
 }  # fmt: skip
+# The zone's standard time: the climate day runs midnight to midnight LST all year.
+STANDARD_OFFSETS = {
+    "EST": -5, "EDT": -5, "CST": -6, "CDT": -6, "MST": -7, "MDT": -7, "PST": -8, "PDT": -8,
+    "AKST": -9, "AKDT": -9, "HST": -10, "SST": -11, "CHST": 10,
+}  # fmt: skip
 
 _HEADLINE = re.compile(
     r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,'&\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
@@ -119,7 +124,7 @@ def parse_cli_product(text: str, names: tuple[str, ...] = ()) -> list[ClimateRep
                 climate_date=day,
                 maximum=maximum,
                 minimum=minimum,
-                is_final=_is_final(section),
+                is_final=_is_final(section) and not _issued_within(body, day),
                 is_correction=correction or bool(head.group(5)),
                 issued_at=issued_at,
                 pil=pil_match.group(1) if pil_match else None,
@@ -221,6 +226,17 @@ def is_correction(body: str) -> bool:
         return True
     head = body[:600]
     return "(CORRECTION)" in head or "CORRECTED" in head
+
+
+def _issued_within(body: str, day: date) -> bool:
+    """Issued before the climate day ended (midnight LST): a preliminary, whatever the text
+    says. False when the issuance line or its zone cannot be read."""
+    match = _ISSUED.search(body)
+    issued = _issued_at(body)
+    if match is None or issued is None or match.group(4) not in STANDARD_OFFSETS:
+        return False
+    standard = timezone(timedelta(hours=STANDARD_OFFSETS[match.group(4)]))
+    return issued.astimezone(standard).date() <= day
 
 
 def _is_final(section: str) -> bool:
