@@ -19,6 +19,7 @@ from kalshi_tape.sim.eventgen import make_event
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.storage import open_store
 from kalshi_tape.weather.settle import check_settlements, settled_markets
+from kalshi_tape.weather.verdict import AGREES
 from tests.backfill.helpers import SIM_NOW, run
 from tests.weather.test_settle_sim import _cli
 
@@ -57,6 +58,8 @@ def test_a_week_of_lows_and_highs_backfilled_settle_checked_and_backtested(
             report = check_settlements(store, series, START, END)
             assert len(report.events) == 7, series
             assert not report.disagreements and not report.missing and not report.preliminary
+            # agrees on every market: an "unknown" (not judged) must not pass for agreement
+            assert report.count(AGREES) == len(report.markets) == 7 * 6, series
         low_values = {e.cli_high for e in check_settlements(store, "KXLOWTNYC", START, END).events}
         high_values = {e.cli_high for e in check_settlements(store, "KXHIGHNY", START, END).events}
         assert low_values != high_values  # the low series really read the minimum

@@ -23,9 +23,14 @@ ZONE_OFFSETS = {
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
     "AKST": -9, "AKDT": -8, "HST": -10, "SST": -11, "CHST": 10, "UTC": 0, "GMT": 0,
 }  # fmt: skip
+# The zone's standard time: the climate day runs midnight to midnight LST all year.
+STANDARD_OFFSETS = {
+    "EST": -5, "EDT": -5, "CST": -6, "CDT": -6, "MST": -7, "MDT": -7, "PST": -8, "PDT": -8,
+    "AKST": -9, "AKDT": -9, "HST": -10, "SST": -11, "CHST": 10,
+}  # fmt: skip
 
 _HEADLINE = re.compile(
-    r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
+    r"\.\.\.THE ([A-Z0-9_\.\-\(\)/,'&\s]+?) CLIMATE SUMMARY (?:FOR|FROM)\s+"
     r"([A-Z]+)\.?\s+([0-9]{1,2}),?\s+([0-9]{4})( CORRECTION)?\.\.\."
 )
 _ISSUED = re.compile(
@@ -90,8 +95,11 @@ def split_products(archive: str) -> list[str]:
     return [normalize(c).strip("\n") for c in chunks if "CLIMATE SUMMARY" in c]
 
 
-def parse_cli_product(text: str) -> list[ClimateReport]:
-    """Every station section of one CLI product; ParseError when none can be read."""
+def parse_cli_product(text: str, names: tuple[str, ...] = ()) -> list[ClimateReport]:
+    """Every station section of one CLI product; ParseError when one cannot be read.
+
+    `names`: read only the sections whose headline holds one of these words (every section
+    when none does), so a broken section of another station does not lose ours."""
     body = normalize(text)
     heads = list(_HEADLINE.finditer(body))
     if not heads:
@@ -99,9 +107,13 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
     issued_at = _issued_at(body)
     correction = is_correction(body)
     pil_match = _PIL.search(body[: heads[0].start()])
+    ends = [h.start() for h in heads[1:]] + [len(body)]
+    wanted = [i for i, h in enumerate(heads) if any(n in h.group(1) for n in names)]
     reports = []
     for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        if wanted and i not in wanted:
+            continue
+        end = ends[i]
         section = body[head.start() : end]
         name = " ".join(head.group(1).split())
         day = _headline_date(head)
@@ -112,7 +124,7 @@ def parse_cli_product(text: str) -> list[ClimateReport]:
                 climate_date=day,
                 maximum=maximum,
                 minimum=minimum,
-                is_final=_is_final(section),
+                is_final=_is_final(section) and not _issued_within(body, day),
                 is_correction=correction or bool(head.group(5)),
                 issued_at=issued_at,
                 pil=pil_match.group(1) if pil_match else None,
@@ -214,6 +226,17 @@ def is_correction(body: str) -> bool:
         return True
     head = body[:600]
     return "(CORRECTION)" in head or "CORRECTED" in head
+
+
+def _issued_within(body: str, day: date) -> bool:
+    """Issued before the climate day ended (midnight LST): a preliminary, whatever the text
+    says. False when the issuance line or its zone cannot be read."""
+    match = _ISSUED.search(body)
+    issued = _issued_at(body)
+    if match is None or issued is None or match.group(4) not in STANDARD_OFFSETS:
+        return False
+    standard = timezone(timedelta(hours=STANDARD_OFFSETS[match.group(4)]))
+    return issued.astimezone(standard).date() <= day
 
 
 def _is_final(section: str) -> bool:

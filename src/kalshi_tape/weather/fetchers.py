@@ -112,17 +112,20 @@ async def fetch_cli_text(
     text = text_of(await http.get(url, params, cache_ttl_s=cache_ttl_s), "cli_text")
     reports = []
     for product in split_products(text):
-        section = pick_section(parse_cli_product(product), site)
+        section = pick_section(parse_cli_product(product, site.cli_names), site)
         if section is not None and first <= section.climate_date <= last:
             reports.append(section)
     return reports
 
 
 def pick_section(reports: list[ClimateReport], site: Site) -> ClimateReport | None:
-    """Our station's section: the only one, or the one whose headline names it."""
-    named = [r for r in reports if any(n in r.station_name for n in site.cli_names)]
-    if named:
-        return named[0]
+    """Our station's section: the one whose headline holds the site's first name word that
+    any headline holds (the names are in priority order: BERGSTROM before AUSTIN), else the
+    only section of our own product."""
+    for name in site.cli_names:
+        named = [r for r in reports if name in r.station_name]
+        if named:
+            return named[0]
     if len(reports) == 1 and reports[0].pil in (None, site.cli_pil):
         return reports[0]
     return None
