@@ -86,3 +86,21 @@ def test_no_look_ahead_values_at_t_use_only_what_was_received_by_t() -> None:
     np.testing.assert_array_equal(pmf_a[before], pmf_b[before])
     np.testing.assert_array_equal(hz_a[before], hz_b[before])
     assert not np.array_equal(pmf_a[~before], pmf_b[~before])
+
+
+def test_a_cold_front_forecast_after_a_mild_dawn_puts_the_low_in_the_evening() -> None:
+    # dawn 30 °F, a warm afternoon, and a forecast issued at 13:00 saying 24 °F by midnight
+    hours = [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 13.5]
+    temps = [32.0, 31.0, 30.0, 33.0, 38.0, 41.0, 42.0]
+    ts = DAY + np.array(hours) * 3600
+    fc_avail = np.array([float(DAY - 3 * 3600), float(DAY + 13 * 3600)])
+    inputs = WeatherInputs(
+        ts, ts + 300, np.array(temps), fc_avail, np.array([42.0, 44.0]), np.array([30.0, 24.0]),
+        settles_on_minimum=True,
+    )  # fmt: skip
+    pmf, _ = weather_pmf(inputs, LADDER, GRID, DAY, PARAMS)
+    at_two = np.flatnonzero(GRID == DAY + 14 * 3600)[0]
+    assert pmf[at_two, 0] > 0.6  # 29 or below: the front's low, still to come
+    # before the forecast was available the dawn low stands
+    at_noon = np.flatnonzero(GRID == DAY + 12 * 3600)[0]
+    assert pmf[at_noon, 0] < 0.3

@@ -33,7 +33,9 @@ climate day (the evening before carries on) or late in the evening (a cold front
 near dawn. So the low model starts its error from the latest observation even before the
 climate day begins (the previous evening's, up to 12 h back), simulates from now, and takes
 the minimum over the steps inside the climate day up to its end; the running minimum only
-ever counts observations inside the climate day.
+ever counts observations inside the climate day. After the morning trough, a latest forecast
+made after the running minimum was seen and below it puts the low in the rest of the day (a
+cold front): the mean path then falls linearly to it by the day's end.
 """
 
 from __future__ import annotations
@@ -164,6 +166,8 @@ class _Known:
     running: float  # max x observed inside the climate day so far (−inf: none)
     hours: FloatArray  # hours since the climate day's start of the starting observations
     x: FloatArray  # their x
+    forecast_at: float = -math.inf  # when the latest forecast became available (ts)
+    running_at: float = -math.inf  # when the running extreme was observed (ts)
 
 
 def _known(inputs: WeatherInputs, t: int, day_start_ts: int) -> _Known | None:
@@ -172,17 +176,20 @@ def _known(inputs: WeatherInputs, t: int, day_start_ts: int) -> _Known | None:
     if known_fc.size == 0:
         return None
     sign = -1.0 if inputs.settles_on_minimum else 1.0
-    forecast = sign * float(forecasts[known_fc[np.argmax(inputs.fc_avail[known_fc])]])
+    latest_fc = known_fc[np.argmax(inputs.fc_avail[known_fc])]
+    forecast = sign * float(forecasts[latest_fc])
     day_end = day_start_ts + 86400
     had = (inputs.obs_avail <= t) & (inputs.obs_ts < day_end)
     inside = had & (inputs.obs_ts >= day_start_ts)
     x = sign * inputs.obs_temp
     running = float(x[inside].max()) if inside.any() else -math.inf
+    running_at = float(inputs.obs_ts[inside][np.argmax(x[inside])]) if inside.any() else -math.inf
     # a low starts from the evening before too: it is often set at midnight
     start = day_start_ts - (12 * 3600 if inputs.settles_on_minimum else 0)
     context = had & (inputs.obs_ts >= start)
     hours = (inputs.obs_ts[context] - day_start_ts) / 3600.0
-    return _Known(sign, forecast, running, hours, x[context])
+    at = float(inputs.fc_avail[latest_fc])
+    return _Known(sign, forecast, running, hours, x[context], at, running_at)
 
 
 def _evaluate(
@@ -205,14 +212,40 @@ def _evaluate(
     if len(future) == 0:
         values = np.floor(np.full(params.paths, known.sign * known.running) + 0.5)
         return pmf_of_values(values, brackets), 0.0
-    depth = depth_below_peak((future - day_start_ts) / 3600.0, minimum)
-    x = known.forecast - params.diurnal_range * depth
-    x = x[None, :] + bias[:, None] + _ar1(e0, draws, params)
+    if _low_still_ahead(known, t, day_start_ts):
+        # the forecast was made knowing today's observations: its error is the prior alone
+        prior = rng.standard_normal(params.paths) * params.forecast_sd
+        x = _ahead_paths(known, future, day_end, prior) + _ar1(np.zeros_like(e0), draws, params)
+    else:
+        depth = depth_below_peak((future - day_start_ts) / 3600.0, minimum)
+        x = known.forecast - params.diurnal_range * depth
+        x = x[None, :] + bias[:, None] + _ar1(e0, draws, params)
     inside = future >= day_start_ts
     extreme = np.maximum(x[:, inside].max(axis=1, initial=-math.inf), known.running)
     values = np.floor(known.sign * extreme + 0.5)
     hazard = float((x[:, 0] > known.running).mean())
     return pmf_of_values(values, brackets), hazard
+
+
+def _low_still_ahead(known: _Known, t: int, day_start_ts: int) -> bool:
+    """A daily low still to come (a cold front): after the morning trough, the latest
+    forecast, made after the running minimum was observed, is below it. Its low cannot be the
+    dawn behind us, so it lies in the rest of the day."""
+    if known.sign > 0 or known.x.size == 0:
+        return False
+    after_trough = t >= day_start_ts + MORNING_LOW_HOUR * 3600
+    return after_trough and known.forecast > known.running and known.forecast_at > known.running_at
+
+
+def _ahead_paths(known: _Known, future: FloatArray, day_end: int, bias: FloatArray) -> FloatArray:
+    """Mean paths from the latest observation down to the forecast low (plus the day's bias)
+    at the end of the climate day: the evening of a cold front, linear in time."""
+    last = int(np.argmax(known.hours))
+    x0, start = float(known.x[last]), float(known.hours[last])
+    progress = np.clip((future - day_end + 86400) / 3600.0 - start, 0.0, None)
+    progress = progress / max(24.0 - start, 1e-9)
+    out: FloatArray = x0 + (known.forecast - x0 + bias[:, None]) * progress[None, :]
+    return out
 
 
 def _bias_and_error(
