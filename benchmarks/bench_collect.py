@@ -33,6 +33,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import cast
 
 import httpx
 import psycopg
@@ -335,7 +336,7 @@ def _one(
 ) -> dict[str, object]:
     spool = Path(tmp) / "spool"
     if args.mode == "feed":
-        frames: list[bytes] = data["frames"]  # type: ignore[assignment]
+        frames = cast(list[bytes], data["frames"])
         passes = max(1, int(args.seconds * 200_000 / len(frames)) + 1)
         proc, ws_url = _start_feeder(frames, passes, tmp, args.rate)
         try:
@@ -344,8 +345,9 @@ def _one(
             proc.kill()
             proc.wait()
     if args.mode == "replay":
-        tickers, frames = data["tickers"], data["frames"]
-        return asyncio.run(_replay(url, tickers, frames, args.seconds, spool, args.rate))  # type: ignore[arg-type]
+        tickers = cast(list[str], data["tickers"])
+        frames = cast(list[bytes], data["frames"])
+        return asyncio.run(_replay(url, tickers, frames, args.seconds, spool, args.rate))
     return asyncio.run(_run(url, str(data["base_url"]), args.seconds, spool))
 
 

@@ -88,7 +88,7 @@ def bench_rest(port: int, label: str, paths: list[str], seconds: float) -> float
     total = sum(queue.get() for _ in procs)
     for p in procs:
         p.join()
-    rate = total / (time.monotonic() - start)
+    rate: float = total / (time.monotonic() - start)
     print(f"REST {label:<44} {total:>8} requests  {rate:>9,.0f} req/s")
     return rate
 
@@ -213,7 +213,7 @@ def bench_ws(port: int, connections: int) -> float:
     first = min(r[1] for r in results)
     end = max(r[2] for r in results)
     sent = httpx.get(f"{base}/_sim/stats").json()["ws"]["frames_sent"] - before
-    rate = frames / (end - first)
+    rate: float = frames / (end - first)
     print(
         f"WS   {connections} connections x {len(tickers)} markets (book+ticker+trade), "
         f"12 h of market time: {frames:,} frames received ({sent:,} sent)"

@@ -24,6 +24,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import cast
 
 import httpx
 import psycopg
@@ -116,7 +117,7 @@ def _trades_of(base: str, tickers: list[str]) -> set[str]:
         for ticker in tickers:
             cursor = ""
             while True:
-                params = {"ticker": ticker, "limit": 1000, "cursor": cursor}
+                params: dict[str, str | int] = {"ticker": ticker, "limit": 1000, "cursor": cursor}
                 body = client.get("/markets/trades", params=params).json()
                 ids |= {t["trade_id"] for t in body["trades"]}
                 cursor = body.get("cursor") or ""
@@ -196,9 +197,9 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as con:
             con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     samples: list[dict[str, object]] = run["samples"]  # type: ignore[assignment]
-    first_events = set(samples[0]["events"])  # type: ignore[arg-type]
-    all_events = {e for s in samples for e in s["events"]}  # type: ignore[attr-defined]
-    last_events = set(samples[-1]["events"])  # type: ignore[arg-type]
+    first_events = set(cast(list[str], samples[0]["events"]))
+    all_events = {e for s in samples for e in cast(list[str], s["events"])}
+    last_events = set(cast(list[str], samples[-1]["events"]))
     summary = {
         "hours": args.hours,
         "speed": args.speed,

@@ -83,7 +83,13 @@ def main() -> None:
     config = SimConfig(seed=11, now=NOW, speed=0, series=("KXHIGHNY",))
     with SimServer(config) as sim, tempfile.TemporaryDirectory() as tmp:
         urls = weather_base_urls(sim.root_url)
-        settings = Settings(db_url=f"duckdb:///{tmp}/bench.duckdb", **urls)
+        settings = Settings(
+            db_url=f"duckdb:///{tmp}/bench.duckdb",
+            iem_url=urls["iem_url"],
+            awc_url=urls["awc_url"],
+            nws_url=urls["nws_url"],
+            visual_crossing_url=urls["visual_crossing_url"],
+        )
         last = date(2026, 11, 18)
         plan = FetchPlan((site_for("KNYC"),), last - timedelta(days=days - 1), last)
         clock = ManualClock(int(NOW.timestamp() * 1e9))

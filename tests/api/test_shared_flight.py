@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,6 @@ from tests.api.conftest import SETTLED_EVENT, sim_requests
 from tests.api.test_fetch_through import EVENT_CANDLES_ROUTE, event_markets
 
 pytestmark = pytest.mark.postgres
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CANDLE_ROUTES = ("candlesticks",)
 
@@ -37,18 +35,6 @@ def redis_or_skip() -> None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
         pytest.skip(f"no Redis server at {REDIS_URL} ({exc}); .ci/run starts one")
-
-
-@pytest.fixture()
-def pg_url() -> Iterator[str]:
-    name = f"ktape_flight_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def serve_workers(

@@ -90,13 +90,13 @@ def _without(snap: dict, column: str) -> dict:  # type: ignore[type-arg]
 
 @pytest.mark.postgres
 def test_duckdb_and_postgres_hold_identical_rows(
-    sim: SimServer, tmp_path: Path, postgres_url: str
+    sim: SimServer, tmp_path: Path, pg_url: str
 ) -> None:
     selection = Selection(series=("KXHIGHMIA",), start=START, end=START)
     duck = f"duckdb:///{tmp_path / 'x.duckdb'}"
     run(sim.base_url, duck, selection)
-    run(sim.base_url, postgres_url, selection)
-    assert snapshot(duck) == snapshot(postgres_url)
+    run(sim.base_url, pg_url, selection)
+    assert snapshot(duck) == snapshot(pg_url)
 
 
 def test_basic_tier_uses_the_budget_without_a_429(tmp_path: Path) -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from kalshi_tape.settings.collector import CollectorConfig
@@ -24,25 +21,6 @@ from kalshi_tape.storage import Store
 SIM_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # US daytime: busy books
 FAULTS = Faults(ws_drop_every=400, ws_seq_gap=0.01, ws_malformed=0.01, http_5xx=0.2)
 SERIES = ("KXHIGHNY", "KXHIGHCHI")
-PG_ADMIN = os.environ.get("KTAPE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def pg_url(name: str, port: int = 5432) -> str:
-    """A database of the test server, directly or through a proxy on `port`."""
-    return f"postgresql://postgres@127.0.0.1:{port}/{name}"
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """The name of a fresh PostgreSQL database, dropped afterwards."""
-    name = f"ktape_collect_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

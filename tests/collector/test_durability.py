@@ -40,6 +40,7 @@ from tests.collector.conftest import (
     wait_for,
 )
 from tests.collector.proxy import TcpProxy
+from tests.conftest import through_port
 
 # The issue's 30 s outage: KTAPE_TEST_OUTAGE_S=30 (same code path; 2 s keeps CI fast)
 OUTAGE_S = float(os.environ.get("KTAPE_TEST_OUTAGE_S", "2"))
@@ -61,12 +62,12 @@ async def _finish_trades(sim: SimServer, collector: Collector) -> None:
 
 @pytest.mark.postgres
 async def test_postgres_outages_lose_no_row(
-    calm_sim: SimServer, pg_database: str, tmp_path: Path
+    calm_sim: SimServer, pg_url: str, tmp_path: Path
 ) -> None:
     """Down at start (the collector starts anyway, spooling), then down again mid-run."""
     proxy = TcpProxy(5432)
     proxy.up()
-    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/{pg_database}?connect_timeout=2"
+    url = through_port(pg_url, proxy.port) + "?connect_timeout=2"
     open_store(url).close()  # tables exist; from here on the proxy decides
     proxy.down()
     config = collector_config(calm_sim, tmp_path / "spool")

@@ -26,11 +26,11 @@ from tests.collector.conftest import (
     SIM_NOW,
     admin,
     await_sweeps,
-    pg_url,
     sim_trade_ids,
     trade_sweeps,
 )
 from tests.collector.proxy import TcpProxy
+from tests.conftest import through_port
 
 pytestmark = pytest.mark.postgres
 
@@ -94,14 +94,14 @@ def write_config(path: Path, sim: SimServer, db_url: str) -> None:
     )
 
 
-def test_fleet_heals_and_loses_nothing(pg_database: str, tmp_path: Path) -> None:
-    direct = pg_url(pg_database)
+def test_fleet_heals_and_loses_nothing(pg_url: str, tmp_path: Path) -> None:
+    direct = pg_url
     proxy = TcpProxy(5432)
     proxy.up()
     config = tmp_path / "fleet.yaml"
     sim_config = SimConfig(seed=11, now=SIM_NOW, speed=60, series=SERIES)
     with SimServer(sim_config) as sim:
-        write_config(config, sim, pg_url(pg_database, proxy.port))
+        write_config(config, sim, through_port(pg_url, proxy.port))
         events = open_events(sim)
         assert len(events) >= 6
         members = [Member(config, tmp_path / f"spool{i}") for i in range(3)]

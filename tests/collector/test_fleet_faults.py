@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport, read_status
 from kalshi_tape.collector.fleet_cli import status_command
 from kalshi_tape.core.clock import ManualClock
-from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
+from tests.conftest import through_port
 
 pytestmark = pytest.mark.postgres
 
@@ -54,9 +54,9 @@ class LostReplyBook(LeaseBook):
         return got
 
 
-async def test_a_claim_whose_reply_was_lost_is_adopted(pg_database: str) -> None:
+async def test_a_claim_whose_reply_was_lost_is_adopted(pg_url: str) -> None:
     clock = ManualClock()
-    book = LostReplyBook(pg_url(pg_database), "a")
+    book = LostReplyBook(pg_url, "a")
     a = FleetMember(book, lease_seconds=LEASE, clock=clock)
     a.offer(EVENTS)
     await book.ensure_schema()
@@ -69,11 +69,11 @@ async def test_a_claim_whose_reply_was_lost_is_adopted(pg_database: str) -> None
     await book.close()
 
 
-async def test_a_standby_back_from_an_outage_takes_nothing(pg_database: str) -> None:
+async def test_a_standby_back_from_an_outage_takes_nothing(pg_url: str) -> None:
     proxy = TcpProxy(5432)
     proxy.up()
     clock = ManualClock()
-    a, b = (member(pg_url(pg_database, proxy.port), n, clock, EVENTS[:1]) for n in "ab")
+    a, b = (member(through_port(pg_url, proxy.port), n, clock, EVENTS[:1]) for n in "ab")
     await a.book.ensure_schema()
     await settle(a, b, clock=clock, rounds=3)
     holder, standby = (a, b) if a.held else (b, a)
@@ -91,9 +91,9 @@ async def test_a_standby_back_from_an_outage_takes_nothing(pg_database: str) -> 
     proxy.down()
 
 
-async def test_a_handover_stops_collecting_before_the_rows_are_free(pg_database: str) -> None:
+async def test_a_handover_stops_collecting_before_the_rows_are_free(pg_url: str) -> None:
     clock = ManualClock()
-    u = pg_url(pg_database)
+    u = pg_url
     a, b = member(u, "a", clock), member(u, "b", clock)
     await a.book.ensure_schema()
     taken_early: list[int] = []
@@ -110,9 +110,9 @@ async def test_a_handover_stops_collecting_before_the_rows_are_free(pg_database:
         await m.book.close()
 
 
-async def test_an_on_change_that_raises_is_retried(pg_database: str) -> None:
+async def test_an_on_change_that_raises_is_retried(pg_url: str) -> None:
     clock = ManualClock()
-    a = member(pg_url(pg_database), "a", clock)
+    a = member(pg_url, "a", clock)
     calls: list[int] = []
 
     async def flaky() -> None:
@@ -150,11 +150,11 @@ class Blackhole:
         await asyncio.gather(pipe(r, uw), pipe(ur, w), return_exceptions=True)
 
 
-async def test_a_blackholed_database_is_an_outage_not_a_hang(pg_database: str) -> None:
+async def test_a_blackholed_database_is_an_outage_not_a_hang(pg_url: str) -> None:
     hole = Blackhole()
     await hole.start()
     clock = ManualClock()
-    book = LeaseBook(pg_url(pg_database, hole.port), "a", call_timeout_s=0.5)
+    book = LeaseBook(through_port(pg_url, hole.port), "a", call_timeout_s=0.5)
     a = FleetMember(book, lease_seconds=LEASE, clock=clock)
     a.offer(EVENTS)
     await book.ensure_schema()
@@ -166,8 +166,8 @@ async def test_a_blackholed_database_is_an_outage_not_a_hang(pg_database: str) -
     await book.close()
 
 
-async def test_liveness_is_by_each_members_own_lease(pg_database: str) -> None:
-    u = pg_url(pg_database)
+async def test_liveness_is_by_each_members_own_lease(pg_url: str) -> None:
+    u = pg_url
     slow, fast = LeaseBook(u, "slow"), LeaseBook(u, "fast")
     await slow.ensure_schema()
     await slow.heartbeat(600.0, MemberReport())  # alive however slow the sleep below
@@ -178,8 +178,8 @@ async def test_liveness_is_by_each_members_own_lease(pg_database: str) -> None:
         await book.close()
 
 
-async def test_status_json_is_valid_before_the_first_commit(pg_database: str) -> None:
-    u = pg_url(pg_database)
+async def test_status_json_is_valid_before_the_first_commit(pg_url: str) -> None:
+    u = pg_url
     book = LeaseBook(u, "a")
     await book.ensure_schema()
     await book.heartbeat(5, MemberReport(0, 0, None, None))

@@ -11,7 +11,6 @@ import pytest
 
 from kalshi_tape.collector.fleet import FleetMember, LeaseBook, owner_of, read_status
 from kalshi_tape.core.clock import ManualClock
-from tests.collector.conftest import pg_url
 from tests.collector.proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
@@ -21,8 +20,8 @@ LEASE_S = 1.0
 
 
 @pytest.fixture
-def fleet_db(pg_database: str) -> str:
-    return pg_url(pg_database)
+def fleet_db(pg_url: str) -> str:
+    return pg_url
 
 
 def member(url: str, name: str, clock: ManualClock) -> FleetMember:

@@ -40,8 +40,8 @@ def test_the_summary_names_the_database(sim: SimServer, tmp_path: Path) -> None:
     assert f"database: {db}" in result.stdout
 
 
-def test_a_postgres_password_is_redacted_in_the_plan(sim: SimServer, postgres_url: str) -> None:
-    with_password = postgres_url.replace("postgres@", "postgres:s3cret@")
+def test_a_postgres_password_is_redacted_in_the_plan(sim: SimServer, pg_url: str) -> None:
+    with_password = pg_url.replace("postgres@", "postgres:s3cret@")
     result = backfill(sim, with_password, "--start", str(START), "--end", str(START), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "s3cret" not in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,7 +12,6 @@ from kalshi_tape.sim.config import SimConfig
 from kalshi_tape.sim.server import SimServer
 from kalshi_tape.sim.weather import weather_base_urls
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SIM_NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
@@ -35,18 +33,3 @@ def sim() -> Iterator[SimServer]:
 @pytest.fixture()
 def db_url(tmp_path: object) -> str:
     return f"duckdb:///{tmp_path}/weather.duckdb"
-
-
-@pytest.fixture()
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    import psycopg
-
-    name = f"ktape_weather_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

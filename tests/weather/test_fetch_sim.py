@@ -176,11 +176,11 @@ def test_visual_crossing_only_with_a_key(sim: SimServer, db_url: str) -> None:
     assert abs(max(rows.column("temperature_f").to_pylist()) - high) <= 1  # a feature, not truth
 
 
-def test_fetch_into_postgresql_is_idempotent(sim: SimServer, postgres_url: str) -> None:
-    first = _fetch(sim, postgres_url, ("metar_iem", "cli", "forecast"), *DAYS)
-    second = _fetch(sim, postgres_url, ("metar_iem", "cli", "forecast"), *DAYS)
+def test_fetch_into_postgresql_is_idempotent(sim: SimServer, pg_url: str) -> None:
+    first = _fetch(sim, pg_url, ("metar_iem", "cli", "forecast"), *DAYS)
+    second = _fetch(sim, pg_url, ("metar_iem", "cli", "forecast"), *DAYS)
     assert second.skipped == first.done == 2
-    with open_store(postgres_url) as store:
+    with open_store(pg_url) as store:
         assert store.count("weather_observations") == 48
         assert store.count("daily_climate") == 2
         assert store.count("weather_forecasts") == 156  # the same issue, stored once

@@ -31,7 +31,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
         with open_store("duckdb:///:memory:") as s:
             yield s
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("pg_url")
         with open_store(url) as s:
             yield s
 
