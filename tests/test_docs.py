@@ -32,3 +32,24 @@ def test_readme_names_the_two_setup_commands() -> None:
     assert "make demo" in readme and "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def _exported_collector_metrics() -> set[str]:
+    """Every name the collector's registry exposes (a counter `x` is scraped as `x_total`)."""
+    from kalshi_tape.collector.metrics import CollectorMetrics
+
+    names = set()
+    for family in CollectorMetrics().registry.collect():
+        names.add(family.name + "_total" if family.type == "counter" else family.name)
+    return names
+
+
+def test_every_collector_metric_is_in_collector_md() -> None:
+    doc = (ROOT / "docs" / "collector.md").read_text()
+    in_doc = set(re.findall(r"`(ktape_collect_[a-z_]+)", doc))
+    exported = _exported_collector_metrics()
+    source = "\n".join(p.read_text() for p in (ROOT / "src/kalshi_tape/collector").rglob("*.py"))
+    literals = set(re.findall(r"\"(ktape_collect_[a-z_]+)\"", source))
+    assert exported - in_doc == set(), "collector metrics missing from docs/collector.md"
+    assert {n for n in literals if not any(d.startswith(n) for d in in_doc)} == set()
+    assert in_doc - exported == set(), "docs/collector.md names metrics the code lacks"

@@ -1,6 +1,7 @@
 """Resync against the simulator when resync snapshots are lost or garbled: once the market
 is paused no frame arrives for any market, yet every book comes back, the timer alone
-escalating (get_snapshot, resubscribe, reconnect, or REST)."""
+escalating (get_snapshot, resubscribe, reconnect, or REST) — on schedule, even while the
+send of its commands hangs."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from kalshi_tape.client import BookFeed, KalshiClient
-from kalshi_tape.client.stream import FeedEvent, Gap, Malformed, Resynced
+from kalshi_tape.client.stream import FeedEvent, Gap, Malformed, Resynced, ResyncStep
 from kalshi_tape.client.stream.resync import (
     GET_SNAPSHOT,
     RECONNECT,
@@ -47,7 +48,11 @@ async def _tickers(settings: Settings) -> list[str]:
 
 
 async def _run(
-    sim: SimServer, policy: ResyncPolicy, client: KalshiClient | None
+    sim: SimServer,
+    policy: ResyncPolicy,
+    client: KalshiClient | None,
+    seen: list[FeedEvent] | None = None,
+    stuck: Callable[[BookFeed, asyncio.Event], None] | None = None,
 ) -> tuple[Counter[str], Counter[str], list[str], dict[str, object]]:
     """Run until a gap, pause the market, wait for every book: (event kinds, deltas per
     market after the pause, markets still wrong, the simulator's ws stats)."""
@@ -65,8 +70,12 @@ async def _run(
         resync=policy,
         rest_book=rest,
     )
+    if stuck is not None:
+        stuck(feed, paused)
 
     def count(event: FeedEvent) -> None:
+        if seen is not None:
+            seen.append(event)
         events[type(event).__name__] += 1
         if isinstance(event, Resynced):
             events[f"via {event.via}"] += 1
@@ -111,7 +120,7 @@ async def test_every_book_returns_by_the_timer_when_resync_snapshots_fail(sim: S
     assert sum(quiet_deltas.values()) == 0, "no delta may drive the recovery"
     assert events[f"step {GET_SNAPSHOT}"] > 0 and events[f"step {RESUBSCRIBE}"] > 0
     assert events[f"step {RECONNECT}"] > 0  # the fresh connection's snapshots got through
-    assert stats["snapshots_dropped"] + stats["snapshots_corrupted"] >= 2
+    assert int(str(stats["snapshots_dropped"])) + int(str(stats["snapshots_corrupted"])) >= 2
     assert events["via snapshot"] > 0
 
 
@@ -125,6 +134,68 @@ async def test_rest_order_books_are_the_last_resort(sim: SimServer) -> None:
     assert sum(quiet_deltas.values()) == 0
     assert events[f"step {REST}"] > 0 and events["via rest"] > 0
     assert events[f"step {RECONNECT}"] == 0
+
+
+def _hang_sends_once_paused(blocked: list[float]) -> Callable[[BookFeed, asyncio.Event], None]:
+    """Once the market is paused, a send on the connection of that moment never returns
+    (as behind a full socket buffer) until that connection is aborted; its frames are lost
+    with it. A later connection sends normally."""
+
+    def install(feed: BookFeed, paused: asyncio.Event) -> None:
+        conn, real = feed.connection, feed.connection.send
+        hung: list[object] = []  # the connection current at the first send after the pause
+
+        async def send(frames: list[bytes]) -> None:
+            ws = conn._ws
+            if paused.is_set() and ws is not None and not hung:
+                hung.append(ws)
+            if not hung or ws is not hung[0]:
+                await real(frames)
+                return
+            blocked.append(time.monotonic())
+            while conn._ws is ws:
+                await asyncio.sleep(0.005)
+
+        conn.send = send  # type: ignore[method-assign]
+
+    return install
+
+
+def _late_steps(steps: list[ResyncStep], policy: ResyncPolicy, slack_s: float) -> list[str]:
+    """Consecutive steps of one market (same connection) further apart than the policy's
+    longest wait for that attempt plus `slack_s`."""
+    late, last = [], dict[str, ResyncStep]()
+    for step in steps:
+        prev = last.get(step.ticker)
+        last[step.ticker] = step
+        if prev is None or prev.attempt != step.attempt - 1 or prev.action == RECONNECT:
+            continue
+        bound = min(policy.cap_s, policy.first_s * 2**prev.attempt) * (1 + policy.jitter)
+        gap_s = (step.received_ns - prev.received_ns) / 1e9
+        if gap_s > bound + slack_s:
+            late.append(f"{step.ticker} attempt {step.attempt}: {gap_s:.2f}s > {bound:.2f}s")
+    return late
+
+
+@pytest.mark.parametrize("sim", [{"ws_snapshot_drop": 1.0}], indirect=True)
+async def test_the_timer_keeps_its_schedule_while_a_send_hangs(sim: SimServer) -> None:
+    """Fails when the timer awaits its send inline (no step after the hung send: the
+    reconnect that frees it never comes) or runs only on incoming frames (none arrive)."""
+    seen: list[FeedEvent] = []
+    blocked: list[float] = []
+    _, quiet_deltas, wrong, _ = await _run(sim, FAST, None, seen, _hang_sends_once_paused(blocked))
+    steps = [e for e in seen if isinstance(e, ResyncStep)]
+    assert wrong == [], "a book did not come back with no frame arriving"
+    assert blocked, "no send hung: the test did not test anything"
+    assert sum(quiet_deltas.values()) == 0, "no delta may drive the recovery"
+    after = [s for s in steps if s.received_ns / 1e9 >= _wall_to_ns(blocked[0]) / 1e9]
+    assert any(s.action == RECONNECT for s in after), f"no reconnect after the hung send: {after}"
+    assert _late_steps(steps, FAST, slack_s=0.3) == []
+
+
+def _wall_to_ns(monotonic_s: float) -> int:
+    """A `time.monotonic()` reading on the system clock's `now_ns` scale."""
+    return time.time_ns() - int((time.monotonic() - monotonic_s) * 1e9)
 
 
 def test_faults_validate_and_round_trip() -> None:
