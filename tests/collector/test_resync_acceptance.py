@@ -161,12 +161,12 @@ def _convergence_ms(store: Store) -> list[float]:
     rows = store.sql(
         "SELECT duration_ns FROM sequence_gaps WHERE kind = 'resynced' AND cause <> 'subscribe'"
     )
-    return sorted(int(r[0]) / 1e6 for r in rows)  # type: ignore[call-overload]
+    return sorted(int(r[0]) / 1e6 for r in rows)
 
 
 def _first_book_ns(store: Store) -> int:
     first = store.sql("SELECT min(received_ns) FROM market_snapshots WHERE trigger = 'snapshot'")
-    return int(first[0][0])  # type: ignore[call-overload]
+    return int(first[0][0])
 
 
 def _out_of_sync(store: Store, markets: int, end_ns: int) -> float:
@@ -177,7 +177,7 @@ def _out_of_sync(store: Store, markets: int, end_ns: int) -> float:
         "WHERE kind = 'resynced' AND cause <> 'subscribe'"
     )
     span = end_ns - _first_book_ns(store)
-    return int(waited[0][0]) / (markets * span) if span > 0 and markets else 0.0  # type: ignore[call-overload]
+    return int(waited[0][0]) / (markets * span) if span > 0 and markets else 0.0
 
 
 def percentile(values: list[float], q: float) -> float:
