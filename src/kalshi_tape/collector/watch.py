@@ -26,6 +26,10 @@ class WatchLog:
     def start(self, tickers: list[str] | set[str]) -> None:
         self._pending |= set(tickers) - self._since_ns.keys()
 
+    def watching(self) -> set[str]:
+        """The markets watched now (started by an exchange stamp)."""
+        return set(self._since_ns)
+
     def stamp(self, exchange_now_ns: int) -> None:
         """The feed delivered an event at this exchange time: pending markets start now."""
         if self._pending and exchange_now_ns > 0:
