@@ -159,7 +159,7 @@ def main() -> int:
             try:
                 for variant in formats:
                     fmt, gzip = variant.split("+")[0], variant.endswith("+gzip")
-                    url = f"http://127.0.0.1:{port}/v1/candles/{TICKER}?period=1&format={fmt}"
+                    url = f"http://127.0.0.1:{port}/v1/candles/{TICKER}?period=1&format={fmt}&source=own"
                     headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
                     body = httpx.get(url, headers=headers)
                     assert body.status_code == 200, body.text
