@@ -215,7 +215,9 @@ def _evaluate(
     if _low_still_ahead(known, t, day_start_ts):
         # the forecast was made knowing today's observations: its error is the prior alone
         prior = rng.standard_normal(params.paths) * params.forecast_sd
-        x = _ahead_paths(known, future, day_end, prior) + _ar1(np.zeros_like(e0), draws, params)
+        x = _ahead_paths(known, future, day_start_ts, prior) + _ar1(
+            np.zeros_like(e0), draws, params
+        )
     else:
         depth = depth_below_peak((future - day_start_ts) / 3600.0, minimum)
         x = known.forecast - params.diurnal_range * depth
@@ -237,12 +239,14 @@ def _low_still_ahead(known: _Known, t: int, day_start_ts: int) -> bool:
     return after_trough and known.forecast > known.running and known.forecast_at > known.running_at
 
 
-def _ahead_paths(known: _Known, future: FloatArray, day_end: int, bias: FloatArray) -> FloatArray:
+def _ahead_paths(
+    known: _Known, future: FloatArray, day_start_ts: int, bias: FloatArray
+) -> FloatArray:
     """Mean paths from the latest observation down to the forecast low (plus the day's bias)
     at the end of the climate day: the evening of a cold front, linear in time."""
     last = int(np.argmax(known.hours))
     x0, start = float(known.x[last]), float(known.hours[last])
-    progress = np.clip((future - day_end + 86400) / 3600.0 - start, 0.0, None)
+    progress = np.clip((future - day_start_ts) / 3600.0 - start, 0.0, None)
     progress = progress / max(24.0 - start, 1e-9)
     out: FloatArray = x0 + (known.forecast - x0 + bias[:, None]) * progress[None, :]
     return out
