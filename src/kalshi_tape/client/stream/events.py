@@ -12,6 +12,18 @@ import msgspec
 
 from kalshi_tape.core.domain import ChannelData
 
+__all__ = [
+    "ChannelError",
+    "Connected",
+    "Disconnected",
+    "FeedEvent",
+    "Gap",
+    "Malformed",
+    "Resync",
+    "ResyncStep",
+    "Resynced",
+]
+
 
 class Connected(msgspec.Struct, frozen=True, tag="connected"):
     """A WebSocket connection opened; `reconnect` is False only for the first one."""
