@@ -39,8 +39,9 @@ def ladder_meta(n: int) -> EventMeta:
 
 def panel_of(meta: EventMeta, rows: dict[str, np.ndarray]) -> Panel:
     ts = np.arange(len(rows["bid"]), dtype=np.int64) * 60
-    return Panel(meta, ts, rows["bid"], rows["ask"], rows["bid"], rows["ask"], rows["low"],
-                 rows["high"], rows["close"], rows["volume"], "tape")  # fmt: skip
+    return Panel(ts, rows["bid"], rows["ask"], rows["bid"], rows["ask"], rows["low"],
+                 rows["high"], rows["volume"], trade_close=rows["close"], meta=meta,
+                 source="tape")  # fmt: skip
 
 
 price = st.one_of(st.just(np.nan), st.integers(1, 99).map(lambda c: c / 100))

@@ -11,12 +11,12 @@ float64 in dollars / contracts; NaN means unknown or an empty side of the book.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from kalshi_tape.backtest.execution.candle import BarQuotes
+from kalshi_tape.backtest.execution.candle import BarQuotes, QuoteBars
 from kalshi_tape.backtest.execution.events import BAR_S as BAR_S
 from kalshi_tape.backtest.execution.events import BacktestInputError as BacktestInputError
 from kalshi_tape.backtest.execution.events import EventMeta as EventMeta
@@ -37,19 +37,14 @@ class Delays:
     order_latency: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Panel:
-    meta: EventMeta
-    ts: IntArray  # (T,) bar end times, Unix seconds
-    bid_open: FloatArray
-    ask_open: FloatArray
-    bid_close: FloatArray
-    ask_close: FloatArray
-    trade_low: FloatArray
-    trade_high: FloatArray
-    trade_close: FloatArray
-    volume: FloatArray
-    source: str
+@dataclass(frozen=True, slots=True, eq=False)  # arrays: a panel equals only itself
+class Panel(QuoteBars[IntArray]):
+    """Every bar of one event: `ts` (T,) bar end times in Unix seconds, each array (T, N)
+    by bar and bracket; besides the bar quotes, the last trade price of each bar."""
+
+    trade_close: FloatArray = field(kw_only=True)
+    meta: EventMeta = field(kw_only=True)
+    source: str = field(kw_only=True)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -168,8 +163,8 @@ def panel_from_candles(
             out[key][:, b] = np.where(in_bar, _take(col[order], k), np.nan)
         volume[:, b] = np.where(in_bar, np.nan_to_num(_take(rows.volume[order], k)), 0.0)
     return Panel(
-        meta, grid, out["bo"], out["ao"], out["bc"], out["ac"], out["lo"], out["hi"], out["cl"],
-        volume, "candles",
+        grid, out["bo"], out["ao"], out["bc"], out["ac"], out["lo"], out["hi"], volume,
+        trade_close=out["cl"], meta=meta, source="candles",
     )  # fmt: skip
 
 
@@ -195,7 +190,9 @@ def panel_from_quotes(
         bc[:, b], ac[:, b] = _take(bid, k_close), _take(ask, k_close)
         bo[:, b], ao[:, b] = _take(bid, k_open), _take(ask, k_open)
     low, high, last, volume = _trade_bars(trades, grid, shape, delays.trades, bar_s)
-    return Panel(meta, grid, bo, ao, bc, ac, low, high, last, volume, "quotes")
+    return Panel(
+        grid, bo, ao, bc, ac, low, high, volume, trade_close=last, meta=meta, source="quotes"
+    )
 
 
 def _trade_bars(
@@ -227,7 +224,7 @@ def truncate(panel: Panel, last_index: int) -> Panel:
     """The panel up to and including bar `last_index` (what a live run has seen so far)."""
     s = slice(0, last_index + 1)
     return Panel(
-        panel.meta, panel.ts[s], panel.bid_open[s], panel.ask_open[s], panel.bid_close[s],
-        panel.ask_close[s], panel.trade_low[s], panel.trade_high[s], panel.trade_close[s],
-        panel.volume[s], panel.source,
+        panel.ts[s], panel.bid_open[s], panel.ask_open[s], panel.bid_close[s],
+        panel.ask_close[s], panel.trade_low[s], panel.trade_high[s], panel.volume[s],
+        trade_close=panel.trade_close[s], meta=panel.meta, source=panel.source,
     )  # fmt: skip

@@ -124,8 +124,8 @@ class EventTrack:
     def panel(self) -> Panel:
         r = {k: v[: self.n] for k, v in self._rows.items()}
         return Panel(
-            self.meta, self.ts, r["bid_open"], r["ask_open"], r["bid_close"], r["ask_close"],
-            r["low"], r["high"], r["last"], r["volume"], "tape",
+            self.ts, r["bid_open"], r["ask_open"], r["bid_close"], r["ask_close"], r["low"],
+            r["high"], r["volume"], trade_close=r["last"], meta=self.meta, source="tape",
         )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from kalshi_tape.backtest.execution.fees import FeeSchedule, OrderFees, trade_da
 from kalshi_tape.backtest.strategies.protocol import Fill, FloatArray, Order
 from kalshi_tape.core.money import Count, Price
 
+TimeT = TypeVar("TimeT")
 MIN_PRICE, MAX_PRICE = Decimal("0.01"), Decimal("0.99")
 
 
@@ -42,11 +43,12 @@ class FillRules:
     touch: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class BarQuotes:
-    """One bar of every bracket (ladder order), dollars/contracts; NaN = unknown or empty."""
+@dataclass(frozen=True, slots=True, eq=False)
+class QuoteBars(Generic[TimeT]):
+    """Bar quotes and trades in dollars/contracts (NaN = unknown or empty): one bar of every
+    bracket (`BarQuotes`, `ts` an int) or every bar of an event (a `Panel`, `ts` per bar)."""
 
-    ts: int
+    ts: TimeT
     bid_open: FloatArray
     ask_open: FloatArray
     bid_close: FloatArray
@@ -54,6 +56,11 @@ class BarQuotes:
     trade_low: FloatArray
     trade_high: FloatArray
     volume: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class BarQuotes(QuoteBars[int]):
+    """One bar of every bracket (ladder order)."""
 
 
 @dataclass(slots=True)
