@@ -29,9 +29,9 @@ from kalshi_tape.collector.fleet import FleetMember, LeaseBook, MemberReport
 from kalshi_tape.collector.fleet.leases import new_member_id
 from kalshi_tape.collector.metrics import CollectorMetrics
 from kalshi_tape.collector.poller import TradeSweeper, poll_once
-from kalshi_tape.collector.recorder import Recorder
+from kalshi_tape.collector.recorder import Recorder, quote_of
 from kalshi_tape.collector.schedule import IntervalPlan, SnapshotPlanner, SpikeRule
-from kalshi_tape.collector.snapshots import add_book_snapshots, quote_of
+from kalshi_tape.collector.snapshots import add_book_snapshots
 from kalshi_tape.collector.spool import Spool
 from kalshi_tape.collector.tracking import Tracker
 from kalshi_tape.collector.watch import WatchLog

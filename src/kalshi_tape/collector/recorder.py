@@ -61,6 +61,37 @@ class TickerState:
     open_interest: Count | None = None
 
 
+def quote_of(book: stream.OrderBook, state: TickerState | None) -> Quote:
+    return Quote(book.best_yes_bid, book.best_yes_ask, state.last_price if state else None)
+
+
+def snapshot_row(
+    ticker: str,
+    received_ns: int,
+    trigger: str,
+    book: stream.OrderBook,
+    state: TickerState | None,
+    sid: int,
+    seq: int,
+) -> MarketSnapshotRow:
+    """A market_snapshots row: the book's top and the ticker state known for the market."""
+    state = state or TickerState()
+    return MarketSnapshotRow(
+        market_ticker=ticker,
+        received_ns=received_ns,
+        trigger=trigger,
+        yes_bid=book.best_yes_bid,
+        yes_bid_size=book.yes_bid_size,
+        yes_ask=book.best_yes_ask,
+        yes_ask_size=book.yes_ask_size,
+        last_price=state.last_price,
+        volume=state.volume,
+        open_interest=state.open_interest,
+        sid=sid,
+        seq=seq,
+    )
+
+
 class Recorder:
     def __init__(
         self,
@@ -134,25 +165,10 @@ class Recorder:
         book = feed.books.get(ticker)
         if book is None:
             return
-        state = self.state.get(ticker) or TickerState()
-        row = MarketSnapshotRow(
-            market_ticker=ticker,
-            received_ns=snap.received_ns,
-            trigger="snapshot",
-            yes_bid=book.best_yes_bid,
-            yes_bid_size=book.yes_bid_size,
-            yes_ask=book.best_yes_ask,
-            yes_ask_size=book.yes_ask_size,
-            last_price=state.last_price,
-            volume=state.volume,
-            open_interest=state.open_interest,
-            sid=snap.sid,
-            seq=snap.seq,
-        )
+        state = self.state.get(ticker)
+        row = snapshot_row(ticker, snap.received_ns, "snapshot", book, state, snap.sid, snap.seq)
         rows.market_snapshots.append(row)
-        self.planner.spikes.snapshotted(
-            ticker, Quote(book.best_yes_bid, book.best_yes_ask, state.last_price)
-        )
+        self.planner.spikes.snapshotted(ticker, quote_of(book, state))
 
     def _trade_update(self, update: TradeUpdate) -> None:
         self._counts["trade"] += 1

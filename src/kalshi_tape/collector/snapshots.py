@@ -10,16 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kalshi_tape.client.stream import OrderBook
-from kalshi_tape.collector.recorder import TickerState
-from kalshi_tape.collector.schedule import Quote
+from kalshi_tape.collector.recorder import TickerState, snapshot_row
 from kalshi_tape.collector.writer import Rows
 from kalshi_tape.core.domain import Orderbook, OrderbookSnapshot
-from kalshi_tape.core.money import Count, Price
-from kalshi_tape.storage.records import MarketSnapshotRow
-
-
-def quote_of(book: OrderBook, state: TickerState | None) -> Quote:
-    return Quote(book.best_yes_bid, book.best_yes_ask, state.last_price if state else None)
 
 
 def add_book_snapshots(
@@ -45,7 +38,7 @@ def add_book_snapshots(
                 OrderbookSnapshot(sid, seq, ticker, yes, no, received_ns=received_ns)
             )
         rows.market_snapshots.append(
-            _row(ticker, received_ns, trigger, book, state.get(ticker), sid, seq)
+            snapshot_row(ticker, received_ns, trigger, book, state.get(ticker), sid, seq)
         )
         n += 1
     return n
@@ -71,35 +64,7 @@ def add_polled_snapshots(
                 )
             )
         rows.market_snapshots.append(
-            _row(polled.ticker, received_ns, "poll", book, state.get(polled.ticker), 0, 0)
+            snapshot_row(polled.ticker, received_ns, "poll", book, state.get(polled.ticker), 0, 0)
         )
         n += 1
     return n
-
-
-def _row(
-    ticker: str,
-    received_ns: int,
-    trigger: str,
-    book: OrderBook,
-    state: TickerState | None,
-    sid: int,
-    seq: int,
-) -> MarketSnapshotRow:
-    last: Price | None = state.last_price if state else None
-    volume: Count | None = state.volume if state else None
-    oi: Count | None = state.open_interest if state else None
-    return MarketSnapshotRow(
-        market_ticker=ticker,
-        received_ns=received_ns,
-        trigger=trigger,
-        yes_bid=book.best_yes_bid,
-        yes_bid_size=book.yes_bid_size,
-        yes_ask=book.best_yes_ask,
-        yes_ask_size=book.yes_ask_size,
-        last_price=last,
-        volume=volume,
-        open_interest=oi,
-        sid=sid,
-        seq=seq,
-    )
