@@ -16,9 +16,9 @@ PATH_STEP_S = 300
 def sim_weather(panel: Panel, delays: Delays) -> WeatherInputs | None:
     """Observations = the simulator's latent 5-minute path; forecast = its forecast high (and,
     for a daily-low event, its forecast low), issued when the event opened."""
-    from kalshi_tape.backtest.execution.events import event_day
+    from kalshi_tape.parse.tickers import event_date
 
-    day = event_day(panel.meta.event_ticker)
+    day = event_date(panel.meta.event_ticker)
     city = next(c for c in CITIES.values() if c.series == panel.meta.series)
     assert day is not None
     spec = make_event(SIM_SEED, city, day)

@@ -23,7 +23,8 @@ from kalshi_tape.backtest.data.panel import (
     panel_from_candles,
     panel_from_quotes,
 )
-from kalshi_tape.backtest.execution.events import BAR_S, BacktestInputError, EventMeta, event_day
+from kalshi_tape.backtest.execution.events import BAR_S, BacktestInputError, EventMeta
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.storage import Store
 
 
@@ -37,13 +38,13 @@ def list_events(store: Store, series: str, start: date, end: date) -> list[str]:
         [series],
     )
     events = [str(r[0]) for r in rows]
-    picked = [e for e in events if (d := event_day(e)) is not None and start <= d <= end]
+    picked = [e for e in events if (d := event_date(e)) is not None and start <= d <= end]
     if not picked:
         raise BacktestInputError(
             f"no {series} events between {start} and {end} in the warehouse "
             f"({len(events)} {series} events stored); backfill or import them first"
         )
-    return sorted(picked, key=lambda e: (event_day(e), e))
+    return sorted(picked, key=lambda e: (event_date(e), e))
 
 
 def _floats(table: pa.Table, name: str) -> Any:

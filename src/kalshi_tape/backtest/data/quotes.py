@@ -26,7 +26,8 @@ import polars as pl
 import pyarrow as pa
 
 from kalshi_tape.backtest.data.panel import BacktestInputError
-from kalshi_tape.backtest.execution.events import bracket_from_strikes, event_day
+from kalshi_tape.backtest.execution.events import bracket_from_strikes
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.reference.brackets import Bracket
 from kalshi_tape.reference.stations import station_for
 from kalshi_tape.storage import Store, schema
@@ -146,7 +147,7 @@ def _event_rows(
     event: str, brackets: Sequence[Bracket], high: Decimal | None
 ) -> tuple[pa.Table, pa.Table]:
     series = event.split("-", 1)[0]
-    day = event_day(event)
+    day = event_date(event)
     station = station_for(series)
     if day is None or station is None:
         raise BacktestInputError(f"event {event}: unknown series or no date in the ticker")
@@ -206,7 +207,7 @@ def import_quotes(
         prepared = []
         for event in events:
             mine = [t for t in tickers if t.startswith(event + "-")]
-            day = event_day(event)
+            day = event_date(event)
             high = highs.get(day) if day else None
             prepared.append((event, _event_rows(event, brackets_of(mine), high), high))
         snaps = snapshots_table(log)
@@ -225,7 +226,7 @@ def import_quotes(
 
 def _write_high(store: Store, event: str, high: Decimal, path: Path) -> None:
     station = station_for(event.split("-", 1)[0])
-    day = event_day(event)
+    day = event_date(event)
     assert station is not None and day is not None
     rows = _arrow(
         "daily_climate",

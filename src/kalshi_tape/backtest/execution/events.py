@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from kalshi_tape.backtest.execution.fees import FeeSchedule
@@ -38,11 +38,6 @@ class EventMeta:
     settled_ts: int
     results: tuple[bool, ...] | None  # YES per bracket, None while unsettled
     station: str = ""
-
-
-def event_day(event_ticker: str) -> date | None:
-    """The climate date in `KXHIGHNY-26JUN02`, else None."""
-    return event_date(event_ticker)
 
 
 def bracket_from_strikes(
@@ -110,7 +105,7 @@ def event_meta(store: Store, event_ticker: str, fees: FeeSchedule) -> EventMeta:
     results = tuple(str(by_ticker[b.ticker][5] or "") for b in brackets)
     settled = all(r in ("yes", "no") for r in results)
     series = event_ticker.split("-", 1)[0]
-    day = event_day(event_ticker)
+    day = event_date(event_ticker)
     station = station_for(series)
     close_ts = max(_ts(r[4]) for r in rows)
     if station is not None and day is not None:
