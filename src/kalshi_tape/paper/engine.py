@@ -27,8 +27,8 @@ __all__ = ["EventTrack", "FillEntry", "OrderEntry", "PaperEngine", "settle"]
 
 
 class PaperEngine(BookEngine):
-    """Feed it `on_snapshot` / `on_delta` / `on_trade` in arrival order; read `orders`,
-    `fills` and `events` (or take what is new since the last call with `take_new`)."""
+    """The `BookEngine` (fed and read the same way) with its orders sent to `gateway`
+    (default: the simulated one) and the default features."""
 
     def __init__(
         self,
