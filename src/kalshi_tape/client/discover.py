@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from kalshi_tape.client.rest import KalshiClient
 from kalshi_tape.core.domain import Event, Market, Series
 from kalshi_tape.core.errors import BackfillError, NotFound
-from kalshi_tape.parse.tickers import event_date as ticker_date
+from kalshi_tape.parse.tickers import event_date
 from kalshi_tape.reference.brackets import series_of
 
 # Above this many fully-historical events in one series, list the series' historical
@@ -36,7 +36,7 @@ class Selection:
             raise BackfillError(f"--start {self.start} is after --end {self.end}")
 
     def wants(self, event: Event) -> bool:
-        day = event_date(event)
+        day = climate_date(event)
         if day is None:
             return self.start is None and self.end is None
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
@@ -50,9 +50,9 @@ class Targets:
     historical: set[str] = field(default_factory=set)  # tickers only under /historical
 
 
-def event_date(event: Event) -> date | None:
+def climate_date(event: Event) -> date | None:
     """The climate date in an event ticker (`KXHIGHNY-26JUN02`), else its strike date."""
-    day = ticker_date(event.event_ticker)
+    day = event_date(event.event_ticker)
     if day is not None:
         return day
     return event.strike_date.date() if event.strike_date else None
@@ -127,7 +127,7 @@ async def _empty_selection(client: KalshiClient, series_ticker: str, selection: 
     days = [
         day
         async for e in client.iter_events(series_ticker=series_ticker)
-        if (day := event_date(e)) is not None
+        if (day := climate_date(e)) is not None
     ]
     wanted = f"between {selection.start or 'the first event'} and {selection.end or 'today'}"
     if not days:
@@ -142,7 +142,7 @@ def _may_hold_historical(event: Event, market_cutoff: datetime) -> bool:
     date could be missed; daily weather events settle the day after theirs.)"""
     if not event.markets:
         return True
-    day = event_date(event)
+    day = climate_date(event)
     if day is not None:
         return day <= market_cutoff.date()
     return any(m.open_time is not None and m.open_time < market_cutoff for m in event.markets)
