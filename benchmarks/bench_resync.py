@@ -19,6 +19,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' run helpers
@@ -32,14 +33,18 @@ def main() -> None:
     parser.add_argument("--market-seconds", type=int, default=180)
     parser.add_argument("--samples", type=int, default=1000)
     args = parser.parse_args()
+    cpu = time.process_time()
     with tempfile.TemporaryDirectory(prefix="bench_resync_") as tmp:
         result = asyncio.run(
             collect_and_audit(
                 Path(tmp), speed=args.speed, market_s=args.market_seconds, samples=args.samples
             )
         )
+    cpu = time.process_time() - cpu  # simulator, collector and audit: one process
     load = os.getloadavg()
     print(f"speed {args.speed}, {args.market_seconds} market s; load {load[0]:.2f}")
+    per_s = cpu / max(args.market_seconds, 1)
+    print(f"CPU {cpu:.1f} s in all ({per_s:.3f} s per market second)")
     print(summary(result))
     print(
         f"mismatches {len(result.report.mismatches)}, unknown without a gaps row "

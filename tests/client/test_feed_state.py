@@ -159,6 +159,22 @@ def test_disconnect_clears_books_and_reconnect_restores_subscriptions() -> None:
     assert state.synced
 
 
+def test_every_ticker_subscribe_asks_for_stamped_initial_snapshots() -> None:
+    """After a reconnect the new book snapshots carry no exchange stamp; the ticker
+    snapshots subscribed right after them do, so the tape can place them (books.rebuild)."""
+    state = FeedState([A, B], channels=("orderbook_delta", "ticker"))
+    state.on_connected(Connected("ws://x", False, 1, 0))
+    book, ticker = [json.loads(c) for c in state.take_outbox()]
+    assert book["params"]["channels"] == ["orderbook_delta"], "the books first"
+    assert "send_initial_snapshot" not in book["params"]
+    assert ticker["params"]["channels"] == ["ticker"]
+    assert ticker["params"]["send_initial_snapshot"] is True
+    state.on_disconnected(Disconnected("closed", 9))
+    state.on_connected(Connected("ws://x", True, 2, 0))
+    again = [json.loads(c) for c in state.take_outbox()]
+    assert [c["params"].get("send_initial_snapshot") for c in again] == [None, True]
+
+
 def test_a_crossing_inside_one_exchange_event_is_tolerated_but_not_after_it() -> None:
     state = synced_state()  # A: yes bid 0.40, no bid 0.50
     # one event moves the yes bid to 0.55 then removes the no level it crossed

@@ -28,7 +28,11 @@ from kalshi_tape.core.domain import Orderbook
 from kalshi_tape.core.money import Count, Price
 from tests.client.test_feed_state import A, B, commands, connected, delta, snap
 
-POLICY = ResyncPolicy(first_s=1.0, cap_s=8.0, jitter=0.25, rest_quiet_s=0.5)
+# a short ladder and no retry cap, so every step is seen within a few ticks
+SHORT_LADDER = (GET_SNAPSHOT, GET_SNAPSHOT, RESUBSCRIBE, RECONNECT)
+POLICY = ResyncPolicy(
+    first_s=1.0, cap_s=8.0, jitter=0.25, rest_quiet_s=0.5, ladder=SHORT_LADDER, retry_cap_s=8.0
+)
 
 
 def out_of_sync(rest: bool = True) -> tuple[FeedState, ManualClock]:
@@ -68,8 +72,12 @@ def steps_of(events: list[Any]) -> list[tuple[str, str, int]]:
 def test_the_wait_doubles_up_to_the_cap_and_jitter_stays_in_bounds(
     seed: int, attempt: int, first: float, jitter: float
 ) -> None:
-    policy = ResyncPolicy(first_s=first, cap_s=first * 8, jitter=jitter)
-    base = min(first * 8, first * 2**attempt)
+    policy = ResyncPolicy(first_s=first, cap_s=first * 8, jitter=jitter, retry_cap_s=first * 2)
+    asks = policy.ladder[:attempt].count(GET_SNAPSHOT)
+    if policy.action(attempt + 1) == GET_SNAPSHOT:
+        base = min(first * 2, first * 2**attempt)
+    else:
+        base = min(first * 8, first * 2 ** (attempt - asks))
     delay = policy.delay(attempt, random.Random(seed))
     assert base * (1 - jitter) - 1e-9 <= delay <= base * (1 + jitter) + 1e-9
 
@@ -129,10 +137,32 @@ def test_escalation_order_snapshot_snapshot_resubscribe_reconnect_rest() -> None
             assert A in state.take_rest_wanted()
     assert seen == [GET_SNAPSHOT, GET_SNAPSHOT, RESUBSCRIBE, RECONNECT, REST]
     waits = [b - a for a, b in itertools.pairwise(at)]
-    for n, wait in enumerate(waits):  # 1, 2, 4, 8, 8 s, each +-25 %
-        base = min(8.0, 2.0**n)
-        assert base * 0.75 <= wait <= base * 1.25 + 1e-3, (n, wait)
+    # asks double from 1 s; the heavier steps double from 1 s again; each +-25 %
+    for base, wait in zip([1.0, 2.0, 1.0, 2.0, 4.0], waits, strict=True):
+        assert base * 0.75 <= wait <= base * 1.25 + 1e-3, (base, wait)
     assert state.resync.escalations[RECONNECT] >= 1
+
+
+def test_by_default_get_snapshot_is_asked_seven_times_quickly_before_a_heavier_step() -> None:
+    """A lost or cut-off answer is independent of the last one (the simulator's resync
+    snapshot faults lose 28 % of answers): seven asks make a resubscribe rare (0.28**7),
+    and only a get_snapshot answer keeps the tape exact around the loss. Every ask comes
+    within 0.5 s (+ jitter) of the last, and the reconnect within 5 s of the loss."""
+    policy = ResyncPolicy()
+    assert policy.ladder[:6] == (GET_SNAPSHOT,) * 6
+    machine = ResyncMachine(clock := ManualClock(), random.Random(4), policy)
+    machine.begin([A], "gap", 0)
+    taken: list[tuple[str, float]] = []
+    while len(taken) < 8:
+        deadline = machine.next_deadline()
+        assert deadline is not None
+        clock.advance(deadline - clock.monotonic() + 1e-6)
+        taken += [(step.action, clock.monotonic()) for step in machine.due(clock.now_ns())]
+    actions = [action for action, _ in taken]
+    assert actions == [*(GET_SNAPSHOT,) * 6, RESUBSCRIBE, RECONNECT]
+    asked = [0.0] + [at for action, at in taken if action == GET_SNAPSHOT]
+    assert max(b - a for a, b in itertools.pairwise(asked)) <= 0.5 * 1.25 + 1e-3
+    assert taken[-1][1] < 5.0
 
 
 def test_without_a_rest_fetcher_the_last_step_is_another_reconnect() -> None:

@@ -169,3 +169,23 @@ def test_a_loss_with_no_delta_after_it_leaves_the_exchange_clock_unknown(tmp_pat
         for late_ms in (50, 60, 10**6):
             with pytest.raises(BookUnknown, match="kind=gap received_ns=9000"):
                 _yes(opened, late_ms * 1_000_000, "exchange")
+
+
+def test_a_ticker_message_after_the_loss_places_the_new_snapshot_on_the_exchange_clock(
+    tmp_path: Path,
+) -> None:
+    """As above, but a ticker message (any market's: a subscription's initial ticker
+    snapshot after a reconnect, stamped 70 ms) follows the snapshot: from its stamp on,
+    the exchange clock knows the book; before it, the loss still holds."""
+    frames = [*FRAMES, (_snap(9, [["0.4000", "12.00"]]), 9000)]
+    tape = _tape(frames)
+    tape["market_snapshots"].append(MarketSnapshotRow("MKT-B", 9500, "ticker", exchange_ts_ms=70))
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**tape)
+        for late_ms in (70, 100, 10**6):
+            assert _yes(opened, late_ms * 1_000_000, "exchange") == [["0.4000", "12.00"]]
+        for lost_ms in (50, 69):
+            with pytest.raises(BookUnknown) as unknown:
+                _yes(opened, lost_ms * 1_000_000, "exchange")
+            assert "to exchange ts_ms 70" in str(unknown.value)
+            assert "kind=gap received_ns=9000" in str(unknown.value)

@@ -13,13 +13,16 @@ the market's changes sent before it on that sid; one connection delivers frames 
 order sent, and the exchange sends changes in exchange-time order (`ts_ms` never decreases
 along a connection's stream). So the tape, in received order, is the stream; a moment is a
 *cut* of it: on the received clock every frame received at or before `at_ns`, on the
-exchange clock every frame before the first delta (of any market) stamped after `at_ms`.
+exchange clock every frame before the first *stamped* frame (of any market) stamped after
+`at_ms`. Stamped frames: book deltas and ticker messages (`market_snapshots` rows of
+trigger `ticker`); a subscription's initial ticker snapshots carry the exchange's time when
+they were sent, just after the new subscription's book snapshots.
 
 A *loss* is a `sequence_gaps` row (gap, resync, reconnect) for the market or for every
 market: frames may be missing between the last stored book frame before the row (delta or
 snapshot, any market) and the row's moment (the frame that revealed a gap, the unreadable
 frame, the disconnect). A cut between those two frames is **unknown** — on the exchange
-clock: between the last delta stamped before the loss and the first stored delta after it.
+clock: between the last stamp before the loss and the first stamped frame after it.
 Elsewhere the book at a cut is rebuilt from an *anchor* with no loss between them:
 
 * forwards from the last book snapshot at or before the cut (market_snapshots triggers
@@ -33,9 +36,9 @@ Elsewhere the book at a cut is rebuilt from an *anchor* with no loss between the
   resubscribe/reconnect/REST resync step lies between, and every delta undone is on that
   sid with a lower seq. A snapshot that starts a subscription (subscribe, add_markets, a
   reconnect) or a REST book may hold changes that were never streamed: it is used forwards
-  only, and on the exchange clock only from the first delta after it (it carries no
-  exchange stamp and is no newer than that delta); with no delta after it, never. Likewise
-  a loss with no stored delta after it leaves the exchange clock unknown from its start.
+  only, and on the exchange clock only from the first stamped frame after it (it carries
+  no exchange stamp and is no newer than that frame); with none after it, never. Likewise
+  a loss with no stamped frame after it leaves the exchange clock unknown from its start.
 
 Otherwise the book is unknown (`BookUnknown`): the error names the interval and the
 sequence_gaps row. Rebuilding never guesses.
@@ -58,6 +61,13 @@ BOOK_TRIGGERS = ("snapshot", "interval", "spike", "poll")
 _TRIGGERS = ", ".join(f"'{t}'" for t in BOOK_TRIGGERS)
 _LOSS = ", ".join(f"'{k}'" for k in LOSS_KINDS)  # resync_step / resynced rows lose nothing
 END = 2**63 - 1
+# the stamped frames (module doc): after a reconnect, the initial ticker snapshots place
+# the new book snapshots on the exchange clock before the market moves again
+_STAMPS = (
+    "(SELECT received_ns, exchange_ts_ms FROM orderbook_deltas UNION ALL "
+    "SELECT received_ns, exchange_ts_ms FROM market_snapshots "
+    "WHERE trigger = 'ticker' AND exchange_ts_ms IS NOT NULL)"
+)
 BookClock = Literal["received", "exchange"]
 
 
@@ -134,11 +144,11 @@ def _cut(q: _Queries, at_ns: int, clock: BookClock) -> int:
         raise BookUnknown(f"{q.ticker}: no delta tape stored; use the received clock")
     at_ms = at_ns // 1_000_000
     first_later = q.any_scalar(
-        "SELECT min(received_ns) FROM orderbook_deltas WHERE exchange_ts_ms > {p}", at_ms
+        f"SELECT min(received_ns) FROM {_STAMPS} s WHERE exchange_ts_ms > {{p}}", at_ms
     )
     cut = END if first_later is None else first_later - 1
     before = q.any_scalar(
-        "SELECT max(received_ns) FROM orderbook_deltas WHERE received_ns <= {p}", cut
+        f"SELECT max(received_ns) FROM {_STAMPS} s WHERE received_ns <= {{p}}", cut
     )
     if before is None:
         raise BookUnknown(f"{q.ticker}: nothing on the tape at or before that moment")
@@ -296,7 +306,7 @@ class _Queries:
         if self.clock == "received" or exact:
             return anchor.received_ns
         first = self.any_scalar(
-            "SELECT min(received_ns) FROM orderbook_deltas WHERE received_ns > {p}",
+            f"SELECT min(received_ns) FROM {_STAMPS} s WHERE received_ns > {{p}}",
             anchor.received_ns,
         )
         return END if first is None else first
@@ -332,7 +342,7 @@ class _Queries:
         """The loss rows that can touch cuts from `low` on, up to the next snapshot."""
         if self.clock == "exchange":  # a row before the last delta ends before it
             last = self.any_scalar(
-                "SELECT max(received_ns) FROM orderbook_deltas WHERE received_ns <= {p}", low
+                f"SELECT max(received_ns) FROM {_STAMPS} s WHERE received_ns <= {{p}}", low
             )
             low = -1 if last is None else last
         if back is not None:
@@ -375,7 +385,7 @@ class _Queries:
         after = received
         if self.clock == "exchange":
             first = self.any_scalar(
-                "SELECT min(received_ns) FROM orderbook_deltas WHERE received_ns >= {p}",
+                f"SELECT min(received_ns) FROM {_STAMPS} s WHERE received_ns >= {{p}}",
                 received,
             )
             after = END if first is None else first
@@ -383,12 +393,12 @@ class _Queries:
 
     def stamp_before(self, received: int) -> int | None:
         return self.any_scalar(
-            "SELECT max(exchange_ts_ms) FROM orderbook_deltas WHERE received_ns <= {p}",
+            f"SELECT max(exchange_ts_ms) FROM {_STAMPS} s WHERE received_ns <= {{p}}",
             received,
         )
 
     def stamp_from(self, received: int) -> int | None:
         return self.any_scalar(
-            "SELECT min(exchange_ts_ms) FROM orderbook_deltas WHERE received_ns >= {p}",
+            f"SELECT min(exchange_ts_ms) FROM {_STAMPS} s WHERE received_ns >= {{p}}",
             received,
         )

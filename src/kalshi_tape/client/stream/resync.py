@@ -2,11 +2,14 @@
 clock (never by incoming frames, so a quiet socket cannot leave a book unknown).
 
 A market that loses its book is *awaiting*: the feed asked for a snapshot (attempt 0). When
-no usable snapshot came within the wait, the next step is taken and the wait doubles
-(capped, with seeded jitter): `get_snapshot` again, then resubscribe the market
-(delete_markets + add_markets on the same sid), then reconnect, then a REST order-book
-fetch, repeated until a book is back. Every step and the return to live are reported as
-events (`ResyncStep`, `Resynced`) with the cause and how long the market has waited.
+no usable snapshot came within the wait, the next step is taken (waits doubling, capped,
+with seeded jitter; see `ResyncPolicy`): `get_snapshot` again, six times, then resubscribe
+the market (delete_markets + add_markets on the same sid), then reconnect, then a REST
+order-book fetch, repeated until a book is back. Asking again comes first because only a
+get_snapshot answer keeps the stored tape exact around the loss: a snapshot that starts a
+subscription (resubscribe, reconnect) or a REST book may hold changes never streamed, so
+the book before it stays unknown. Every step and the return to live are reported as events
+(`ResyncStep`, `Resynced`) with the cause and how long the market has waited.
 Sans-IO: the feed turns steps into commands.
 """
 
@@ -24,34 +27,48 @@ GET_SNAPSHOT = "get_snapshot"
 RESUBSCRIBE = "resubscribe"
 RECONNECT = "reconnect"
 REST = "rest"
-LADDER = (GET_SNAPSHOT, GET_SNAPSHOT, RESUBSCRIBE, RECONNECT)
+# a resync snapshot is lost or cut off now and then (each ask fails alone): ask 7 times in
+# all (about 2.75 s) before a step that leaves the book before it unknown
+LADDER = (*(GET_SNAPSHOT,) * 6, RESUBSCRIBE, RECONNECT)
 KEEP_DURATIONS = 100_000
 FIRST_S = 0.25  # a get_snapshot answer takes milliseconds; asking twice is harmless
 CAP_S = 4.0
+RETRY_CAP_S = 0.5  # the wait before asking get_snapshot again
 
 
 @dataclass(frozen=True, slots=True)
 class ResyncPolicy:
     """How long to wait for a snapshot before the next step, and which step that is.
 
-    The wait before step n+1 is min(cap_s, first_s * 2**n) times a factor drawn uniformly
-    from [1 - jitter, 1 + jitter]. After the ladder, every further step is a REST fetch.
-    A REST book is installed only after `rest_quiet_s` without a delta of that market
-    (one received after the fetch may already be in it)."""
+    The wait before step n+1, when it is another get_snapshot, is first_s * 2**n up to
+    `retry_wait_s` (retry_cap_s, but no less than first_s); before a heavier step it is
+    first_s * 2**k up to cap_s, k counting the heavier steps taken so far. Each wait is
+    times a factor drawn uniformly from [1 - jitter, 1 + jitter]. After the ladder, every
+    further step is a REST fetch. A REST book is installed only after `rest_quiet_s`
+    without a delta of that market (one received after the fetch may already be in it)."""
 
     first_s: float = FIRST_S
     cap_s: float = CAP_S
     jitter: float = 0.25
     ladder: tuple[str, ...] = LADDER
     rest_quiet_s: float = 0.5
+    retry_cap_s: float = RETRY_CAP_S
 
     def __post_init__(self) -> None:
         if self.first_s <= 0 or self.cap_s < self.first_s or not 0 <= self.jitter < 1:
             raise ValueError("ResyncPolicy: need 0 < first_s <= cap_s and 0 <= jitter < 1")
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        base = min(self.cap_s, self.first_s * 2.0 ** min(attempt, 60))
+        if self.action(attempt + 1) == GET_SNAPSHOT:
+            base = min(self.first_s * 2.0 ** min(attempt, 60), self.retry_wait_s)
+        else:  # the heavier steps double from first_s again
+            asks = self.ladder[:attempt].count(GET_SNAPSHOT)
+            base = min(self.cap_s, self.first_s * 2.0 ** min(attempt - asks, 60))
         return base * (1.0 + rng.uniform(-self.jitter, self.jitter))
+
+    @property
+    def retry_wait_s(self) -> float:
+        return min(self.cap_s, max(self.first_s, self.retry_cap_s))
 
     def action(self, attempt: int) -> str:
         """The step of `attempt` (1 = the first after the initial ask)."""

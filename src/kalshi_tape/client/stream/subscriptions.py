@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 ORDERBOOK = "orderbook_delta"
+TICKER = "ticker"
 MARKET_CHANNELS = frozenset({"orderbook_delta", "ticker", "trade"})
 
 _encode = msgspec.json.Encoder().encode
@@ -186,6 +187,8 @@ class SubscriptionManager:
         ordered = sorted(tickers)
         if ordered:
             params["market_tickers"] = ordered
+        if chan.name == TICKER:  # stamped with the exchange's time: places the book
+            params["send_initial_snapshot"] = True  # snapshots just before on that clock
         chan.subscribe_id = self._next_id
         chan.deferred_add -= set(ordered)  # this subscribe covers them
         return self._command("subscribe", params, Pending("subscribe", chan.name, tuple(ordered)))
