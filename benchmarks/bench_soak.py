@@ -186,17 +186,19 @@ def _svg(samples: list[dict[str, object]], path: Path) -> None:
     span = max(hours) or 1.0
     for i, (label, values, colour) in enumerate(panels):
         top = pad + i * (height + pad)
-        hi = max(values) * 1.1 or 1.0
+        top_value = max(_finite(values), default=0.0)  # a second with no commit: NaN
+        hi = top_value * 1.1 or 1.0
         pts = " ".join(
             f"{pad + h / span * (width - 2 * pad):.1f},{top + height - v / hi * height:.1f}"
             for h, v in zip(hours, values, strict=True)
+            if math.isfinite(v)
         )
         parts.append(
             f'<rect x="{pad}" y="{top}" width="{width - 2 * pad}" height="{height}" '
             'fill="none" stroke="#999"/>'
         )
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-        parts.append(f'<text x="{pad}" y="{top - 6}">{label}: max {max(values):g}</text>')
+        parts.append(f'<text x="{pad}" y="{top - 6}">{label}: max {top_value:g}</text>')
         parts.append(f'<text x="{pad - 4}" y="{top + 10}" text-anchor="end">{hi:.3g}</text>')
         parts.append(f'<text x="{pad - 4}" y="{top + height}" text-anchor="end">0</text>')
     bottom = pad + len(panels) * (height + pad) - pad + 16
