@@ -16,13 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
@@ -111,6 +114,17 @@ async def _soak(url: str, port: int, hours: float, speed: float, spool: Path) ->
     }
 
 
+def _finite(values: Iterable[object]) -> list[float]:
+    """The samples' numbers without the NaN of a second with no batch committed."""
+    return [v for v in (float(str(x)) for x in values) if math.isfinite(v)]
+
+
+def _dropped(run: dict[str, object]) -> set[str]:
+    samples = cast(list[dict[str, object]], run["samples"])
+    seen = {e for s in samples for e in cast(list[str], s["events"])}
+    return seen - set(cast(list[str], samples[-1]["events"]))
+
+
 def _trades_of(base: str, tickers: list[str]) -> set[str]:
     ids: set[str] = set()
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -124,6 +138,34 @@ def _trades_of(base: str, tickers: list[str]) -> set[str]:
                 if not cursor:
                     break
     return ids
+
+
+def _finalised(url: str, events: set[str]) -> dict[str, int]:
+    """Of the events dropped during the run: markets stored, those whose watch was closed
+    (a collector coverage record: unsubscribed with its span written), and those stored
+    with a result (the collector drops a market when it closes, before it settles)."""
+    with psycopg.connect(url) as con:
+        tickers = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT ticker FROM markets WHERE event_ticker = ANY(%s)", (sorted(events),)
+            )
+        ]
+        covered = {
+            str(r[0]).split("/")[2]
+            for r in con.execute(
+                "SELECT task_key FROM backfill_progress WHERE task_key LIKE 'coverage/collector/%'"
+            )
+        }
+        row = con.execute(
+            "SELECT count(*) FROM markets WHERE event_ticker = ANY(%s) AND result IN ('yes', 'no')",
+            (sorted(events),),
+        ).fetchone()
+    return {
+        "dropped_markets": len(tickers),
+        "dropped_markets_watch_closed": len(covered & set(tickers)),
+        "dropped_markets_with_result": int(row[0]) if row else 0,
+    }
 
 
 def _svg(samples: list[dict[str, object]], path: Path) -> None:
@@ -144,17 +186,19 @@ def _svg(samples: list[dict[str, object]], path: Path) -> None:
     span = max(hours) or 1.0
     for i, (label, values, colour) in enumerate(panels):
         top = pad + i * (height + pad)
-        hi = max(values) * 1.1 or 1.0
+        top_value = max(_finite(values), default=0.0)  # a second with no commit: NaN
+        hi = top_value * 1.1 or 1.0
         pts = " ".join(
             f"{pad + h / span * (width - 2 * pad):.1f},{top + height - v / hi * height:.1f}"
             for h, v in zip(hours, values, strict=True)
+            if math.isfinite(v)
         )
         parts.append(
             f'<rect x="{pad}" y="{top}" width="{width - 2 * pad}" height="{height}" '
             'fill="none" stroke="#999"/>'
         )
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-        parts.append(f'<text x="{pad}" y="{top - 6}">{label}: max {max(values):g}</text>')
+        parts.append(f'<text x="{pad}" y="{top - 6}">{label}: max {top_value:g}</text>')
         parts.append(f'<text x="{pad - 4}" y="{top + 10}" text-anchor="end">{hi:.3g}</text>')
         parts.append(f'<text x="{pad - 4}" y="{top + height}" text-anchor="end">0</text>')
     bottom = pad + len(panels) * (height + pad) - pad + 16
@@ -181,16 +225,19 @@ def main() -> None:
         con.execute(f"CREATE DATABASE {name}")
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     load_before = os.getloadavg()
+    cpu0 = time.process_time()  # this process: the collector (the simulator is apart)
     try:
         _wait_ready(f"http://127.0.0.1:{port}/_sim/clock")
         with tempfile.TemporaryDirectory() as tmp:
             run = asyncio.run(_soak(url, port, args.hours, args.speed, Path(tmp) / "spool"))
+        cpu_s = time.process_time() - cpu0
         with psycopg.connect(url) as con:  # every market discovery ever listed
             known = sorted(str(r[0]) for r in con.execute("SELECT ticker FROM markets"))
         expected = _trades_of(f"http://127.0.0.1:{port}/trade-api/v2", known)
         with psycopg.connect(url) as con:
             stored = [str(r[0]) for r in con.execute("SELECT trade_id FROM trades")]
             deltas = con.execute("SELECT count(*) FROM orderbook_deltas").fetchone()
+        run["finalised"] = _finalised(url, _dropped(run))
     finally:
         sim.terminate()
         sim.wait()
@@ -214,10 +261,12 @@ def main() -> None:
             samples[-1]["rss_mb"],
             max(float(str(s["rss_mb"])) for s in samples),
         ],
-        "lag_p99_s_max": max(float(str(s["lag_p99_s"])) for s in samples),
-        "lag_p50_s_median": sorted(float(str(s["lag_p50_s"])) for s in samples)[len(samples) // 2],
+        "lag_p99_s_max": max(_finite(s["lag_p99_s"] for s in samples)),
+        "lag_p50_s_median": statistics.median(_finite(s["lag_p50_s"] for s in samples)),
         "markets_tracked_ever": len(known),
         "orderbook_deltas": deltas[0] if deltas else None,
+        "collector_cpu_s": round(cpu_s, 1),
+        "cpu_us_per_delta": round(cpu_s / deltas[0] * 1e6, 1) if deltas and deltas[0] else None,
         "trades_expected": len(expected),
         "trades_lost": len(expected - set(stored)),
         "trades_twice": len(stored) - len(set(stored)),

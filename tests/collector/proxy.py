@@ -11,8 +11,11 @@ import threading
 class TcpProxy:
     """Runs on its own event loop thread, so blocking database calls elsewhere are fine."""
 
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, target_port: int, target_host: str = "127.0.0.1", *, delay_s: float = 0.0
+    ) -> None:
         self.target = (target_host, target_port)
+        self.delay_s = delay_s  # latency added to every chunk forwarded (a slow network)
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -45,12 +48,15 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers |= {writer, up_writer}
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        pipes = (_pipe(reader, up_writer, self.delay_s), _pipe(up_reader, writer, self.delay_s))
+        await asyncio.gather(*pipes)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay_s: float) -> None:
     with contextlib.suppress(Exception):
         while data := await reader.read(65536):
+            if delay_s:
+                await asyncio.sleep(delay_s)
             writer.write(data)
             await writer.drain()
     with contextlib.suppress(Exception):

@@ -238,7 +238,7 @@ class Collector:
             self._fleet_gaps([ticker], since, "took over")
         if added:
             self.sweeper.resume(added, await asyncio.to_thread(self._newest_trades, added))
-        self.metrics.fleet_events.set(len(self.fleet.held))
+        self.metrics.show_fleet(self.fleet.held, self.fleet.heartbeat_ns, self.fleet.db_ok)
         self.metrics.fleet_lost.set(self.fleet.lost)
         await self._apply(added, removed)
 
@@ -328,9 +328,18 @@ class Collector:
             if now - last_flush >= interval or self.writer.due:
                 last_flush = now
                 self.metrics.refresh_ages(self.clock.now_ns())
+                self._refresh_gauges()
                 for channel, n in self.recorder.take_counts().items():
                     self.metrics.messages.labels(channel).inc(n)
                 await self.writer.flush()
+
+    def _refresh_gauges(self) -> None:
+        """What `ktape collect status` shows, on /metrics too: lag, leases, heartbeat."""
+        self.metrics.show_lag(*self.writer.lag.percentiles(50, 99))
+        fleet = self.fleet
+        if fleet is not None:
+            self.metrics.show_fleet(fleet.held, fleet.heartbeat_ns, fleet.db_ok)
+            self.metrics.fleet_lost.set(fleet.lost)
 
     def _drain_feed(self) -> None:
         """Record the feed's timer events (resync steps, REST books) now, not at the next

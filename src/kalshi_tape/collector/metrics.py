@@ -39,6 +39,7 @@ class CollectorMetrics:
             registry=r,
         )
         self._last_seen: dict[str, float] = {}
+        self._leased: set[str] = set()
 
     def _add_writer_metrics(self, r: CollectorRegistry) -> None:
         """The warehouse writer's side: rows, lag, queue, backpressure, spool, database."""
@@ -72,6 +73,45 @@ class CollectorMetrics:
         self.fleet_lost = Gauge(
             "ktape_collect_fleet_leases_lost", "Leases another member took over", registry=r
         )
+        self.fleet_lease = Gauge(
+            "ktape_collect_fleet_lease",
+            "Fencing token of each event this member holds (absent when not held)",
+            ["event"],
+            registry=r,
+        )
+        self.fleet_heartbeat = Gauge(
+            "ktape_collect_fleet_heartbeat_timestamp_seconds",
+            "Unix time of this member's last heartbeat written to PostgreSQL",
+            registry=r,
+        )
+        self.fleet_db_up = Gauge(
+            "ktape_collect_fleet_db_up",
+            "1 when the fleet's last round reached PostgreSQL",
+            registry=r,
+        )
+        self.write_lag_p50 = Gauge(
+            "ktape_collect_write_lag_p50_seconds", "Write lag p50 of the recent batches", registry=r
+        )
+        self.write_lag_p99 = Gauge(
+            "ktape_collect_write_lag_p99_seconds", "Write lag p99 of the recent batches", registry=r
+        )
+
+    def show_fleet(self, held: dict[str, int], heartbeat_ns: int | None, db_ok: bool) -> None:
+        """The fleet gauges from a member's state: what it holds, its last heartbeat."""
+        for event in self._leased - held.keys():  # no longer held
+            self.fleet_lease.remove(event)
+        self._leased = set(held)
+        for event, token in held.items():
+            self.fleet_lease.labels(event).set(token)
+        self.fleet_events.set(len(held))
+        if heartbeat_ns is not None:
+            self.fleet_heartbeat.set(heartbeat_ns / 1e9)
+        self.fleet_db_up.set(1 if db_ok else 0)
+
+    def show_lag(self, p50_s: float, p99_s: float) -> None:
+        """The write lag percentiles `ktape collect status` shows, as gauges (NaN: none)."""
+        self.write_lag_p50.set(p50_s)
+        self.write_lag_p99.set(p99_s)
 
     def seen(self, ticker: str, received_ns: int) -> None:
         self._last_seen[ticker] = received_ns

@@ -1,24 +1,26 @@
 """A live paper session: discover the series' open events, subscribe to their books and
 trades, record every message used (orderbook_snapshots, orderbook_deltas, trades), run
 the `PaperEngine`, journal orders and fills as they happen, and value the result.
+Every warehouse call runs on a worker thread, so the event loop reading the feed never
+waits for a commit (`Journal`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from kalshi_tape.backtest.execution.book import TapeTrade
-from kalshi_tape.backtest.execution.events import BAR_S, event_meta, fee_schedule
+from kalshi_tape.backtest.execution.events import BAR_S, EventMeta, event_meta, fee_schedule
 from kalshi_tape.client import BookFeed, KalshiClient
 from kalshi_tape.core.clock import SYSTEM_CLOCK, Clock
 from kalshi_tape.core.domain import Event, Market, OrderbookDelta, OrderbookSnapshot, TradeUpdate
 from kalshi_tape.core.errors import KtapeError
-from kalshi_tape.paper.engine import PaperEngine, settle
+from kalshi_tape.paper.engine import FillEntry, OrderEntry, PaperEngine, settle
 from kalshi_tape.paper.journal import SessionRow, write_entries, write_session
 from kalshi_tape.settings.paper import PaperModel
 from kalshi_tape.settings.shared import Settings
@@ -84,8 +86,13 @@ async def open_events(client: KalshiClient, store: Store, series: str) -> list[E
     if not events:
         raise PaperError(f"no open {series} events to trade")
     markets = [m for e in events for m in e.markets]
-    store.commit_chunk(series=[found], events=events, markets=markets)
+    await asyncio.to_thread(store.commit_chunk, series=[found], events=events, markets=markets)
     return events
+
+
+def _metas(store: Store, series: str, events: list[Event]) -> list[EventMeta]:
+    fees = fee_schedule(store, series)
+    return [event_meta(store, e.event_ticker, fees) for e in events]
 
 
 async def run_session(
@@ -102,12 +109,11 @@ async def run_session(
     strategy = strategy or create_strategy(config.strategy, config.params)
     async with KalshiClient(settings) as client:
         events = await open_events(client, store, config.series)
-        fees = fee_schedule(store, config.series)
-        metas = [event_meta(store, e.event_ticker, fees) for e in events]
+        metas = await asyncio.to_thread(_metas, store, config.series, events)
         row = SessionRow(new_session_id(clock), config.strategy, dict(config.params),
                          config.series, settings.base_url, clock.now_ns(),
                          event_tickers=[m.event_ticker for m in metas])  # fmt: skip
-        write_session(store, row)
+        await asyncio.to_thread(write_session, store, row)
         engine = PaperEngine(metas, strategy, now_ns=clock.now_ns, bar_s=config.bar_s)
         tickers = [t for m in metas for t in m.tickers]
         feed = BookFeed(settings, tickers, channels=CHANNELS, clock=clock)
@@ -121,7 +127,7 @@ async def run_session(
 
         await _drive(feed, engine, store, row, config, stop or asyncio.Event(), all_closed)
         results = await _results(client, store, tickers)
-    return finish(store, row, engine, results, clock)
+    return await asyncio.to_thread(finish, store, row, engine, results, clock)
 
 
 async def _drive(
@@ -142,6 +148,7 @@ async def _drive(
             return True
         return config.max_bars is not None and engine.bars >= config.max_bars
 
+    journal = Journal(store, engine, row.session_id)
     async with feed:
         guard = asyncio.create_task(_watchdog(feed, done, stop, all_closed, config.closed_poll_s))
         try:
@@ -149,13 +156,14 @@ async def _drive(
                 bars = engine.bars
                 _use(event, engine, tape, row)
                 if len(tape) >= config.flush_every or engine.bars != bars:
-                    _flush(store, engine, tape, row)
+                    tape = await journal.hand_over(tape)
                 if done():
                     break
         finally:
             guard.cancel()
             await feed.close()
-    _flush(store, engine, tape, row)
+            await journal.hand_over(tape)
+            await journal.close()
 
 
 async def _watchdog(
@@ -202,22 +210,57 @@ def _use(event: object, engine: PaperEngine, tape: Tape, row: SessionRow) -> Non
     row.tape_to_ns = received
 
 
-def _flush(store: Store, engine: PaperEngine, tape: Tape, row: SessionRow) -> None:
-    if len(tape):
-        store.commit_chunk(
-            orderbook_snapshots=tape.snapshots,
-            orderbook_deltas=tape.deltas,
-            trades=[trade_from_update(t) for t in tape.trades],
-        )
-        tape.snapshots, tape.deltas, tape.trades = [], [], []
-    orders, fills = engine.take_new()
-    write_entries(store, row.session_id, orders, fills, engine.received_ns)
+class Journal:
+    """The session's warehouse writes (the recorded tape, orders, fills) on a worker thread,
+    one batch at a time and in order: the event loop hands a batch over and goes on
+    reading the feed, so a slow commit never stalls it."""
+
+    def __init__(self, store: Store, engine: PaperEngine, session_id: str) -> None:
+        self.store = store
+        self.engine = engine
+        self.session_id = session_id
+        self._writing: asyncio.Future[None] | None = None
+
+    async def hand_over(self, tape: Tape) -> Tape:
+        """Start writing `tape` and the new orders and fills; returns an empty tape. Waits
+        only for the previous batch (one write at a time keeps them in order)."""
+        changed, fills = self.engine.take_new()
+        orders = [replace(o) for o in changed]  # a copy: the engine goes on changing them
+        keys = [o.order_id for o in orders] + [f"{f.order_id}/{f.n}" for f in fills]
+        received = {k: self.engine.received_ns[k] for k in keys if k in self.engine.received_ns}
+        await self.close()
+        if len(tape) or orders or fills:
+            self._writing = asyncio.ensure_future(
+                asyncio.to_thread(self._write, tape, orders, fills, received)
+            )
+        return Tape()
+
+    async def close(self) -> None:
+        """Wait for the batch being written (its error, if any, is raised here)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
+
+    def _write(
+        self,
+        tape: Tape,
+        orders: Sequence[OrderEntry],
+        fills: Sequence[FillEntry],
+        received: Mapping[str, int],
+    ) -> None:
+        if len(tape):
+            self.store.commit_chunk(
+                orderbook_snapshots=tape.snapshots,
+                orderbook_deltas=tape.deltas,
+                trades=[trade_from_update(t) for t in tape.trades],
+            )
+        write_entries(self.store, self.session_id, orders, fills, received)
 
 
 async def _results(client: KalshiClient, store: Store, tickers: list[str]) -> dict[str, bool]:
     """Settled results of the traded markets now (markets re-stored with them)."""
     markets: list[Market] = [await client.get_market(t) for t in tickers]
-    store.commit_chunk(markets=markets)
+    await asyncio.to_thread(store.commit_chunk, markets=markets)
     return {m.ticker: m.result == "yes" for m in markets if m.result in ("yes", "no")}
 
 

@@ -57,6 +57,7 @@ class FleetMember:
         self.candidates: set[str] = set()
         self.db_ok = False
         self.lost = 0  # leases another member took from us
+        self.heartbeat_ns: int | None = None  # our clock at the last heartbeat written
         self._claim_after = 0.0  # monotonic: claim nothing before (after an outage)
         self._told: frozenset[str] = frozenset()  # the held set on_change last acted on
 
@@ -80,6 +81,7 @@ class FleetMember:
         set of events held changes (before rows are released)."""
         try:
             await self.book.heartbeat(self.lease_seconds, self.report())
+            self.heartbeat_ns = self.clock.now_ns()
             live = await self.book.live_members() | {self.member_id}
             if not self.db_ok:  # first connection or back after an outage: renew only
                 self._claim_after = self.clock.monotonic() + self.lease_seconds
