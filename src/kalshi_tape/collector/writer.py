@@ -115,8 +115,36 @@ COALESCE_MAX_ROWS = 100_000
 # The worker waits on the database ~25 times a batch (BEGIN, probes, savepoints, COPYs) and
 # must take the GIL back from the busy event loop after each wait: at Python's default 5 ms
 # switch interval that alone cost ~0.1 s a batch (write lag). The process's interval is
-# lowered to this when the worker starts.
+# lowered to this while a worker runs, and put back when the last running one stops.
 SWITCH_INTERVAL_S = 0.0005
+
+
+class _SwitchInterval:
+    """`sys.setswitchinterval` held by the running writers: lowered by the first to start,
+    restored (to the value found then) when the last one stops."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._saved: float | None = None
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._saved = sys.getswitchinterval()
+                if self._saved > SWITCH_INTERVAL_S:
+                    sys.setswitchinterval(SWITCH_INTERVAL_S)
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0 and self._saved is not None:
+                sys.setswitchinterval(self._saved)
+                self._saved = None
+
+
+_SWITCH = _SwitchInterval()
 
 
 class CollectorWriter:
@@ -157,8 +185,7 @@ class CollectorWriter:
     def start(self) -> None:
         if not self._started:
             self._started = True
-            if sys.getswitchinterval() > SWITCH_INTERVAL_S:
-                sys.setswitchinterval(SWITCH_INTERVAL_S)
+            _SWITCH.acquire()
             self._thread.start()
 
     @property
@@ -211,6 +238,12 @@ class CollectorWriter:
     # ------------------------------------------------------------------ worker thread
 
     def _work(self) -> None:
+        try:
+            self._work_until_stop()
+        finally:
+            _SWITCH.release()  # the worker's end, however it ends
+
+    def _work_until_stop(self) -> None:
         last_retry = 0.0
         while True:
             try:

@@ -151,6 +151,18 @@ class Count(Decimal):
         return f"Count('{self}')"
 
 
+_canonical_count = _CANONICAL_COUNT.fullmatch
+_new_decimal = Decimal.__new__
+
+
+def count_from_wire(text: str) -> Count:
+    """`Count(text)` without the constructor's call overhead for the canonical fp form
+    (`"-12.50"`): the feed's path for sizes its cache does not hold."""
+    if type(text) is str and _canonical_count(text) and text != "-0.00":
+        return _new_decimal(Count, text)
+    return Count(text)
+
+
 def _places(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     assert isinstance(exponent, int)

@@ -13,7 +13,7 @@ import msgspec
 from kalshi_tape import wire as w
 from kalshi_tape.core.domain import Side
 from kalshi_tape.core.errors import ParseError
-from kalshi_tape.core.money import Count, MoneyError, Price, PriceRange
+from kalshi_tape.core.money import Count, MoneyError, Price, PriceRange, count_from_wire
 from kalshi_tape.core.timeparse import iso_time
 
 Json = bytes | str
@@ -130,7 +130,7 @@ def _cached(make: Callable[[K], E], key_type: type[K]) -> tuple[dict[K, E], Call
 
 
 _PRICE_CACHE, _price_from_text = _cached(Price, str)
-_COUNT_CACHE, _count_from_text = _cached(Count, str)
+_COUNT_CACHE, _count_from_text = _cached(count_from_wire, str)
 _INT_COUNT_CACHE, _count_from_int = _cached(Count, int)
 _CENT_PRICES = tuple(Price.from_cents(cents) for cents in range(101))
 

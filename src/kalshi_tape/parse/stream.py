@@ -51,8 +51,13 @@ _type_only = msgspec.json.Decoder(dict[str, object])
 def parse_stream_message(data: Json, received_ns: int = 0) -> StreamMessage | None:
     """One WebSocket text frame -> a stream message; None for frame types we do not model
     (for example `event_fee_update`). Malformed frames raise ParseError."""
+    return frame_message(decode_frame(data), received_ns)
+
+
+def decode_frame(data: Json) -> w.WFrame | None:
+    """The wire struct of one frame (`msgspec`, one decode); None for an unknown type."""
     try:
-        frame = _frame_decoder.decode(data)
+        return _frame_decoder.decode(data)
     except msgspec.ValidationError as exc:
         if _unknown_type(data):
             return None
@@ -67,8 +72,28 @@ def parse_stream_message(data: Json, received_ns: int = 0) -> StreamMessage | No
         raise ParseError("frame", "invalid UTF-8 in a string") from None
     except TypeError:
         raise ParseError("frame", "expected JSON as bytes or str", type(data).__name__) from None
+
+
+def frame_message(frame: w.WFrame | None, received_ns: int) -> StreamMessage | None:
+    """A decoded frame -> its stream message (None stays None)."""
+    if frame is None:
+        return None
+    if type(frame) is w.WOrderbookDelta:
+        return delta_message(frame, received_ns)
     try:
         return _FRAME_PARSERS[type(frame)](frame, received_ns)
+    except ParseError:
+        raise
+    except MoneyError as exc:
+        raise ParseError("frame.msg", exc.reason, exc.value) from None
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ParseError("frame.msg", f"{type(exc).__name__}: {exc}") from None
+
+
+def delta_message(frame: w.WOrderbookDelta, received_ns: int) -> OrderbookDelta:
+    """A decoded `orderbook_delta` frame -> `OrderbookDelta` (the feed's hot path)."""
+    try:
+        return _delta(frame, received_ns)
     except ParseError:
         raise
     except MoneyError as exc:

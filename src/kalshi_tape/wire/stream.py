@@ -37,7 +37,7 @@ class WSnapshotMsg(Wire):
     no_dollars_fp: list[LevelPair] | None = None
 
 
-class WDeltaMsg(Wire):
+class WDeltaMsg(Wire, gc=False):  # scalars only: never in a cycle
     market_ticker: str
     side: str
     market_id: str | None = None
@@ -155,7 +155,7 @@ class WOrderbookSnapshot(WFrame, tag="orderbook_snapshot"):
     msg: WSnapshotMsg
 
 
-class WOrderbookDelta(WFrame, tag="orderbook_delta"):
+class WOrderbookDelta(WFrame, tag="orderbook_delta", gc=False):
     sid: int
     seq: int
     msg: WDeltaMsg

@@ -30,6 +30,7 @@ from kalshi_tape.client.stream.events import (
     Resync,
 )
 from kalshi_tape.client.stream.feed_resync import ResyncSteps
+from kalshi_tape.client.stream.fused import FusedFrames
 from kalshi_tape.client.stream.orderbook import BookInvariantError, OrderBook
 from kalshi_tape.client.stream.resync import CAP_S, FIRST_S, ResyncMachine, ResyncPolicy
 from kalshi_tape.client.stream.sequence import SequenceTracker
@@ -40,11 +41,11 @@ from kalshi_tape.core.domain import (
     OrderbookDelta,
     OrderbookSnapshot,
     StreamErrorMessage,
+    StreamMessage,
     Subscribed,
     Unsubscribed,
 )
 from kalshi_tape.core.errors import ParseError, SequenceGap
-from kalshi_tape.parse import parse_stream_message
 
 TERMINAL_CHANNEL_ERRORS = frozenset({10, 25})
 MARKET_NOT_FOUND = 16
@@ -68,7 +69,7 @@ class FeedStats:
     crossed_snapshots: int = 0
 
 
-class FeedState(ResyncSteps):
+class FeedState(FusedFrames, ResyncSteps):
     """Books, subscriptions and sequence checks for one connection; no I/O."""
 
     def __init__(
@@ -182,16 +183,10 @@ class FeedState(ResyncSteps):
 
     # ------------------------------------------------------------------ frames
 
-    def handle_frame(self, data: bytes, received_ns: int) -> list[FeedEvent]:
-        self.stats.frames += 1
-        try:
-            msg = parse_stream_message(data, received_ns)
-        except ParseError as exc:
-            self.stats.malformed += 1
-            return [
-                Malformed(str(exc)[:200], received_ns),
-                *self._after_malformed(data, received_ns),
-            ]
+    # (`handle_frame`, the fused frame -> book path, is in `fused`)
+
+    def handle_message(self, msg: StreamMessage | None) -> list[FeedEvent]:
+        """A parsed frame's events: the existing (unfused) path of every message kind."""
         kind = type(msg)
         if kind is OrderbookDelta:
             return self._on_delta(msg)  # type: ignore[arg-type]
@@ -208,6 +203,10 @@ class FeedState(ResyncSteps):
         if msg is None:
             return []
         return [msg]  # type: ignore[list-item]
+
+    def _malformed(self, data: bytes, received_ns: int, exc: ParseError) -> list[FeedEvent]:
+        self.stats.malformed += 1
+        return [Malformed(str(exc)[:200], received_ns), *self._after_malformed(data, received_ns)]
 
     def _after_malformed(self, data: bytes, received_ns: int) -> list[FeedEvent]:
         """A frame we cannot read may have been a book message: resync every book now rather
