@@ -46,10 +46,10 @@ def _exported_collector_metrics() -> set[str]:
 
 def test_every_collector_metric_is_in_collector_md() -> None:
     doc = (ROOT / "docs" / "collector.md").read_text()
-    in_doc = set(re.findall(r"`(ktape_collect_[a-z_]+)", doc))
+    in_doc = set(re.findall(r"`(ktape_collect_[a-z0-9_]+)", doc))
     exported = _exported_collector_metrics()
     source = "\n".join(p.read_text() for p in (ROOT / "src/kalshi_tape/collector").rglob("*.py"))
-    literals = set(re.findall(r"\"(ktape_collect_[a-z_]+)\"", source))
+    literals = set(re.findall(r"\"(ktape_collect_[a-z0-9_]+)\"", source))
     assert exported - in_doc == set(), "collector metrics missing from docs/collector.md"
     assert {n for n in literals if not any(d.startswith(n) for d in in_doc)} == set()
     assert in_doc - exported == set(), "docs/collector.md names metrics the code lacks"
