@@ -165,7 +165,8 @@ def test_a_loss_with_no_delta_after_it_leaves_the_exchange_clock_unknown(tmp_pat
     with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
         opened.commit_chunk(**_tape(frames))
         assert _yes(opened, 9000, "received") == [["0.4000", "12.00"]]
-        assert _yes(opened, 49 * 1_000_000, "exchange") == BEFORE_SNAPSHOT
+        for known_ms in (45, 49):
+            assert _yes(opened, known_ms * 1_000_000, "exchange") == BEFORE_SNAPSHOT
         for late_ms in (50, 60, 10**6):
             with pytest.raises(BookUnknown, match="kind=gap received_ns=9000"):
                 _yes(opened, late_ms * 1_000_000, "exchange")
@@ -189,3 +190,52 @@ def test_a_ticker_message_after_the_loss_places_the_new_snapshot_on_the_exchange
                 _yes(opened, lost_ms * 1_000_000, "exchange")
             assert "to exchange ts_ms 70" in str(unknown.value)
             assert "kind=gap received_ns=9000" in str(unknown.value)
+
+
+def test_an_initial_ticker_stamped_before_the_last_delta_does_not_place_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    """As above, but the ticker after the loss is stamped 45 ms, older than the last
+    delta before the loss (50 ms): no send time (a stale initial snapshot, the market's
+    last change), so it neither ends the loss nor places the new snapshot; a later ticker
+    (80 ms) not lower than any earlier stamp does. A stamp equal to the latest counts."""
+    frames = [*FRAMES, (_snap(9, [["0.4000", "12.00"]]), 9000)]
+    tape = _tape(frames)
+    tape["market_snapshots"] += [
+        MarketSnapshotRow("MKT-B", 9500, "ticker", exchange_ts_ms=45),
+        MarketSnapshotRow("MKT-C", 9600, "ticker", exchange_ts_ms=30),
+        MarketSnapshotRow("MKT-B", 9700, "ticker", exchange_ts_ms=80),
+        MarketSnapshotRow("MKT-C", 9800, "ticker", exchange_ts_ms=80),
+    ]
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**tape)
+        for lost_ms in (50, 60, 79):
+            with pytest.raises(BookUnknown) as unknown:
+                _yes(opened, lost_ms * 1_000_000, "exchange")
+            assert "received_ns 9700" in str(unknown.value)
+            assert "to exchange ts_ms 80" in str(unknown.value)
+            assert "kind=gap received_ns=9000" in str(unknown.value)
+        for late_ms in (80, 10**6):
+            assert _yes(opened, late_ms * 1_000_000, "exchange") == [["0.4000", "12.00"]]
+        for known_ms in (45, 49):
+            assert _yes(opened, known_ms * 1_000_000, "exchange") == BEFORE_SNAPSHOT
+
+
+def test_a_stale_ticker_alone_after_the_loss_leaves_the_exchange_clock_unknown(
+    tmp_path: Path,
+) -> None:
+    """Only the stale ticker (stamped 20 ms, before the loss) follows it: every later
+    moment stays unknown on the exchange clock (the old rebuild answered the new
+    snapshot at every moment from 50 ms on)."""
+    frames = [*FRAMES, (_snap(9, [["0.4000", "12.00"]]), 9000)]
+    tape = _tape(frames)
+    tape["market_snapshots"].append(MarketSnapshotRow("MKT-B", 9500, "ticker", exchange_ts_ms=20))
+    with open_store(f"duckdb:///{tmp_path / 'w.duckdb'}") as opened:
+        opened.commit_chunk(**tape)
+        for late_ms in (50, 60, 10**6):
+            with pytest.raises(BookUnknown) as unknown:
+                _yes(opened, late_ms * 1_000_000, "exchange")
+            assert "the end of the tape" in str(unknown.value)
+            assert "kind=gap received_ns=9000" in str(unknown.value)
+        for known_ms in (45, 49):
+            assert _yes(opened, known_ms * 1_000_000, "exchange") == BEFORE_SNAPSHOT

@@ -15,14 +15,14 @@ along a connection's stream). So the tape, in received order, is the stream; a m
 *cut* of it: on the received clock every frame received at or before `at_ns`, on the
 exchange clock every frame before the first *stamped* frame (of any market) stamped after
 `at_ms`. Stamped frames: book deltas and ticker messages (`market_snapshots` rows of
-trigger `ticker`); a subscription's initial ticker snapshots carry the exchange's time when
-they were sent, just after the new subscription's book snapshots.
+trigger `ticker`; a subscription's initial ticker snapshots follow its book snapshots). A
+ticker stamp lower than an earlier stamp is no send time and is ignored (`stamps`).
 
 A *loss* is a `sequence_gaps` row (gap, resync, reconnect) for the market or for every
 market: frames may be missing between the last stored book frame before the row (delta or
 snapshot, any market) and the row's moment (the frame that revealed a gap, the unreadable
 frame, the disconnect). A cut between those two frames is **unknown** — on the exchange
-clock: between the last stamp before the loss and the first stamped frame after it.
+clock: between the last stamp before the loss and the first trusted stamp after it.
 Elsewhere the book at a cut is rebuilt from an *anchor* with no loss between them:
 
 * forwards from the last book snapshot at or before the cut (market_snapshots triggers
@@ -36,9 +36,9 @@ Elsewhere the book at a cut is rebuilt from an *anchor* with no loss between the
   resubscribe/reconnect/REST resync step lies between, and every delta undone is on that
   sid with a lower seq. A snapshot that starts a subscription (subscribe, add_markets, a
   reconnect) or a REST book may hold changes that were never streamed: it is used forwards
-  only, and on the exchange clock only from the first stamped frame after it (it carries
+  only, and on the exchange clock only from the first trusted stamp after it (it carries
   no exchange stamp and is no newer than that frame); with none after it, never. Likewise
-  a loss with no stamped frame after it leaves the exchange clock unknown from its start.
+  a loss with no trusted stamp after it leaves the exchange clock unknown from its start.
 
 Otherwise the book is unknown (`BookUnknown`): the error names the interval and the
 sequence_gaps row. Rebuilding never guesses.
@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kalshi_tape.books.stamps import END, Stamps
 from kalshi_tape.client.stream import BookInvariantError, OrderBook
 from kalshi_tape.core.domain import Side
 from kalshi_tape.core.errors import KtapeError
@@ -60,14 +61,6 @@ from kalshi_tape.storage.records import LOSS_KINDS
 BOOK_TRIGGERS = ("snapshot", "interval", "spike", "poll")
 _TRIGGERS = ", ".join(f"'{t}'" for t in BOOK_TRIGGERS)
 _LOSS = ", ".join(f"'{k}'" for k in LOSS_KINDS)  # resync_step / resynced rows lose nothing
-END = 2**63 - 1
-# the stamped frames (module doc): after a reconnect, the initial ticker snapshots place
-# the new book snapshots on the exchange clock before the market moves again
-_STAMPS = (
-    "(SELECT received_ns, exchange_ts_ms FROM orderbook_deltas UNION ALL "
-    "SELECT received_ns, exchange_ts_ms FROM market_snapshots "
-    "WHERE trigger = 'ticker' AND exchange_ts_ms IS NOT NULL)"
-)
 BookClock = Literal["received", "exchange"]
 
 
@@ -103,10 +96,10 @@ class Loss:
     received_ns: int
     detail: str
     before_ns: int  # the last stored book frame before the row (-1: none)
-    after_ns: int  # received: the row's moment; exchange: the first stored delta from it
+    after_ns: int  # received: the row's moment; exchange: the first trusted stamp from it
 
     def holds(self, cut: int) -> bool:
-        """With no stored delta after the loss, the exchange clock never gets past it."""
+        """With no trusted stamp after the loss, the exchange clock never gets past it."""
         return self.before_ns < cut and (cut < self.after_ns or self.after_ns == END)
 
     def row(self) -> str:
@@ -142,15 +135,9 @@ def _cut(q: _Queries, at_ns: int, clock: BookClock) -> int:
         return at_ns
     if not q.has_deltas():
         raise BookUnknown(f"{q.ticker}: no delta tape stored; use the received clock")
-    at_ms = at_ns // 1_000_000
-    first_later = q.any_scalar(
-        f"SELECT min(received_ns) FROM {_STAMPS} s WHERE exchange_ts_ms > {{p}}", at_ms
-    )
+    first_later = q.stamps.first_stamped_after(at_ns // 1_000_000)
     cut = END if first_later is None else first_later - 1
-    before = q.any_scalar(
-        f"SELECT max(received_ns) FROM {_STAMPS} s WHERE received_ns <= {{p}}", cut
-    )
-    if before is None:
+    if not q.stamps.any_until(cut):
         raise BookUnknown(f"{q.ticker}: nothing on the tape at or before that moment")
     return cut
 
@@ -158,7 +145,7 @@ def _cut(q: _Queries, at_ns: int, clock: BookClock) -> int:
 def _forward_ok(q: _Queries, fwd: Anchor, cut: int, losses: list[Loss]) -> bool:
     if any(fwd.received_ns < loss.received_ns <= cut for loss in losses):
         return False
-    start = q.start(fwd)  # END: no delta after the anchor places it on the exchange clock
+    start = q.start(fwd)  # END: no trusted stamp after the anchor places it
     return start <= cut and start != END
 
 
@@ -220,7 +207,8 @@ def _interval(q: _Queries, loss: Loss, until: int, what: str) -> str:
     end = f"received_ns {until} ({what})" if until != END else "the end of the tape"
     text = f"{q.ticker}: unknown from {start} (the last frame before the loss) to {end}"
     if q.clock == "exchange":
-        lo, hi = q.stamp_before(loss.before_ns), q.stamp_from(until)
+        lo, first = q.stamps.latest_until(loss.before_ns), q.stamps.first_from(until)
+        hi = None if first is None else first[1]
         text += (
             f"; on the exchange clock from {_ms(lo, 'the start of the tape')} "
             f"to {_ms(hi, 'the end of the tape')}"
@@ -239,6 +227,7 @@ class _Queries:
         self.clock = clock
         self.p = store.placeholder
         self._streamed: dict[int, bool] = {}
+        self.stamps = Stamps(store)
 
     def sql(self, template: str, *params: object) -> list[tuple[object, ...]]:
         return self.store.sql(template.format(p=self.p), (self.ticker, *params))
@@ -305,11 +294,8 @@ class _Queries:
         exact = anchor.trigger in ("interval", "spike") or self.streamed_through(anchor)
         if self.clock == "received" or exact:
             return anchor.received_ns
-        first = self.any_scalar(
-            f"SELECT min(received_ns) FROM {_STAMPS} s WHERE received_ns > {{p}}",
-            anchor.received_ns,
-        )
-        return END if first is None else first
+        first = self.stamps.first_from(anchor.received_ns, strict=True)
+        return END if first is None else first[0]
 
     def levels(self, base_ns: int) -> OrderBook:
         rows = self.sql(
@@ -340,10 +326,8 @@ class _Queries:
 
     def losses(self, low: int, cut: int, back: Anchor | None) -> list[Loss]:
         """The loss rows that can touch cuts from `low` on, up to the next snapshot."""
-        if self.clock == "exchange":  # a row before the last delta ends before it
-            last = self.any_scalar(
-                f"SELECT max(received_ns) FROM {_STAMPS} s WHERE received_ns <= {{p}}", low
-            )
+        if self.clock == "exchange":  # a row before the last stamp ends before it
+            last = self.stamps.last_until(low)
             low = -1 if last is None else last
         if back is not None:
             high = back.received_ns
@@ -384,21 +368,6 @@ class _Queries:
         )
         after = received
         if self.clock == "exchange":
-            first = self.any_scalar(
-                f"SELECT min(received_ns) FROM {_STAMPS} s WHERE received_ns >= {{p}}",
-                received,
-            )
-            after = END if first is None else first
+            first = self.stamps.first_from(received)
+            after = END if first is None else first[0]
         return Loss(kind, received, detail, before, after)
-
-    def stamp_before(self, received: int) -> int | None:
-        return self.any_scalar(
-            f"SELECT max(exchange_ts_ms) FROM {_STAMPS} s WHERE received_ns <= {{p}}",
-            received,
-        )
-
-    def stamp_from(self, received: int) -> int | None:
-        return self.any_scalar(
-            f"SELECT min(exchange_ts_ms) FROM {_STAMPS} s WHERE received_ns >= {{p}}",
-            received,
-        )
