@@ -129,8 +129,8 @@ def _cached(make: Callable[[K], E], key_type: type[K]) -> tuple[dict[K, E], Call
     return cache, construct
 
 
-_PRICE_CACHE, _price_from_text = _cached(Price, str)
-_COUNT_CACHE, _count_from_text = _cached(count_from_wire, str)
+PRICE_CACHE, _price_from_text = _cached(Price, str)
+COUNT_CACHE, count_from_text = _cached(count_from_wire, str)
 _INT_COUNT_CACHE, _count_from_int = _cached(Count, int)
 _CENT_PRICES = tuple(Price.from_cents(cents) for cents in range(101))
 
@@ -141,9 +141,9 @@ def _price_from_cents(cents: int) -> Price:
     return Price.from_cents(cents)
 
 
-price_field = _exact_field(_PRICE_CACHE, _price_from_text, _price_from_cents)
+price_field = _exact_field(PRICE_CACHE, _price_from_text, _price_from_cents)
 """Price from the exact dollar string, else from integer cents (or a historical string)."""
-count_field = _exact_field(_COUNT_CACHE, _count_from_text, _count_from_int)
+count_field = _exact_field(COUNT_CACHE, count_from_text, _count_from_int)
 """Count from the exact fp string, else from the integer (or a historical string)."""
 
 

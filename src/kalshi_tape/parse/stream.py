@@ -28,23 +28,23 @@ from kalshi_tape.core.errors import ParseError
 from kalshi_tape.core.money import Count, MoneyError, Price
 from kalshi_tape.parse.books import _levels
 from kalshi_tape.parse.common import (
-    _COUNT_CACHE,
-    _PRICE_CACHE,
+    COUNT_CACHE,
+    PRICE_CACHE,
     Json,
     _blank_to_none,
     _count_from_int,
-    _count_from_text,
     _ms_from_rfc3339,
     _price_from_cents,
     _price_from_text,
     _ranges,
     _required,
     count_field,
+    count_from_text,
     price_field,
 )
 from kalshi_tape.parse.trades import _taker_side
 
-_frame_decoder = msgspec.json.Decoder(w.WServerFrame)
+frame_decoder = msgspec.json.Decoder(w.WServerFrame)
 _type_only = msgspec.json.Decoder(dict[str, object])
 
 
@@ -57,7 +57,7 @@ def parse_stream_message(data: Json, received_ns: int = 0) -> StreamMessage | No
 def decode_frame(data: Json) -> w.WFrame | None:
     """The wire struct of one frame (`msgspec`, one decode); None for an unknown type."""
     try:
-        return _frame_decoder.decode(data)
+        return frame_decoder.decode(data)
     except msgspec.ValidationError as exc:
         if _unknown_type(data):
             return None
@@ -152,19 +152,19 @@ def _snapshot(f: w.WOrderbookSnapshot, received_ns: int) -> OrderbookSnapshot:
     )
 
 
-_SIDES: dict[str, Side] = {"yes": "yes", "no": "no"}
+SIDES: dict[str, Side] = {"yes": "yes", "no": "no"}
 
 
 def _delta(f: w.WOrderbookDelta, received_ns: int) -> OrderbookDelta:
     """The hot path (hundreds of thousands of frames a second): cache hits inline."""
     m = f.msg
-    price = _PRICE_CACHE.get(m.price_dollars) if m.price_dollars is not None else None
+    price = PRICE_CACHE.get(m.price_dollars) if m.price_dollars is not None else None
     if price is None:
         price = _delta_price(m)
-    delta = _COUNT_CACHE.get(m.delta_fp) if m.delta_fp is not None else None
+    delta = COUNT_CACHE.get(m.delta_fp) if m.delta_fp is not None else None
     if delta is None:
         delta = _delta_count(m)
-    side = _SIDES.get(m.side)
+    side = SIDES.get(m.side)
     if side is None:
         raise ParseError("msg.side", "expected 'yes' or 'no'", m.side)
     ts_ms = m.ts_ms
@@ -210,7 +210,7 @@ def _int_count(path: str, value: int | None) -> Count:
 
 def _signed_count(text: str) -> Count:
     """Deltas are signed; Count itself allows negatives only here (the change in size)."""
-    return _count_from_text(text)
+    return count_from_text(text)
 
 
 def _seconds_to_ms(seconds: int | None) -> int | None:

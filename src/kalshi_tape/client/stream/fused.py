@@ -19,20 +19,20 @@ from kalshi_tape.client.stream.subscriptions import Channel
 from kalshi_tape.core.domain import OrderbookDelta, StreamMessage
 from kalshi_tape.core.errors import ParseError
 from kalshi_tape.core.money import Count, MoneyError
-from kalshi_tape.parse.common import _COUNT_CACHE as _COUNTS
-from kalshi_tape.parse.common import _PRICE_CACHE as _PRICES
-from kalshi_tape.parse.common import _count_from_text
-from kalshi_tape.parse.stream import _SIDES, _frame_decoder, decode_frame, frame_message
+from kalshi_tape.parse.common import COUNT_CACHE as _COUNTS
+from kalshi_tape.parse.common import PRICE_CACHE as _PRICES
+from kalshi_tape.parse.common import count_from_text
+from kalshi_tape.parse.stream import SIDES, decode_frame, frame_decoder, frame_message
 from kalshi_tape.wire import WFrame, WOrderbookDelta
 
-_decode = _frame_decoder.decode
+_decode = frame_decoder.decode
 
 
 def _fresh_count(text: str) -> Count | None:
     """The count of an fp string (cached when there is room); None when it is not exact
     (the parser then names the error)."""
     try:
-        return _count_from_text(text)
+        return count_from_text(text)
     except MoneyError:
         return None
 
@@ -76,7 +76,7 @@ class FusedFrames:
         price, delta = _PRICES.get(m.price_dollars), _COUNTS.get(m.delta_fp)  # type: ignore[arg-type]
         if delta is None and m.delta_fp is not None:  # a size not seen yet (or not held)
             delta = _fresh_count(m.delta_fp)
-        side, ts_ms = _SIDES.get(m.side), m.ts_ms
+        side, ts_ms = SIDES.get(m.side), m.ts_ms
         if price is None or delta is None or side is None or ts_ms is None:
             return self._parse_and_handle(data, received_ns, frame)  # misses, other eras
         msg = OrderbookDelta(  # positional, as `parse.stream._delta` builds it
